@@ -1,0 +1,1 @@
+"""Reading media with PyAV: probing, video frames, still images and audio."""
