@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 from .frame import Frame
@@ -48,9 +49,12 @@ class RenderContext:
         Frames in the whole output.
     seed : int
         Base seed for deterministic randomness (grain, shake, glitch).
-    analysis : Any
-        Music analysis of the edit's soundtrack when one is known (beat times,
-        envelopes) for beat-reactive nodes; ``None`` otherwise.
+    analysis : callable returning an analysis or None
+        Zero-argument callable giving the music analysis of the edit's soundtrack on
+        the *output* timeline (attributes ``tempo``, ``beats``, ``beat_strengths``,
+        ``downbeats``, ``onsets``, ``onset_strengths``: seconds and [0, 1] strengths),
+        computed on first call and cached; it returns ``None`` when the edit has no
+        music. Beat-reactive nodes call it in ``bind``.
     extras : dict
         Free-form values later stages share (kept out of the way of the fields above).
     """
@@ -61,7 +65,7 @@ class RenderContext:
     scale: float = 1.0
     total_frames: int = 0
     seed: int = 0
-    analysis: Any = None
+    analysis: Callable[[], Any] = field(default=lambda: None)
     extras: dict[str, Any] = field(default_factory=dict)
 
 
