@@ -1,0 +1,1 @@
+"""The lazy, immutable edit graph: sources, clips, edits."""

@@ -1,0 +1,152 @@
+"""Where frames come from: video files, still images and solid colours."""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from fractions import Fraction
+
+from ..errors import MediaError
+from ..frame import Frame
+from ..media.image import image_size, is_still_image, load_image_frame
+from ..media.probe import MediaInfo, probe
+from ..media.video import read_video_frames
+
+__all__ = ["Source", "VideoSource", "ImageSource", "ColorSource", "open_source"]
+
+
+class Source(ABC):
+    """Base class of frame sources; subclasses are immutable and thread-safe.
+
+    Attributes
+    ----------
+    path : str or None
+        The file, if any.
+    duration : float or None
+        Seconds of material, ``None`` for stills and colours (any length).
+    display_size : tuple of int or None
+        Upright display ``(width, height)``; ``None`` for colours (fill the canvas).
+    sample_aspect : Fraction
+        Pixel aspect ratio of the coded frames.
+    has_audio : bool
+        Whether the file has a sound track.
+    """
+
+    path: str | None = None
+    duration: float | None = None
+    display_size: tuple[int, int] | None = None
+    sample_aspect: Fraction = Fraction(1)
+    has_audio: bool = False
+    kind: str = "source"
+
+    @abstractmethod
+    def frames(
+        self, *, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0
+    ) -> Iterator[tuple[Frame, float]]:
+        """Yield ``(frame, source_t)`` for ``count`` output frames from ``start``.
+
+        ``width``/``height`` is the render size, used by sources without a size.
+        """
+
+    def describe(self) -> str:
+        """Short human description for errors and progress."""
+        return self.path or self.kind
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.describe()!r})"
+
+
+class VideoSource(Source):
+    """A video file, probed once when opened."""
+
+    kind = "video"
+
+    def __init__(self, path: str, info: MediaInfo) -> None:
+        self.path = path
+        self.info = info
+
+    @property
+    def duration(self) -> float:  # type: ignore[override]
+        video = self.info.video
+        return video.start + video.duration if video else self.info.duration
+
+    @property
+    def display_size(self) -> tuple[int, int]:  # type: ignore[override]
+        video = self.info.video
+        return (video.display_width, video.display_height) if video else (2, 2)
+
+    @property
+    def sample_aspect(self) -> Fraction:  # type: ignore[override]
+        return self.info.video.sample_aspect if self.info.video else Fraction(1)
+
+    @property
+    def has_audio(self) -> bool:  # type: ignore[override]
+        return self.info.audio is not None
+
+    def frames(
+        self, *, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0
+    ) -> Iterator[tuple[Frame, float]]:
+        rotation = self.info.video.rotation if self.info.video else 0
+        return read_video_frames(self.path, start=start, count=count, fps=fps, rotation=rotation, speed=speed)
+
+
+class ImageSource(Source):
+    """A still image held for as long as the clip lasts."""
+
+    kind = "image"
+
+    def __init__(self, path: str, size: tuple[int, int]) -> None:
+        self.path = path
+        self.size = size
+
+    @property
+    def display_size(self) -> tuple[int, int]:  # type: ignore[override]
+        return self.size
+
+    def frames(
+        self, *, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0
+    ) -> Iterator[tuple[Frame, float]]:
+        frame = load_image_frame(self.path)
+        for k in range(count):
+            yield frame, start + k * speed / float(fps)
+
+
+class ColorSource(Source):
+    """A solid colour filling the canvas."""
+
+    kind = "color"
+
+    def __init__(self, rgb: tuple[int, int, int] = (0, 0, 0)) -> None:
+        self.rgb = rgb
+
+    def frames(
+        self, *, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0
+    ) -> Iterator[tuple[Frame, float]]:
+        frame = Frame.solid(width, height, self.rgb)
+        for k in range(count):
+            yield frame, start + k / float(fps)
+
+    def describe(self) -> str:
+        return "color #%02x%02x%02x" % self.rgb
+
+
+def open_source(path: str | os.PathLike[str]) -> Source:
+    """Open a file as a frame source: a still image or a video (content decides).
+
+    Raises
+    ------
+    MediaError
+        Missing, unreadable, audio-only, or undecodable files.
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise MediaError(path, "file not found")
+    if os.path.isfile(path) and is_still_image(path):
+        return ImageSource(path=path, size=image_size(path))
+    info = probe(path)
+    if info.video is None:
+        raise MediaError(path, "has no video stream (an audio file? use clipkit.audio() for sound)")
+    if info.is_image:
+        return ImageSource(path=path, size=(info.video.display_width, info.video.display_height))
+    return VideoSource(path=path, info=info)

@@ -1,0 +1,291 @@
+"""What clipkit sees in a media file: streams, geometry, timing, audio layout."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import av
+import numpy as np
+
+from ..errors import MediaError
+
+__all__ = ["MediaInfo", "VideoInfo", "AudioInfo", "probe", "open_container"]
+
+_IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "tiff_pipe", "image2pipe"}
+
+
+@dataclass(frozen=True, slots=True)
+class VideoInfo:
+    """The first real video stream of a file (cover art excluded).
+
+    Attributes
+    ----------
+    width, height : int
+        Coded size in pixels.
+    display_width, display_height : int
+        Size as shown: pixel aspect applied, then rotation; always even.
+    sample_aspect : Fraction
+        Pixel aspect ratio (1 for square pixels).
+    rotation : int
+        Clockwise rotation the player applies, one of 0, 90, 180, 270.
+    fps : Fraction or None
+        Average frame rate.
+    vfr : bool
+        True when frame durations vary by more than 10%.
+    duration : float
+        Seconds from the file's start to the end of the last frame.
+    start : float
+        Seconds from the file's start to the first frame (late-starting streams).
+    frames : int
+        Frames counted or estimated.
+    pix_fmt : str
+        Decoded pixel format, e.g. ``yuv420p10le``.
+    full_range : bool
+        True for full ("PC"/JPEG) range.
+    codec : str
+        Codec name.
+    """
+
+    width: int
+    height: int
+    display_width: int
+    display_height: int
+    sample_aspect: Fraction
+    rotation: int
+    fps: Fraction | None
+    vfr: bool
+    duration: float
+    start: float
+    frames: int
+    pix_fmt: str
+    full_range: bool
+    codec: str
+
+
+@dataclass(frozen=True, slots=True)
+class AudioInfo:
+    """The first audio stream of a file."""
+
+    sample_rate: int
+    channels: int
+    layout: str
+    codec: str
+    duration: float
+    start: float
+
+
+@dataclass(frozen=True, slots=True)
+class MediaInfo:
+    """Everything :func:`probe` learns about a file."""
+
+    path: str
+    format: str
+    duration: float
+    is_image: bool
+    video: VideoInfo | None
+    audio: AudioInfo | None
+    streams: tuple[str, ...] = field(default_factory=tuple)
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-friendly dict (fractions as strings)."""
+
+        def conv(value: Any) -> Any:
+            if isinstance(value, Fraction):
+                return str(value)
+            if isinstance(value, dict):
+                return {k: conv(v) for k, v in value.items()}
+            if isinstance(value, (list, tuple)):
+                return [conv(v) for v in value]
+            return value
+
+        return conv(asdict(self))
+
+
+def open_container(path: str | os.PathLike[str]) -> av.container.InputContainer:
+    """Open a file with PyAV, turning every failure into a :class:`MediaError`."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise MediaError(path, "file not found")
+    if os.path.isdir(path):
+        raise MediaError(path, "is a folder, not a media file")
+    if os.path.getsize(path) == 0:
+        raise MediaError(path, "is empty (0 bytes)")
+    try:
+        return av.open(path, "r", metadata_errors="replace")
+    except av.error.FFmpegError as exc:
+        raise MediaError(path, f"not a media file FFmpeg can read ({exc.strerror or exc})") from None
+    except OSError as exc:
+        raise MediaError(path, f"cannot be opened ({exc.strerror or exc})") from None
+
+
+def _video_stream(container: av.container.InputContainer) -> av.video.stream.VideoStream | None:
+    for stream in container.streams.video:
+        if stream.disposition & av.stream.Disposition.attached_pic:
+            continue  # cover art in a music file
+        return stream
+    return None
+
+
+def _even(n: float) -> int:
+    return max(2, int(round(n / 2.0)) * 2)
+
+
+def probe(path: str | os.PathLike[str], *, count_frames: bool = False) -> MediaInfo:
+    """Inspect a media file.
+
+    Decodes the first video frame (to learn rotation and pixel format, and to prove
+    the stream is decodable) and reads packet timestamps to tell VFR from CFR.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Any file PyAV reads; the extension is ignored (content decides).
+    count_frames : bool
+        Demux every packet to count frames and measure duration exactly. Costs a
+        read of the whole file; without it the first ~300 packets are sampled.
+
+    Returns
+    -------
+    MediaInfo
+
+    Raises
+    ------
+    MediaError
+        The file is missing, empty, not media, or its video cannot be decoded.
+    """
+    path = os.fspath(path)
+    container = open_container(path)
+    try:
+        return _probe_open(path, container, count_frames=count_frames)
+    except av.error.FFmpegError as exc:
+        raise MediaError(path, f"is corrupt or truncated ({exc.strerror or exc})") from None
+    finally:
+        container.close()
+
+
+def _probe_open(path: str, container: av.container.InputContainer, *, count_frames: bool) -> MediaInfo:
+    fmt = container.format.name
+    origin = (container.start_time or 0) / av.time_base
+    container_duration = (container.duration or 0) / av.time_base
+    streams = tuple(f"{s.type}:{s.codec_context.name if s.codec_context else '?'}" for s in container.streams)
+    vstream = _video_stream(container)
+    astreams = list(container.streams.audio)
+    is_image = bool(vstream is not None and fmt.split(",")[0] in _IMAGE_FORMATS)
+
+    video = None
+    if vstream is not None:
+        video = _probe_video(path, container, vstream, origin, container_duration, count_frames)
+    audio = None
+    if astreams:
+        s = astreams[0]
+        cc = s.codec_context
+        a_start = ((s.start_time or 0) * s.time_base - origin) if s.start_time is not None and s.time_base else 0.0
+        a_dur = float(s.duration * s.time_base) if s.duration and s.time_base else container_duration - float(a_start)
+        audio = AudioInfo(
+            sample_rate=int(cc.sample_rate or 0),
+            channels=int(cc.channels or 0),
+            layout=cc.layout.name if cc.layout else "",
+            codec=cc.name,
+            duration=max(0.0, float(a_dur)),
+            start=max(0.0, float(a_start)),
+        )
+    if video is None and audio is None:
+        raise MediaError(path, "has neither a video nor an audio stream")
+    duration = container_duration
+    if video is not None:
+        duration = max(duration if not is_image else 0.0, video.start + video.duration if not is_image else 0.0)
+    metadata = {str(k): str(v) for k, v in (container.metadata or {}).items()}
+    return MediaInfo(
+        path=path,
+        format=fmt,
+        duration=float(duration),
+        is_image=is_image,
+        video=video,
+        audio=audio,
+        streams=streams,
+        metadata=metadata,
+    )
+
+
+def _probe_video(
+    path: str,
+    container: av.container.InputContainer,
+    stream: av.video.stream.VideoStream,
+    origin: float,
+    container_duration: float,
+    count_frames: bool,
+) -> VideoInfo:
+    cc = stream.codec_context
+    tb = stream.time_base
+    # timestamps of the first packets (or all) to tell VFR and measure the duration
+    pts: list[int] = []
+    durations: list[int] = []
+    limit = None if count_frames else 300
+    for packet in container.demux(stream):
+        if packet.pts is None:
+            continue
+        pts.append(packet.pts)
+        if packet.duration:
+            durations.append(packet.duration)
+        if limit is not None and len(pts) >= limit:
+            break
+    container.seek(0)
+    first = None
+    for frame in container.decode(stream):
+        first = frame
+        break
+    if first is None:
+        raise MediaError(path, "video stream has no decodable frame")
+    rotation = int(round(-(first.rotation or 0))) % 360 if hasattr(first, "rotation") else 0
+    rotation = (int(round(rotation / 90.0)) * 90) % 360
+    sar = stream.sample_aspect_ratio or cc.sample_aspect_ratio
+    sar = Fraction(sar) if sar and sar > 0 else Fraction(1)
+    width, height = first.width, first.height
+    disp_w, disp_h = width * float(sar), float(height)
+    if rotation in (90, 270):
+        disp_w, disp_h = disp_h, disp_w
+    fps = stream.average_rate or stream.guessed_rate or stream.base_rate
+    fps = Fraction(fps) if fps else None
+    vfr = False
+    if len(pts) >= 3 and tb is not None:
+        deltas = np.diff(np.sort(np.asarray(pts, dtype=np.int64)))
+        deltas = deltas[deltas > 0]
+        if deltas.size >= 2:
+            med = float(np.median(deltas))
+            vfr = bool(np.mean(np.abs(deltas - med) > 0.1 * med) > 0.05)
+    start = 0.0
+    if stream.start_time is not None and tb is not None:
+        start = max(0.0, float(stream.start_time * tb) - origin)
+    if stream.duration and tb is not None:
+        duration = float(stream.duration * tb)
+    else:
+        duration = max(0.0, container_duration - start)
+    if count_frames and pts and tb is not None:
+        last = max(pts)
+        frame_dur = float(np.median(durations)) if durations else (1.0 / float(fps) / float(tb) if fps else 0.0)
+        duration = float((last - min(pts) + frame_dur) * tb)
+        frames = len(pts)
+    else:
+        frames = int(stream.frames or (round(duration * float(fps)) if fps else 0))
+    fmt_name = first.format.name
+    full_range = fmt_name.startswith("yuvj") or int(getattr(first, "color_range", 0) or 0) == 2
+    return VideoInfo(
+        width=width,
+        height=height,
+        display_width=_even(disp_w),
+        display_height=_even(disp_h),
+        sample_aspect=sar,
+        rotation=rotation,
+        fps=fps,
+        vfr=vfr,
+        duration=duration,
+        start=start,
+        frames=frames,
+        pix_fmt=fmt_name,
+        full_range=full_range,
+        codec=cc.name,
+    )

@@ -1,0 +1,172 @@
+"""Video frame readers: decode with PyAV and resample to the output frame grid.
+
+A reader decodes one source sequentially from a single seek at the trim start, and
+hands out, for each output frame, the source frame nearest its timestamp (dropping or
+duplicating frames), so VFR phone clips keep their duration and a 60 fps source plays
+at the right speed in a 30 fps edit. Frames come out upright (rotation metadata
+applied), as 8-bit limited-range YUV 4:2:0 planes at the coded size; the fit stage
+applies the pixel aspect when it scales.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from fractions import Fraction
+
+import av
+import cv2
+import numpy as np
+
+from ..errors import MediaError
+from ..frame import Frame
+from .probe import _video_stream, open_container
+
+__all__ = ["read_video_frames", "frame_to_planes"]
+
+# limited-range conversion tables for full-range ("yuvj", PC range) sources
+_Y_FULL_TO_LIMITED = np.round(16 + np.arange(256) * 219 / 255).astype(np.uint8)
+_C_FULL_TO_LIMITED = np.round(128 + (np.arange(256) - 128) * 224 / 255).clip(16, 240).astype(np.uint8)
+
+_ROTATE = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+
+
+def _plane_view(plane: av.video.plane.VideoPlane, width: int, height: int) -> np.ndarray:
+    buf = np.frombuffer(plane, np.uint8)
+    return buf.reshape(-1, plane.line_size)[:height, :width]
+
+
+def frame_to_planes(frame: av.VideoFrame, *, rotation: int = 0) -> Frame:
+    """Turn a decoded PyAV frame into upright 8-bit limited-range YUV 4:2:0 planes.
+
+    ``yuv420p`` frames are viewed without copying; anything else (10-bit, 4:2:2,
+    4:4:4, NV12, RGB, odd sizes) is converted once by FFmpeg's scaler, and full-range
+    input is mapped to limited range with a lookup table.
+
+    Parameters
+    ----------
+    frame : av.VideoFrame
+        A decoded frame.
+    rotation : {0, 90, 180, 270}
+        Clockwise rotation to apply.
+    """
+    full_range = frame.format.name.startswith("yuvj") or int(frame.color_range or 0) == 2
+    width, height = frame.width, frame.height
+    if frame.format.name not in ("yuv420p", "yuvj420p") or width % 2 or height % 2:
+        even_w, even_h = width - width % 2, height - height % 2
+        if even_w < 2 or even_h < 2:
+            raise MediaError("<frame>", f"frame of {width}x{height} pixels is too small")
+        frame = frame.reformat(width=even_w, height=even_h, format="yuv420p")
+        width, height = even_w, even_h
+    y = _plane_view(frame.planes[0], width, height)
+    u = _plane_view(frame.planes[1], width // 2, height // 2)
+    v = _plane_view(frame.planes[2], width // 2, height // 2)
+    if full_range:
+        y = cv2.LUT(y, _Y_FULL_TO_LIMITED)
+        u = cv2.LUT(u, _C_FULL_TO_LIMITED)
+        v = cv2.LUT(v, _C_FULL_TO_LIMITED)
+    if rotation:
+        code = _ROTATE[rotation]
+        y, u, v = cv2.rotate(y, code), cv2.rotate(u, code), cv2.rotate(v, code)
+    return Frame(y, u, v)
+
+
+def read_video_frames(
+    path: str | os.PathLike[str],
+    *,
+    start: float,
+    count: int,
+    fps: Fraction,
+    rotation: int = 0,
+    speed: float = 1.0,
+) -> Iterator[tuple[Frame, float]]:
+    """Yield ``count`` frames on the output grid, starting at ``start`` seconds.
+
+    Output frame ``k`` shows the source frame whose timestamp is nearest to
+    ``start + k * speed / fps`` (seconds from the file's start). Before the first frame
+    the first frame is shown; past the last one, the last frame is held.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The video file.
+    start : float >= 0
+        Source time of the first output frame, in seconds.
+    count : int >= 0
+        Number of output frames.
+    fps : Fraction > 0
+        Output frame rate.
+    rotation : {0, 90, 180, 270}
+        Clockwise rotation applied to every frame.
+    speed : float > 0
+        Source seconds per output second (2.0 plays twice as fast).
+
+    Yields
+    ------
+    frame : Frame
+        Upright planes (views into the decoder's buffer, or converted copies).
+    source_t : float
+        The timestamp of the source frame shown.
+    """
+    if count <= 0:
+        return
+    path = os.fspath(path)
+    container = open_container(path)
+    try:
+        stream = _video_stream(container)
+        if stream is None:
+            raise MediaError(path, "has no video stream")
+        stream.thread_type = "AUTO"
+        origin = (container.start_time or 0) / av.time_base
+        tb = stream.time_base
+        step = Fraction(speed).limit_denominator(1_000_000) / fps
+        # seek once, to the keyframe at or before the start (skip for starts near 0)
+        if start > 1.0 and tb is not None:
+            try:
+                container.seek(int((origin + start - 0.25) / tb), stream=stream, backward=True, any_frame=False)
+            except av.error.FFmpegError:
+                container.seek(0)
+        decoded = _decode(path, container, stream)
+        current: tuple[av.VideoFrame, float] | None = None
+        upcoming: tuple[av.VideoFrame, float] | None = next(decoded, None)
+        if upcoming is None:
+            raise MediaError(path, f"no video frame could be decoded at or after {start:.3f} s")
+        cache_source: av.VideoFrame | None = None
+        cache: Frame | None = None
+        for k in range(count):
+            target = start + float(step * k)
+            # current: last frame at or before the target; upcoming: the one after it
+            while upcoming is not None and upcoming[1] <= target + 1e-6:
+                current, upcoming = upcoming, next(decoded, None)
+            if current is None or (upcoming is not None and upcoming[1] - target < target - current[1]):
+                chosen = upcoming
+            else:
+                chosen = current
+            if chosen is None:
+                break
+            if cache_source is not chosen[0]:
+                cache = frame_to_planes(chosen[0], rotation=rotation)
+                cache_source = chosen[0]
+            yield cache, chosen[1]  # type: ignore[misc]
+    finally:
+        container.close()
+
+
+def _decode(
+    path: str, container: av.container.InputContainer, stream: av.video.stream.VideoStream
+) -> Iterator[tuple[av.VideoFrame, float]]:
+    origin = (container.start_time or 0) / av.time_base
+    last_t = -1e9
+    fallback_step = 1.0 / float(stream.average_rate or stream.guessed_rate or 30)
+    try:
+        for frame in container.decode(stream):
+            if frame.time is not None:
+                t = float(frame.time) - origin
+            else:
+                t = last_t + fallback_step
+            if t <= last_t:  # broken or duplicate timestamps: keep order monotonic
+                t = last_t + 1e-6
+            last_t = t
+            yield frame, t
+    except av.error.FFmpegError as exc:
+        raise MediaError(path, f"video is corrupt or truncated ({exc.strerror or exc})") from None

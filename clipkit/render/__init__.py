@@ -1,0 +1,1 @@
+"""Rendering: planning, fitting, the thread pipeline, encoding and upload profiles."""

@@ -1,0 +1,161 @@
+"""Writing upload-ready MP4: H.264 (libx264) + AAC-LC, faststart, atomic rename."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from fractions import Fraction
+
+import av
+import numpy as np
+
+from ..errors import MediaError
+from ..frame import Frame
+from .profiles import Profile
+
+__all__ = ["Mp4Writer", "temporary_path"]
+
+
+def temporary_path(path: str) -> str:
+    """A hidden temporary name next to ``path`` (same folder, so the rename is atomic)."""
+    folder, name = os.path.split(os.path.abspath(path))
+    return os.path.join(folder, f".{name}.{secrets.token_hex(4)}.part")
+
+
+class Mp4Writer:
+    """Encode frames and audio blocks into an MP4 at a temporary path.
+
+    Call :meth:`finish` to flush, close and rename into place, or :meth:`abort`
+    to close and delete the temporary file. Nothing is written at ``path`` before
+    :meth:`finish` succeeds.
+
+    Parameters
+    ----------
+    path : str
+        Final output path.
+    width, height : int
+        Frame size (even).
+    fps : Fraction
+        Frame rate; frame ``k`` gets ``pts = k`` in a ``1/fps`` time base.
+    profile : Profile
+        Encoder settings.
+    audio : bool
+        Whether to add an AAC stream.
+    metadata : dict, optional
+        Container metadata to write (only when the caller asks to keep it).
+    """
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        width: int,
+        height: int,
+        fps: Fraction,
+        profile: Profile,
+        audio: bool = True,
+        metadata: dict[str, str] | None = None,
+    ) -> None:
+        self.path = os.fspath(path)
+        self.tmp_path = temporary_path(self.path)
+        self.width, self.height, self.fps = width, height, fps
+        self.profile = profile
+        folder = os.path.dirname(os.path.abspath(self.path))
+        if not os.path.isdir(folder):
+            raise MediaError(self.path, f"output folder {folder} does not exist")
+        try:
+            self.container = av.open(self.tmp_path, "w", format="mp4", options={"movflags": "+faststart"})
+        except (av.error.FFmpegError, OSError) as exc:
+            raise MediaError(self.path, f"cannot be written ({getattr(exc, 'strerror', None) or exc})") from None
+        try:
+            self._setup(audio, metadata)
+        except BaseException:
+            self.abort()
+            raise
+        self.frames_written = 0
+        self.samples_written = 0
+        self._closed = False
+
+    def _setup(self, audio: bool, metadata: dict[str, str] | None) -> None:
+        p = self.profile
+        fps = self.fps
+        vs = self.container.add_stream("libx264", rate=fps)
+        vs.width, vs.height = self.width, self.height
+        vs.pix_fmt = "yuv420p"
+        vs.time_base = Fraction(1) / fps
+        cc = vs.codec_context
+        cc.time_base = Fraction(1) / fps
+        cc.thread_type = "FRAME"
+        cc.thread_count = 0
+        cc.gop_size = max(1, int(round(float(fps) * p.gop_seconds)))
+        cc.color_range = 1  # limited ("TV") range
+        cc.colorspace = 1  # BT.709
+        cc.color_primaries = 1
+        cc.color_trc = 1
+        vs.options = {
+            "preset": p.preset,
+            "crf": f"{p.crf:g}",
+            "maxrate": f"{p.maxrate_kbps}k",
+            "bufsize": f"{p.bufsize_kbps}k",
+            "profile": p.h264_profile,
+            "x264-params": f"min-keyint={max(1, cc.gop_size // 2)}",
+        }
+        self.video = vs
+        self.audio = None
+        if audio:
+            aus = self.container.add_stream("aac", rate=p.sample_rate)
+            aus.layout = "stereo"
+            aus.bit_rate = p.audio_bitrate_kbps * 1000
+            aus.time_base = Fraction(1, p.sample_rate)
+            self.audio = aus
+        if metadata:
+            for key, value in metadata.items():
+                self.container.metadata[key] = value
+
+    def write_video(self, frame: Frame) -> None:
+        """Encode the next frame (its pts is the count of frames written so far)."""
+        if frame.width != self.width or frame.height != self.height:
+            raise MediaError(self.path, f"frame of {frame.width}x{frame.height} given to a {self.width}x{self.height} stream")
+        av_frame = av.VideoFrame.from_numpy_buffer(frame.to_i420(), format="yuv420p")
+        av_frame.pts = self.frames_written
+        av_frame.time_base = self.video.codec_context.time_base
+        av_frame.color_range = 1
+        self.container.mux(self.video.encode(av_frame))
+        self.frames_written += 1
+
+    def write_audio(self, block: np.ndarray) -> None:
+        """Encode the next audio block, float32 of shape (2, n)."""
+        if self.audio is None or block.shape[1] == 0:
+            return
+        af = av.AudioFrame.from_ndarray(np.ascontiguousarray(block, dtype=np.float32), format="fltp", layout="stereo")
+        af.sample_rate = self.profile.sample_rate
+        af.pts = self.samples_written
+        af.time_base = Fraction(1, self.profile.sample_rate)
+        self.container.mux(self.audio.encode(af))
+        self.samples_written += block.shape[1]
+
+    def finish(self) -> None:
+        """Flush the encoders, close the file and rename it into place."""
+        try:
+            self.container.mux(self.video.encode(None))
+            if self.audio is not None:
+                self.container.mux(self.audio.encode(None))
+            self.container.close()
+            self._closed = True
+            os.replace(self.tmp_path, self.path)
+        except BaseException:
+            self.abort()
+            raise
+
+    def abort(self) -> None:
+        """Close without keeping anything (idempotent)."""
+        if not getattr(self, "_closed", False):
+            self._closed = True
+            try:
+                self.container.close()
+            except Exception:  # noqa: BLE001 - the file is being thrown away anyway
+                pass
+        try:
+            os.unlink(self.tmp_path)
+        except FileNotFoundError:
+            pass

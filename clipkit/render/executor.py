@@ -1,0 +1,384 @@
+"""The streaming executor: decode -> fit -> effects -> compose -> encode, in threads.
+
+Two threads share the work. A producer thread decodes (PyAV releases the GIL),
+fits, applies effects, transitions and overlays, and puts finished frames in a small
+bounded queue; the calling thread encodes them (x264 runs its own frame threads) and
+interleaves AAC blocks from the streaming mixer. Memory is bounded by the queue depth
+and the decoders' own buffers, whatever the length of the edit.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..audio.mix import Mixer
+from ..edit.edit import Edit
+from ..edit.sources import VideoSource
+from ..errors import ClipkitError, MediaError, ParameterError, RenderCancelled
+from ..frame import Frame
+from ..nodes import BoundFrameNode, FrameTime, RenderContext
+from .encoder import Mp4Writer
+from .fit import Fitter, composite_over
+from .plan import RenderPlan, ShotPlan, plan_edit, sample_at
+from .profiles import Profile, get_profile
+
+__all__ = ["RenderProgress", "RenderResult", "render_edit", "iter_edit_frames", "QUEUE_DEPTH"]
+
+QUEUE_DEPTH = 6
+"""Frames buffered between the producer and the encoder (bounds memory)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RenderProgress:
+    """A progress report.
+
+    Attributes
+    ----------
+    frames_done, total_frames : int
+        Encoded frames and frames in the output.
+    elapsed : float
+        Seconds since the render started.
+    eta : float or None
+        Estimated seconds left (``None`` until a few frames are done).
+    fps : float
+        Frames encoded per second so far.
+    """
+
+    frames_done: int
+    total_frames: int
+    elapsed: float
+    eta: float | None
+    fps: float
+
+    @property
+    def fraction(self) -> float:
+        """Done share in [0, 1]."""
+        return self.frames_done / self.total_frames if self.total_frames else 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class RenderResult:
+    """What a finished render produced."""
+
+    path: str
+    frames: int
+    duration: float
+    width: int
+    height: int
+    elapsed: float
+    profile: str
+
+    @property
+    def speed(self) -> float:
+        """Output frames per wall-clock second."""
+        return self.frames / self.elapsed if self.elapsed > 0 else float("inf")
+
+
+def _lazy_analysis(edit: Edit) -> Callable[[], Any]:
+    lock = threading.Lock()
+    cache: list[Any] = []
+
+    def analysis() -> Any:
+        with lock:
+            if not cache:
+                if not edit.music:
+                    cache.append(None)
+                else:
+                    from .. import music
+
+                    cache.append(music.analysis_for_edit(edit))
+            return cache[0]
+
+    return analysis
+
+
+def _context(plan: RenderPlan) -> RenderContext:
+    return RenderContext(
+        width=plan.width,
+        height=plan.height,
+        fps=plan.fps,
+        scale=plan.scale,
+        total_frames=plan.total_frames,
+        seed=plan.edit.seed,
+        analysis=_lazy_analysis(plan.edit),
+    )
+
+
+class _ShotStream:
+    """Frames of one shot, fitted and processed, pulled one at a time."""
+
+    def __init__(self, plan: RenderPlan, shot: ShotPlan, ctx: RenderContext) -> None:
+        self.shot = shot
+        clip = shot.clip
+        source = clip.source
+        self._frames: Iterator[tuple[Frame, float]] = source.frames(
+            start=clip.start, count=shot.count, fps=plan.fps, width=plan.width, height=plan.height, speed=clip.speed
+        )
+        self._fitter = Fitter(
+            clip.fit or plan.edit.fit,
+            display_size=source.display_size,
+            crop_box=clip.crop_box,
+            canvas=(plan.width, plan.height),
+            background=plan.canvas.background,
+        )
+        self._effects: list[BoundFrameNode] = [node.bind(ctx) for node in clip.effects]
+        self._background: Frame | None = None
+        self._fps = float(plan.fps)
+        self._canvas = plan
+        self.local = 0
+
+    def next(self, index: int) -> Frame:
+        try:
+            frame, source_t = next(self._frames)
+        except StopIteration:
+            raise MediaError(
+                self.shot.clip.source.describe(), f"ran out of frames at output frame {index} (shot {self.shot.index})"
+            ) from None
+        frame = self._fitter(frame)
+        if self._effects:
+            time_ = FrameTime(
+                index=index,
+                t=index / self._fps,
+                local_index=self.local,
+                local_t=self.local / self._fps,
+                duration=self.shot.count / self._fps,
+                source_t=source_t,
+            )
+            for fx in self._effects:
+                frame = fx(frame, time_)
+        if frame.alpha is not None:
+            if self._background is None:
+                self._background = Frame.solid(self._canvas.width, self._canvas.height, self._canvas.canvas.background)
+            frame = composite_over(frame, self._background)
+        self.local += 1
+        return frame
+
+    def close(self) -> None:
+        close = getattr(self._frames, "close", None)
+        if close is not None:
+            close()
+        for fx in self._effects:
+            closer = getattr(fx, "close", None)
+            if closer is not None:
+                closer()
+
+
+def _frame_stream(plan: RenderPlan, *, start: int = 0, stop: int | None = None) -> Iterator[Frame]:
+    """Yield the finished output frames ``[start, stop)`` of a plan, in order."""
+    ctx = _context(plan)
+    fps = float(plan.fps)
+    stop = plan.total_frames if stop is None else min(stop, plan.total_frames)
+    transitions = {s.index: s.transition.bind(ctx) for s in plan.shots if s.transition is not None}
+    edit_fx = [node.bind(ctx) for node in plan.edit.effects]
+    layers = [(ov, ov.node.bind(ctx)) for ov in plan.edit.overlays]
+    open_streams: dict[int, _ShotStream] = {}
+    try:
+        for index in range(0, stop):
+            active = [s for s in plan.shots if s.start <= index < s.end]
+            for s in active:
+                if s.index not in open_streams:
+                    open_streams[s.index] = _ShotStream(plan, s, ctx)
+            for key in [k for k in open_streams if plan.shots[k].end <= index]:
+                open_streams.pop(key).close()
+            frames = [open_streams[s.index].next(index) for s in active]
+            if index < start:
+                continue
+            time_ = FrameTime(index=index, t=index / fps, local_index=index, local_t=index / fps, duration=plan.duration)
+            if len(frames) == 1:
+                frame = frames[0]
+            else:
+                incoming = active[-1]
+                progress = (index - incoming.start) / max(1, incoming.overlap)
+                frame = transitions[incoming.index](frames[0], frames[1], progress, time_)
+            for fx in edit_fx:
+                frame = fx(frame, time_)
+            for ov, bound in layers:
+                if index / fps < ov.start or (ov.end is not None and index / fps >= ov.end):
+                    continue
+                first = int(round(ov.start * fps))
+                end = plan.total_frames if ov.end is None else int(round(ov.end * fps))
+                lt = FrameTime(
+                    index=index,
+                    t=index / fps,
+                    local_index=index - first,
+                    local_t=(index - first) / fps,
+                    duration=(end - first) / fps,
+                )
+                frame = bound(frame, lt)
+            yield frame
+    finally:
+        for stream in open_streams.values():
+            stream.close()
+        for bound in list(transitions.values()) + edit_fx + [b for _, b in layers]:
+            closer = getattr(bound, "close", None)
+            if closer is not None:
+                closer()
+
+
+def iter_edit_frames(edit: Edit, *, profile: str | Profile = "tiktok", start: int = 0, stop: int | None = None) -> Iterator[Frame]:
+    """Iterate output frames without encoding (see :meth:`Edit.frames`)."""
+    plan = plan_edit(edit, get_profile(profile))
+    return _frame_stream(plan, start=start, stop=stop)
+
+
+class _Producer(threading.Thread):
+    """Runs the frame stream in a worker thread and hands frames over a bounded queue."""
+
+    _END = object()
+
+    def __init__(self, plan: RenderPlan, stop: threading.Event) -> None:
+        super().__init__(name="clipkit-frames", daemon=True)
+        self.plan = plan
+        self.queue: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_DEPTH)
+        self.stop_event = stop
+        self.error: BaseException | None = None
+
+    def _put(self, item: Any) -> bool:
+        while not self.stop_event.is_set():
+            try:
+                self.queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run(self) -> None:
+        stream = _frame_stream(self.plan)
+        try:
+            for frame in stream:
+                if not self._put(frame):
+                    return
+            self._put(self._END)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer thread
+            self.error = exc
+            self._put(self._END)
+        finally:
+            stream.close()
+
+    def frames(self, cancel: threading.Event | None) -> Iterator[Frame]:
+        while True:
+            if cancel is not None and cancel.is_set():
+                raise RenderCancelled("render cancelled")
+            try:
+                item = self.queue.get(timeout=0.1)
+            except queue.Empty:
+                if not self.is_alive() and self.queue.empty():
+                    if self.error is not None:
+                        raise self.error
+                    raise ClipkitError("frame producer stopped unexpectedly")
+                continue
+            if item is self._END:
+                if self.error is not None:
+                    raise self.error
+                return
+            yield item
+
+
+def _source_metadata(edit: Edit) -> dict[str, str]:
+    for clip in edit.clips:
+        if isinstance(clip.source, VideoSource):
+            return dict(clip.source.info.metadata)
+    return {}
+
+
+def render_edit(
+    edit: Edit,
+    path: str | os.PathLike[str],
+    *,
+    profile: str | Profile = "tiktok",
+    progress: Callable[[RenderProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+    keep_metadata: bool = False,
+    overwrite: bool = True,
+    **encoder_options: Any,
+) -> RenderResult:
+    """Render ``edit`` to ``path`` (see :meth:`Edit.render`)."""
+    started = time.perf_counter()
+    prof = get_profile(profile)
+    if encoder_options:
+        prof = prof.with_options(**encoder_options)
+    out = os.fspath(path)
+    if not out.lower().endswith((".mp4", ".m4v", ".mov")):
+        raise ParameterError(f"output: {out!r} must end in .mp4 (or .m4v/.mov); clipkit writes MP4")
+    if os.path.isdir(out):
+        raise ParameterError(f"output: {out!r} is a folder")
+    if not overwrite and os.path.exists(out):
+        raise ParameterError(f"output: {out!r} exists and overwrite=False")
+    plan = plan_edit(edit, prof)
+    has_audio = True  # always write a track: silent if nothing sounds, as upload apps expect
+    writer = Mp4Writer(
+        out,
+        width=plan.width,
+        height=plan.height,
+        fps=plan.fps,
+        profile=prof,
+        audio=has_audio,
+        metadata=_source_metadata(edit) if keep_metadata else None,
+    )
+    stop = threading.Event()
+    producer = _Producer(plan, stop)
+    mixer = Mixer(plan.segments, sr=plan.sr, total=plan.total_samples)
+    _install_audio_processors(mixer, plan)
+    audio_block = plan.sr // 2
+    last_report = 0.0
+    try:
+        producer.start()
+        for frame in producer.frames(cancel):
+            writer.write_video(frame)
+            done = writer.frames_written
+            # keep the audio half a second ahead of the video for good interleaving
+            want = min(plan.total_samples, sample_at(done, sr=plan.sr, fps=plan.fps) + audio_block)
+            while mixer.position < want:
+                writer.write_audio(mixer.read(min(audio_block, want - mixer.position)))
+            if progress is not None:
+                now = time.perf_counter()
+                if now - last_report >= 0.2 or done == plan.total_frames:
+                    last_report = now
+                    elapsed = now - started
+                    rate = done / elapsed if elapsed > 0 else 0.0
+                    eta = (plan.total_frames - done) / rate if rate > 0 and done >= 5 else None
+                    progress(RenderProgress(done, plan.total_frames, elapsed, eta, rate))
+        if writer.frames_written != plan.total_frames:
+            raise ClipkitError(f"rendered {writer.frames_written} frames, planned {plan.total_frames}")
+        while mixer.position < plan.total_samples:
+            writer.write_audio(mixer.read(min(audio_block, plan.total_samples - mixer.position)))
+        writer.finish()
+    except BaseException:
+        stop.set()
+        writer.abort()
+        raise
+    finally:
+        stop.set()
+        producer.join(timeout=30)
+        mixer.close()
+    return RenderResult(
+        path=out,
+        frames=plan.total_frames,
+        duration=plan.duration,
+        width=plan.width,
+        height=plan.height,
+        elapsed=time.perf_counter() - started,
+        profile=prof.name,
+    )
+
+
+AudioProcessorHook = Callable[[Mixer, RenderPlan], None]
+_AUDIO_HOOKS: list[AudioProcessorHook] = []
+
+
+def register_audio_hook(hook: AudioProcessorHook) -> None:
+    """Register a function that adds bus/master processors to each render's mixer
+    (ducking, loudness normalization); called with the mixer and the plan."""
+    if hook not in _AUDIO_HOOKS:
+        _AUDIO_HOOKS.append(hook)
+
+
+def _install_audio_processors(mixer: Mixer, plan: RenderPlan) -> None:
+    for hook in _AUDIO_HOOKS:
+        hook(mixer, plan)

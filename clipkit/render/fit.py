@@ -1,0 +1,267 @@
+"""Fitting source frames to the canvas on YUV planes.
+
+Geometry is computed once per shot (the source size does not change); per frame the
+work is a slice (no copy) when the source already has the canvas size, or one
+``cv2.resize`` per plane otherwise. Pixel aspect and rotation are folded into the
+frame-to-display scale factors, so every mode respects the display aspect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ..errors import ParameterError
+from ..frame import Frame
+
+__all__ = ["FitGeometry", "Fitter", "register_fit_mode", "fit_modes", "composite_over"]
+
+FitFactory = Callable[["FitGeometry"], Callable[[Frame], Frame]]
+_FIT_MODES: dict[str, FitFactory] = {}
+
+
+def register_fit_mode(name: str, factory: FitFactory) -> None:
+    """Add a fit mode (e.g. a subject-following reframe).
+
+    Parameters
+    ----------
+    name : str
+        The mode's name in the API and templates.
+    factory : callable
+        Takes a :class:`FitGeometry` and returns a per-frame callable
+        ``frame -> Frame`` of the canvas size. Called once per shot and render.
+    """
+    _FIT_MODES[name] = factory
+
+
+def fit_modes() -> tuple[str, ...]:
+    """Names of the registered fit modes."""
+    return tuple(_FIT_MODES)
+
+
+@dataclass(frozen=True, slots=True)
+class FitGeometry:
+    """What a fit mode knows about a shot.
+
+    Attributes
+    ----------
+    frame_size : tuple of int
+        ``(width, height)`` of the upright decoded planes.
+    display_size : tuple of int
+        ``(width, height)`` as the source should be shown (pixel aspect applied).
+    crop : tuple of float
+        ``(x, y, width, height)`` of the used area in frame pixels.
+    canvas : tuple of int
+        ``(width, height)`` of the render.
+    background : tuple of int
+        RGB colour of empty canvas areas.
+    """
+
+    frame_size: tuple[int, int]
+    display_size: tuple[int, int]
+    crop: tuple[float, float, float, float]
+    canvas: tuple[int, int]
+    background: tuple[int, int, int]
+
+    @property
+    def pixel_scale(self) -> tuple[float, float]:
+        """Display pixels per frame pixel along x and y."""
+        return (
+            self.display_size[0] / self.frame_size[0],
+            self.display_size[1] / self.frame_size[1],
+        )
+
+    @property
+    def crop_display_size(self) -> tuple[float, float]:
+        """Size of the crop area in display pixels."""
+        sx, sy = self.pixel_scale
+        return (self.crop[2] * sx, self.crop[3] * sy)
+
+
+def _even_floor(v: float) -> int:
+    return max(2, int(v) // 2 * 2)
+
+
+def _even_round(v: float) -> int:
+    return max(2, int(round(v / 2.0)) * 2)
+
+
+def _region(frame: Frame, x: int, y: int, w: int, h: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    a = None if frame.alpha is None else frame.alpha[y : y + h, x : x + w]
+    return (
+        frame.y[y : y + h, x : x + w],
+        frame.u[y // 2 : (y + h) // 2, x // 2 : (x + w) // 2],
+        frame.v[y // 2 : (y + h) // 2, x // 2 : (x + w) // 2],
+        a,
+    )
+
+
+def _interp(src_w: int, dst_w: int) -> int:
+    return cv2.INTER_AREA if dst_w * 1.5 < src_w else cv2.INTER_LINEAR
+
+
+def _resize_region(frame: Frame, rect: tuple[int, int, int, int], size: tuple[int, int]) -> Frame:
+    x, y, w, h = rect
+    ry, ru, rv, ra = _region(frame, x, y, w, h)
+    tw, th = size
+    if (w, h) == (tw, th):
+        return Frame(ry, ru, rv, ra)
+    interp = _interp(w, tw)
+    return Frame(
+        cv2.resize(ry, (tw, th), interpolation=interp),
+        cv2.resize(ru, (tw // 2, th // 2), interpolation=interp),
+        cv2.resize(rv, (tw // 2, th // 2), interpolation=interp),
+        None if ra is None else cv2.resize(ra, (tw, th), interpolation=interp),
+    )
+
+
+def _rect(x: float, y: float, w: float, h: float, limit: tuple[int, int]) -> tuple[int, int, int, int]:
+    w_i, h_i = min(_even_round(w), limit[0] - limit[0] % 2), min(_even_round(h), limit[1] - limit[1] % 2)
+    x_i = min(max(0, int(round(x / 2.0)) * 2), limit[0] - w_i)
+    y_i = min(max(0, int(round(y / 2.0)) * 2), limit[1] - h_i)
+    return (x_i - x_i % 2, y_i - y_i % 2, w_i, h_i)
+
+
+def composite_over(frame: Frame, background: Frame) -> Frame:
+    """Blend a frame with alpha over a background of the same size (straight alpha)."""
+    if frame.alpha is None:
+        return frame
+    a = frame.alpha.astype(np.float32) * (1.0 / 255.0)
+    a_c = cv2.resize(a, (frame.u.shape[1], frame.u.shape[0]), interpolation=cv2.INTER_AREA)
+    out_y = background.y + (frame.y.astype(np.float32) - background.y) * a
+    out_u = background.u + (frame.u.astype(np.float32) - background.u) * a_c
+    out_v = background.v + (frame.v.astype(np.float32) - background.v) * a_c
+    return Frame(
+        np.rint(out_y).astype(np.uint8),
+        np.rint(out_u).astype(np.uint8),
+        np.rint(out_v).astype(np.uint8),
+    )
+
+
+def _cover(g: FitGeometry) -> Callable[[Frame], Frame]:
+    sx, sy = g.pixel_scale
+    cw, ch = g.crop_display_size
+    W, H = g.canvas
+    s = max(W / cw, H / ch)
+    vis_w, vis_h = W / s / sx, H / s / sy  # visible area in frame pixels
+    cx, cy, crw, crh = g.crop
+    rect = _rect(cx + (crw - vis_w) / 2, cy + (crh - vis_h) / 2, vis_w, vis_h, g.frame_size)
+    return lambda frame: _resize_region(frame, rect, (W, H))
+
+
+def _contained_size(g: FitGeometry) -> tuple[int, int]:
+    cw, ch = g.crop_display_size
+    W, H = g.canvas
+    s = min(W / cw, H / ch)
+    return min(W, _even_round(cw * s)), min(H, _even_round(ch * s))
+
+
+def _paste(base: Frame, top: Frame) -> Frame:
+    """Paste ``top`` centred on ``base`` (a fresh, writable frame), honouring alpha."""
+    W, H = base.width, base.height
+    ox, oy = ((W - top.width) // 4) * 2, ((H - top.height) // 4) * 2
+    if top.alpha is None:
+        base.y[oy : oy + top.height, ox : ox + top.width] = top.y
+        base.u[oy // 2 : oy // 2 + top.height // 2, ox // 2 : ox // 2 + top.width // 2] = top.u
+        base.v[oy // 2 : oy // 2 + top.height // 2, ox // 2 : ox // 2 + top.width // 2] = top.v
+        return base
+    region = Frame(*_region(base, ox, oy, top.width, top.height)[:3])
+    blended = composite_over(top, region)
+    base.y[oy : oy + top.height, ox : ox + top.width] = blended.y
+    base.u[oy // 2 : oy // 2 + top.height // 2, ox // 2 : ox // 2 + top.width // 2] = blended.u
+    base.v[oy // 2 : oy // 2 + top.height // 2, ox // 2 : ox // 2 + top.width // 2] = blended.v
+    return base
+
+
+def _contain(g: FitGeometry) -> Callable[[Frame], Frame]:
+    size = _contained_size(g)
+    rect = _rect(*g.crop, g.frame_size)
+    background = Frame.solid(*g.canvas, g.background)
+
+    def fit(frame: Frame) -> Frame:
+        top = _resize_region(frame, rect, size)
+        if size == g.canvas and top.alpha is None:
+            return top
+        return _paste(background.copy(), top)
+
+    return fit
+
+
+def _blur(g: FitGeometry) -> Callable[[Frame], Frame]:
+    size = _contained_size(g)
+    cover = _cover(g)
+    rect = _rect(*g.crop, g.frame_size)
+    W, H = g.canvas
+    small = (max(8, W // 16) // 2 * 2, max(8, H // 16) // 2 * 2)
+
+    def fit(frame: Frame) -> Frame:
+        top = _resize_region(frame, rect, size)
+        if size == g.canvas and top.alpha is None:
+            return top
+        filled = cover(frame)
+        planes = []
+        for plane, (w, h) in ((filled.y, small), (filled.u, (small[0] // 2, small[1] // 2)), (filled.v, (small[0] // 2, small[1] // 2))):
+            tiny = cv2.resize(plane, (w, h), interpolation=cv2.INTER_AREA)
+            tiny = cv2.GaussianBlur(tiny, (0, 0), sigmaX=max(1.0, w / 40))
+            planes.append(cv2.resize(tiny, (plane.shape[1], plane.shape[0]), interpolation=cv2.INTER_LINEAR))
+        # dim the backdrop a little so the sharp clip stands out
+        planes[0] = cv2.convertScaleAbs(planes[0], alpha=0.75, beta=4)
+        return _paste(Frame(planes[0], planes[1], planes[2]), top)
+
+    return fit
+
+
+def _stretch(g: FitGeometry) -> Callable[[Frame], Frame]:
+    rect = _rect(*g.crop, g.frame_size)
+    return lambda frame: _resize_region(frame, rect, g.canvas)
+
+
+register_fit_mode("cover", _cover)
+register_fit_mode("contain", _contain)
+register_fit_mode("blur", _blur)
+register_fit_mode("stretch", _stretch)
+
+
+class Fitter:
+    """Fit the frames of one shot; geometry is fixed at the first frame."""
+
+    def __init__(
+        self,
+        mode: str,
+        *,
+        display_size: tuple[int, int] | None,
+        crop_box: tuple[int, int, int, int] | None,
+        canvas: tuple[int, int],
+        background: tuple[int, int, int],
+    ) -> None:
+        if mode not in _FIT_MODES:
+            raise ParameterError(f"fit: {mode!r} is not a fit mode; use one of {', '.join(_FIT_MODES)}")
+        self.mode = mode
+        self.display_size = display_size
+        self.crop_box = crop_box
+        self.canvas = canvas
+        self.background = background
+        self._fn: Callable[[Frame], Frame] | None = None
+        self._frame_size: tuple[int, int] | None = None
+
+    def geometry(self, frame_size: tuple[int, int]) -> FitGeometry:
+        """The geometry for frames of ``frame_size``."""
+        display = self.display_size or frame_size
+        fw, fh = frame_size
+        sx, sy = display[0] / fw, display[1] / fh
+        if self.crop_box is None:
+            crop = (0.0, 0.0, float(fw), float(fh))
+        else:
+            x, y, w, h = self.crop_box
+            crop = (x / sx, y / sy, w / sx, h / sy)
+        return FitGeometry(frame_size, display, crop, self.canvas, self.background)
+
+    def __call__(self, frame: Frame) -> Frame:
+        size = (frame.width, frame.height)
+        if self._fn is None or size != self._frame_size:
+            self._fn = _FIT_MODES[self.mode](self.geometry(size))
+            self._frame_size = size
+        return self._fn(frame)
