@@ -1,0 +1,1 @@
+"""The ``clipkit`` command line."""

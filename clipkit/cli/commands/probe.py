@@ -1,0 +1,55 @@
+"""``clipkit probe FILE``: what clipkit sees in a media file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ...media.probe import probe
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("probe", help="show what clipkit sees in a media file")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--count-frames", action="store_true", help="read the whole file for exact frame count and duration")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    info = probe(args.file, count_frames=args.count_frames)
+    if args.json:
+        json.dump(info.to_dict(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    lines = [f"{info.path}", f"  container: {info.format}, {info.duration:.3f} s"]
+    if info.is_image:
+        lines.append("  still image")
+    v = info.video
+    if v is not None:
+        sar = f", pixel aspect {v.sample_aspect}" if v.sample_aspect != 1 else ""
+        lines.append(
+            f"  video: {v.codec} {v.width}x{v.height} {v.pix_fmt}{' full range' if v.full_range else ''}{sar}"
+        )
+        lines.append(
+            f"         shown as {v.display_width}x{v.display_height}, rotation {v.rotation}°, "
+            f"{float(v.fps or 0):.3f} fps {'VFR' if v.vfr else 'CFR'}, {v.frames} frames, "
+            f"{v.duration:.3f} s starting at {v.start:.3f} s"
+        )
+    else:
+        lines.append("  video: none")
+    a = info.audio
+    if a is not None:
+        lines.append(
+            f"  audio: {a.codec} {a.sample_rate} Hz, {a.channels} ch ({a.layout or 'unknown layout'}), "
+            f"{a.duration:.3f} s starting at {a.start:.3f} s"
+        )
+    else:
+        lines.append("  audio: none")
+    other = [s for s in info.streams if not s.startswith(("video", "audio"))]
+    if other:
+        lines.append(f"  other streams: {', '.join(other)}")
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0

@@ -1,0 +1,130 @@
+"""``clipkit render`` and ``clipkit demo``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from ...errors import ParameterError, TemplateError
+from ...render.executor import RenderProgress, RenderResult
+from ...render.profiles import PROFILES
+from ...resources import samples_dir, templates_dir
+from ...template import load_template, parse_set_options
+
+DEMO_TEMPLATE = "demo.yaml"
+DEMO_CLIPS = {"intro": "portrait.mp4", "middle": "landscape.mp4", "outro": "portrait2.mp4"}
+DEMO_MUSIC = "song.m4a"
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("render", help="render a template with your clips to an MP4", description="Render a template.")
+    p.add_argument("template", help="template file (YAML or JSON)")
+    p.add_argument("--clip", action="append", default=[], metavar="SLOT=FILE", help="fill a slot (repeat per slot)")
+    p.add_argument("--music", metavar="FILE", help="soundtrack (overrides the template's)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="set a template variable or field")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.mp4", help="output file")
+    _output_options(p)
+    p.add_argument("--allow-root", action="append", default=[], metavar="DIR", help="another folder assets may come from")
+    p.set_defaults(func=run_render)
+
+    d = sub.add_parser("demo", help="render the bundled demo template with the bundled samples")
+    d.add_argument("-o", "--output", default="clipkit-demo.mp4", metavar="OUT.mp4", help="output file (default %(default)s)")
+    _output_options(d)
+    d.set_defaults(func=run_demo)
+
+
+def _output_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--profile", choices=sorted(PROFILES), help="upload profile (default: the template's, else tiktok)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--keep-metadata", action="store_true", help="keep the source's metadata (location, device)")
+
+
+def _parse_clips(items: list[str]) -> dict[str, str]:
+    clips: dict[str, str] = {}
+    for item in items:
+        if "=" not in item:
+            raise ParameterError(f"--clip {item!r}: expected SLOT=FILE")
+        slot, path = item.split("=", 1)
+        if not slot or not path:
+            raise ParameterError(f"--clip {item!r}: expected SLOT=FILE")
+        if slot in clips:
+            raise ParameterError(f"--clip {slot}=...: slot given twice")
+        clips[slot] = path
+    return clips
+
+
+class _ProgressBar:
+    """A tqdm bar on stderr fed by render progress callbacks."""
+
+    def __init__(self, enabled: bool, label: str) -> None:
+        self.enabled = enabled
+        self.label = label
+        self.bar: Any = None
+
+    def __call__(self, p: RenderProgress) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=p.total_frames, unit="frame", desc=self.label, file=sys.stderr, leave=False, dynamic_ncols=True)
+        self.bar.update(p.frames_done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _render(template_path: str | Path, *, clips: dict[str, str], music: str | None, sets: list[str], output: str,
+            profile: str | None, quiet: bool, keep_metadata: bool, allowed_roots: tuple[str, ...] = ()) -> int:
+    template = load_template(template_path, overrides=parse_set_options(sets), allowed_roots=allowed_roots)
+    edit = template.build(clips, music=music)
+    prof = PROFILES[profile] if profile else template.profile()
+    bar = _ProgressBar(not quiet and sys.stderr.isatty(), os.path.basename(output))
+    try:
+        result: RenderResult = edit.render(
+            output, profile=prof, progress=bar, keep_metadata=keep_metadata or template.keep_metadata
+        )
+    finally:
+        bar.close()
+    sys.stdout.write(
+        f"wrote {result.path}: {result.width}x{result.height}, {result.duration:.2f} s, "
+        f"{result.frames} frames in {result.elapsed:.1f} s ({result.speed:.0f} fps)\n"
+    )
+    return 0
+
+
+def run_render(args: argparse.Namespace) -> int:
+    return _render(
+        args.template,
+        clips=_parse_clips(args.clip),
+        music=args.music,
+        sets=args.set,
+        output=args.output,
+        profile=args.profile,
+        quiet=args.quiet,
+        keep_metadata=args.keep_metadata,
+        allowed_roots=tuple(args.allow_root),
+    )
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    template = templates_dir() / DEMO_TEMPLATE
+    samples = samples_dir()
+    missing = [name for name in [*DEMO_CLIPS.values(), DEMO_MUSIC] if not (samples / name).is_file()]
+    if missing or not template.is_file():
+        raise TemplateError(f"the bundled demo is incomplete (missing {', '.join(missing) or DEMO_TEMPLATE}); reinstall clipkit")
+    clips = {slot: str(samples / name) for slot, name in DEMO_CLIPS.items()}
+    return _render(
+        template,
+        clips=clips,
+        music=str(samples / DEMO_MUSIC),
+        sets=[],
+        output=args.output,
+        profile=args.profile,
+        quiet=args.quiet,
+        keep_metadata=args.keep_metadata,
+    )

@@ -1,0 +1,40 @@
+"""``clipkit template schema|validate``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ...template import load_template, parse_set_options, template_schema
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("template", help="template tools: schema, validate")
+    tsub = p.add_subparsers(dest="template_command", metavar="ACTION", parser_class=type(p))
+    s = tsub.add_parser("schema", help="print the template JSON Schema (for editor autocompletion)")
+    s.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    s.set_defaults(func=run_schema)
+    v = tsub.add_parser("validate", help="check a template without rendering")
+    v.add_argument("template")
+    v.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    v.set_defaults(func=run_validate)
+    p.set_defaults(func=lambda args: (p.print_help(sys.stderr), 2)[1])
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    text = json.dumps(template_schema(), indent=2) + "\n"
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    template = load_template(args.template, overrides=parse_set_options(args.set))
+    slots = ", ".join(s["id"] + ("?" if s.get("optional") else "") for s in template.slots) or "none"
+    sys.stdout.write(f"{args.template}: ok ({template.name}; slots: {slots}; {len(template.document['shots'])} shots)\n")
+    return 0
