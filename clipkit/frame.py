@@ -9,7 +9,8 @@ both go through OpenCV (about 1-3 ms at 1080x1920, against 7-11 ms for PyAV's re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import cv2
 import numpy as np
@@ -125,12 +126,17 @@ class Frame:
         Chroma (Cb, Cr), limited range (16..240), 128 is neutral.
     alpha : np.ndarray, shape (H, W), dtype uint8, or None
         Coverage for compositing (255 opaque); ``None`` means fully opaque.
+    av_frame : av.VideoFrame or None
+        The decoded frame these planes are zero-copy views of, when they are: an
+        untouched frame is then handed to the encoder as it is, with no copy. Any
+        stage that builds a new frame drops it.
     """
 
     y: np.ndarray
     u: np.ndarray
     v: np.ndarray
     alpha: np.ndarray | None = None
+    av_frame: Any = field(default=None, repr=False, compare=False)
 
     @property
     def width(self) -> int:

@@ -52,6 +52,7 @@ def frame_to_planes(frame: av.VideoFrame, *, rotation: int = 0) -> Frame:
     """
     full_range = frame.format.name.startswith("yuvj") or int(frame.color_range or 0) == 2
     width, height = frame.width, frame.height
+    untouched = frame.format.name == "yuv420p" and not (width % 2 or height % 2) and not full_range and not rotation
     if frame.format.name not in ("yuv420p", "yuvj420p") or width % 2 or height % 2:
         even_w, even_h = width - width % 2, height - height % 2
         if even_w < 2 or even_h < 2:
@@ -68,7 +69,7 @@ def frame_to_planes(frame: av.VideoFrame, *, rotation: int = 0) -> Frame:
     if rotation:
         code = _ROTATE[rotation]
         y, u, v = cv2.rotate(y, code), cv2.rotate(u, code), cv2.rotate(v, code)
-    return Frame(y, u, v)
+    return Frame(y, u, v, av_frame=frame if untouched else None)
 
 
 def read_video_frames(

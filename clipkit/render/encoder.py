@@ -116,7 +116,13 @@ class Mp4Writer:
         """Encode the next frame (its pts is the count of frames written so far)."""
         if frame.width != self.width or frame.height != self.height:
             raise MediaError(self.path, f"frame of {frame.width}x{frame.height} given to a {self.width}x{self.height} stream")
-        av_frame = av.VideoFrame.from_numpy_buffer(frame.to_i420(), format="yuv420p")
+        av_frame = frame.av_frame
+        if av_frame is None or av_frame.width != self.width or av_frame.height != self.height:
+            av_frame = av.VideoFrame.from_numpy_buffer(frame.to_i420(), format="yuv420p")
+        else:
+            # an untouched decoded frame: encode it as it is, but let x264 choose the
+            # frame types (the source's would leak through and bloat the file)
+            av_frame.pict_type = av.video.frame.PictureType.NONE
         av_frame.pts = self.frames_written
         av_frame.time_base = self.video.codec_context.time_base
         av_frame.color_range = 1

@@ -105,6 +105,8 @@ def _interp(src_w: int, dst_w: int) -> int:
 
 def _resize_region(frame: Frame, rect: tuple[int, int, int, int], size: tuple[int, int]) -> Frame:
     x, y, w, h = rect
+    if (x, y, w, h) == (0, 0, frame.width, frame.height) and (w, h) == size:
+        return frame  # already the canvas: pass through untouched (keeps the zero-copy path)
     ry, ru, rv, ra = _region(frame, x, y, w, h)
     tw, th = size
     if (w, h) == (tw, th):
