@@ -51,9 +51,12 @@ class Segment:
         Bus name.
     loop_length : int
         When > 0, the source restarts every ``loop_length`` samples (looped music).
+    samples : np.ndarray or None
+        Already-decoded sound, float32 (2, n) at the mix rate, used instead of
+        ``path`` (time-stretched or reversed audio, generated sounds).
     """
 
-    path: str
+    path: str | None
     source_start: float
     out_start: int
     length: int
@@ -62,6 +65,7 @@ class Segment:
     fade_out: int = 0
     role: str = "original"
     loop_length: int = 0
+    samples: np.ndarray | None = None
 
     @property
     def out_end(self) -> int:
@@ -92,25 +96,35 @@ class _ActiveSegment:
     def _open(self) -> AudioStreamReader:
         return AudioStreamReader(self.segment.path, sr=self.sr, channels=2, offset=self.segment.source_start)
 
-    def read(self, n: int) -> np.ndarray:
+    def _read_samples(self, n: int) -> np.ndarray:
+        data = self.segment.samples
+        out = np.zeros((2, n), np.float32)
+        avail = data[:, self.done : self.done + n]
+        out[:, : avail.shape[1]] = avail
+        return out
+
+    def _read_file(self, n: int) -> np.ndarray:
         seg = self.segment
         if self.reader is None:
             self.reader = self._open()
         if seg.loop_length <= 0:
-            data = self.reader.read(n)
-        else:
-            parts = []
-            need = n
-            while need > 0:
-                take = min(need, seg.loop_length - self.loop_pos)
-                parts.append(self.reader.read(take))
-                self.loop_pos += take
-                need -= take
-                if self.loop_pos >= seg.loop_length:
-                    self.reader.close()
-                    self.reader = self._open()
-                    self.loop_pos = 0
-            data = np.concatenate(parts, axis=1)
+            return self.reader.read(n)
+        parts = []
+        need = n
+        while need > 0:
+            take = min(need, seg.loop_length - self.loop_pos)
+            parts.append(self.reader.read(take))
+            self.loop_pos += take
+            need -= take
+            if self.loop_pos >= seg.loop_length:
+                self.reader.close()
+                self.reader = self._open()
+                self.loop_pos = 0
+        return np.concatenate(parts, axis=1)
+
+    def read(self, n: int) -> np.ndarray:
+        seg = self.segment
+        data = self._read_samples(n) if seg.samples is not None else self._read_file(n)
         env = seg.envelope(self.done, n)
         if env is not None:
             data *= env

@@ -53,6 +53,10 @@ class Source(ABC):
         """Short human description for errors and progress."""
         return self.path or self.kind
 
+    # Composite sources (layouts, time effects) may define
+    #   audio_segments(clip, *, out_start, length, sr, gain) -> list[clipkit.audio.Segment]
+    # to place their own sound; the planner then uses it instead of the file's track.
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.describe()!r})"
 

@@ -140,6 +140,11 @@ def _audio_segments(edit: Edit, shots: list[ShotPlan], *, sr: int, fps: Fraction
         clip = shot.clip
         source = clip.source
         gain = clip.volume * edit.original_volume
+        custom = getattr(source, "audio_segments", None)
+        if custom is not None:  # composite sources (layouts, time effects) place their own sound
+            a = sample_at(shot.start, sr=sr, fps=fps)
+            segments.extend(custom(clip, out_start=a, length=sample_at(shot.end, sr=sr, fps=fps) - a, sr=sr, gain=gain))
+            continue
         if not source.has_audio or gain <= 0 or source.path is None or clip.speed != 1.0:
             continue
         a = sample_at(shot.start, sr=sr, fps=fps)
