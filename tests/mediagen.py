@@ -55,6 +55,19 @@ def read_index(y_plane: np.ndarray, square: tuple[int, int, int] | None = None) 
     return value
 
 
+def read_index_rect(y_plane: np.ndarray, x: float, y: float, width: float, height: float) -> int:
+    """Read the index grid drawn (stretched) into the rectangle ``(x, y, width, height)``."""
+    value = 0
+    cw, ch = width / GRID, height / GRID
+    for bit in range(GRID * GRID):
+        r, c = divmod(bit, GRID)
+        cy, cx = int(y + (r + 0.5) * ch), int(x + (c + 0.5) * cw)
+        py, px = max(1, int(ch / 4)), max(1, int(cw / 4))
+        if float(y_plane[cy - py : cy + py, cx - px : cx + px].mean()) > 128:
+            value |= 1 << bit
+    return value
+
+
 def make_video(
     path: str,
     *,
@@ -77,13 +90,20 @@ def make_video(
     container_format: str | None = None,
     hue: int = 0,
     metadata: dict[str, str] | None = None,
+    container_options: dict[str, str] | None = None,
+    gop: int | None = None,
+    channel_gains: tuple[float, ...] | None = None,
 ) -> str:
     """Write a test video. ``timestamps`` (seconds) makes it VFR.
 
     With ``rotation`` the picture is stored turned back and tagged so that a player
     (rotating clockwise by ``rotation``) shows it upright at ``height`` x ``width``.
+    ``gop`` sets the keyframe interval (small values make seeking matter);
+    ``channel_gains`` scales the tone per channel (e.g. sound in one channel of 5.1 only);
+    ``container_options`` go to the muxer (e.g. ``{"movflags": "use_metadata_tags"}``
+    so that ``make``/``model`` tags are written).
     """
-    out = av.open(path, "w", format=container_format)
+    out = av.open(path, "w", format=container_format, options=container_options or {})
     if metadata:
         for k, v in metadata.items():
             out.metadata[k] = v
@@ -96,6 +116,10 @@ def make_video(
     vs.codec_context.time_base = Fraction(1) / fps if timestamps is None else tb
     if codec == "libx264":
         vs.options = {"preset": "ultrafast", "crf": "18"}
+    if gop is not None:
+        vs.codec_context.gop_size = gop
+        if codec == "libx264":
+            vs.options = {**vs.options, "x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0"}
     if sar is not None:
         vs.sample_aspect_ratio = sar
         vs.codec_context.sample_aspect_ratio = sar
@@ -134,6 +158,8 @@ def make_video(
         t = np.arange(n) / sr
         tone = (0.3 * np.sin(2 * np.pi * tone_hz * t)).astype(np.float32)
         data = np.tile(tone, (channels, 1))
+        if channel_gains is not None:
+            data = data * np.asarray(channel_gains, np.float32).reshape(-1, 1)
         offset = int(round(audio_start * sr))
         for s in range(0, n, 1024):
             af = av.AudioFrame.from_ndarray(np.ascontiguousarray(data[:, s : s + 1024]), format="fltp", layout=layout)
@@ -172,5 +198,120 @@ def make_audio(path: str, *, duration: float = 2.0, sr: int = 44100, bpm: float 
         af.pts = s
         out.mux(st.encode(af))
     out.mux(st.encode(None))
+    out.close()
+    return path
+
+
+def make_flash_video(
+    path: str,
+    *,
+    width: int = 64,
+    height: int = 64,
+    fps: int = 30,
+    frames: int = 60,
+    flashes: tuple[int, ...] = (15, 45),
+    sr: int = 48000,
+    video_start: float = 0.0,
+    audio_start: float = 0.0,
+    audio_duration: float | None = None,
+) -> str:
+    """A sync test clip: dark frames, with a white frame and a click at the same instants.
+
+    Frame ``k`` (for ``k`` in ``flashes``) is white and is shown at file time
+    ``video_start + k / fps``; the audio (starting at ``audio_start``) is silent but for
+    a 10 ms 1 kHz burst starting at that same file time.
+    """
+    out = av.open(path, "w")
+    vs = out.add_stream("libx264", rate=fps)
+    vs.width, vs.height = width, height
+    vs.pix_fmt = "yuv420p"
+    vs.time_base = Fraction(1, fps)
+    vs.codec_context.time_base = Fraction(1, fps)
+    vs.options = {"preset": "ultrafast", "crf": "18"}
+    aus = out.add_stream("aac", rate=sr)
+    aus.layout = "stereo"
+    aus.time_base = Fraction(1, sr)
+    dark = np.full((height, width, 3), 40, np.uint8)
+    white = np.full((height, width, 3), 255, np.uint8)
+    first = int(round(video_start * fps))
+    for i in range(frames):
+        frame = av.VideoFrame.from_ndarray(white if i in flashes else dark, format="rgb24").reformat(format="yuv420p")
+        frame.pts = i + first
+        out.mux(vs.encode(frame))
+    out.mux(vs.encode(None))
+    end = audio_duration if audio_duration is not None else video_start + frames / fps - audio_start
+    n = int(round(end * sr))
+    sig = np.zeros(n, np.float32)
+    burst = int(0.010 * sr)
+    for k in flashes:
+        a = int(round((video_start + k / fps - audio_start) * sr))
+        if 0 <= a < n:
+            b = min(n, a + burst)
+            sig[a:b] = 0.8 * np.sin(2 * np.pi * 1000 * np.arange(b - a) / sr)
+    data = np.tile(sig, (2, 1))
+    offset = int(round(audio_start * sr))
+    for s in range(0, n, 1024):
+        af = av.AudioFrame.from_ndarray(np.ascontiguousarray(data[:, s : s + 1024]), format="fltp", layout="stereo")
+        af.sample_rate = sr
+        af.pts = s + offset
+        af.time_base = Fraction(1, sr)
+        out.mux(aus.encode(af))
+    out.mux(aus.encode(None))
+    out.close()
+    return path
+
+
+def decode_output(path: str) -> tuple[list[np.ndarray], np.ndarray, int]:
+    """Decode a rendered file: the luma planes of every frame, the audio (channels, n) and its rate."""
+    lumas: list[np.ndarray] = []
+    with av.open(path) as container:
+        for frame in container.decode(video=0):
+            lumas.append(frame.to_ndarray(format="gray"))
+    audio = np.zeros((2, 0), np.float32)
+    sr = 0
+    with av.open(path) as container:
+        if container.streams.audio:
+            sr = container.streams.audio[0].sample_rate
+            chunks = [f.to_ndarray().reshape(f.layout.nb_channels, -1) if f.format.is_planar else f.to_ndarray().reshape(-1, f.layout.nb_channels).T for f in container.decode(audio=0)]
+            if chunks:
+                audio = np.concatenate(chunks, axis=1).astype(np.float32)
+    return lumas, audio, sr
+
+
+def onsets(audio: np.ndarray, sr: int, *, threshold: float = 0.2, gap: float = 0.1) -> list[float]:
+    """Seconds where the absolute signal first exceeds ``threshold`` after ``gap`` s of quiet."""
+    level = np.abs(audio).max(axis=0) if audio.ndim == 2 else np.abs(audio)
+    loud = np.flatnonzero(level > threshold)
+    out: list[float] = []
+    last = -1e9
+    for i in loud:
+        t = i / sr
+        if t - last > gap:
+            out.append(float(t))
+        last = t
+    return out
+
+
+def make_levels_video(
+    path: str, *, width: int = 64, height: int = 64, frames: int = 5, pix_fmt: str = "yuv420p", color_range: int | None = None
+) -> str:
+    """Left half RGB black, right half RGB white, encoded in ``pix_fmt`` (and range)."""
+    out = av.open(path, "w")
+    vs = out.add_stream("libx264", rate=30)
+    vs.width, vs.height = width, height
+    vs.pix_fmt = pix_fmt
+    vs.options = {"preset": "ultrafast", "crf": "10"}
+    if color_range is not None:
+        vs.codec_context.color_range = color_range
+    img = np.zeros((height, width, 3), np.uint8)
+    img[:, width // 2 :] = 255
+    for i in range(frames):
+        frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+        frame = frame.reformat(format=pix_fmt, dst_color_range=color_range or 1)
+        if color_range is not None:
+            frame.color_range = color_range
+        frame.pts = i
+        out.mux(vs.encode(frame))
+    out.mux(vs.encode(None))
     out.close()
     return path

@@ -15,6 +15,9 @@ from .profiles import Profile
 
 __all__ = ["Mp4Writer", "temporary_path"]
 
+# tags that describe the source file's own container, not its content: never copied
+_CONTAINER_TAGS = frozenset({"major_brand", "minor_version", "compatible_brands", "encoder"})
+
 
 def temporary_path(path: str) -> str:
     """A hidden temporary name next to ``path`` (same folder, so the rename is atomic)."""
@@ -63,8 +66,12 @@ class Mp4Writer:
         folder = os.path.dirname(os.path.abspath(self.path))
         if not os.path.isdir(folder):
             raise MediaError(self.path, f"output folder {folder} does not exist")
+        metadata = {k: v for k, v in (metadata or {}).items() if k.lower() not in _CONTAINER_TAGS}
+        # without use_metadata_tags the MP4 muxer drops every tag outside its short
+        # iTunes list (device make/model among them), so kept metadata needs it
+        movflags = "+faststart+use_metadata_tags" if metadata else "+faststart"
         try:
-            self.container = av.open(self.tmp_path, "w", format="mp4", options={"movflags": "+faststart"})
+            self.container = av.open(self.tmp_path, "w", format="mp4", options={"movflags": movflags})
         except (av.error.FFmpegError, OSError) as exc:
             raise MediaError(self.path, f"cannot be written ({getattr(exc, 'strerror', None) or exc})") from None
         try:
@@ -92,13 +99,21 @@ class Mp4Writer:
         cc.colorspace = 1  # BT.709
         cc.color_primaries = 1
         cc.color_trc = 1
+        x264_params = [f"min-keyint={max(1, cc.gop_size // 2)}"]
+        # x264's profile option is only a ceiling: ultrafast turns CABAC and the 8x8
+        # transform off and writes Constrained Baseline. Ask for the tools the profile
+        # needs (no-ops for every other preset) so the stream is the profile promised.
+        if p.h264_profile in ("main", "high"):
+            x264_params.append("cabac=1")
+        if p.h264_profile == "high":
+            x264_params.append("8x8dct=1")
         vs.options = {
             "preset": p.preset,
             "crf": f"{p.crf:g}",
             "maxrate": f"{p.maxrate_kbps}k",
             "bufsize": f"{p.bufsize_kbps}k",
             "profile": p.h264_profile,
-            "x264-params": f"min-keyint={max(1, cc.gop_size // 2)}",
+            "x264-params": ":".join(x264_params),
         }
         self.video = vs
         self.audio = None
