@@ -146,6 +146,9 @@ def run_moviepy(out: str) -> None:
         audio_codec="aac",
         audio_bitrate="128k",
         ffmpeg_params=_x264_cli_args(with_preset=False),
+        temp_audiofile_path=str(Path(out).parent),
+        pixel_format="yuv420p",
+        audio_fps=48000,
         logger=None,
     )
     for p in parts:
@@ -157,7 +160,9 @@ def _x264_cli_args(*, with_preset: bool = True) -> list[str]:
     x = common.X264
     args = ["-crf", str(x["crf"]), "-maxrate", f"{x['maxrate_kbps']}k", "-bufsize", f"{x['bufsize_kbps']}k",
             "-profile:v", "high", "-g", str(x["gop"]), "-keyint_min", str(x["keyint_min"]), "-pix_fmt", "yuv420p"]
-    return (["-preset", x["preset"]] if with_preset else []) + args
+    if not with_preset:  # moviepy adds -preset and -pix_fmt itself
+        return args[:-2]
+    return ["-preset", x["preset"]] + args
 
 
 def ffmpeg_argv(out: str) -> list[str]:
