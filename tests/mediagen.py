@@ -266,7 +266,9 @@ def decode_output(path: str) -> tuple[list[np.ndarray], np.ndarray, int]:
     lumas: list[np.ndarray] = []
     with av.open(path) as container:
         for frame in container.decode(video=0):
-            lumas.append(frame.to_ndarray(format="gray"))
+            if frame.format.name not in ("yuv420p", "yuvj420p"):
+                frame = frame.reformat(format="yuv420p")
+            lumas.append(frame.to_ndarray()[: frame.height].copy())  # the Y plane, as coded
     audio = np.zeros((2, 0), np.float32)
     sr = 0
     with av.open(path) as container:

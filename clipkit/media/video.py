@@ -139,7 +139,9 @@ def read_video_frames(
             # current: last frame at or before the target; upcoming: the one after it
             while upcoming is not None and upcoming[1] <= target + 1e-6:
                 current, upcoming = upcoming, next(decoded, None)
-            if current is None or (upcoming is not None and upcoming[1] - target < target - current[1]):
+            # a tie (a 30 fps frame halfway between two 60 fps slots) goes to the earlier
+            # frame; without the margin float noise picks either, and the cadence judders
+            if current is None or (upcoming is not None and upcoming[1] - target < target - current[1] - 1e-6):
                 chosen = upcoming
             else:
                 chosen = current
