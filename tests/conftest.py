@@ -233,7 +233,7 @@ def png_alpha(media_dir: Path) -> str:
         img = np.zeros((200, 120, 4), np.uint8)
         img[:, :, 0] = 255
         img[:, 60:, 3] = 255
-        Image.fromarray(img, "RGBA").save(path)
+        Image.fromarray(img).save(path)
     return str(path)
 
 
@@ -248,7 +248,7 @@ def jpeg_exif(media_dir: Path) -> str:
     if not path.exists():
         img = np.zeros((120, 200, 3), np.uint8)
         img[:, :100] = 255
-        pic = Image.fromarray(img, "RGB")
+        pic = Image.fromarray(img)
         exif = pic.getexif()
         exif[0x0112] = 6
         pic.save(path, exif=exif, quality=95)

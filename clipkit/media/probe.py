@@ -225,13 +225,17 @@ def _probe_video(
     pts: list[int] = []
     durations: list[int] = []
     limit = None if count_frames else 300
+    read_all = True
+    last_packet_duration = 0
     for packet in container.demux(stream):
         if packet.pts is None:
             continue
         pts.append(packet.pts)
+        last_packet_duration = packet.duration or 0
         if packet.duration:
             durations.append(packet.duration)
         if limit is not None and len(pts) >= limit:
+            read_all = False
             break
     container.seek(0)
     first = None
@@ -264,9 +268,14 @@ def _probe_video(
         duration = float(stream.duration * tb)
     else:
         duration = max(0.0, container_duration - start)
-    if count_frames and pts and tb is not None:
+    # Count from the packets when asked, and when the stream has no duration of its own
+    # but every packet was read anyway (short Matroska/WebM clips): the container's
+    # duration also covers the audio, which often runs a few frames longer.
+    if pts and tb is not None and (count_frames or (read_all and not stream.duration)):
         last = max(pts)
         frame_dur = float(np.median(durations)) if durations else (1.0 / float(fps) / float(tb) if fps else 0.0)
+        if not count_frames and last_packet_duration:
+            frame_dur = float(last_packet_duration)
         duration = float((last - min(pts) + frame_dur) * tb)
         frames = len(pts)
     else:
