@@ -273,9 +273,10 @@ def _probe_video(
     # duration also covers the audio, which often runs a few frames longer.
     if pts and tb is not None and (count_frames or (read_all and not stream.duration)):
         last = max(pts)
-        frame_dur = float(np.median(durations)) if durations else (1.0 / float(fps) / float(tb) if fps else 0.0)
-        if not count_frames and last_packet_duration:
+        if last_packet_duration:  # the end of the last frame, exact even for VFR
             frame_dur = float(last_packet_duration)
+        else:
+            frame_dur = float(np.median(durations)) if durations else (1.0 / float(fps) / float(tb) if fps else 0.0)
         duration = float((last - min(pts) + frame_dur) * tb)
         frames = len(pts)
     else:
