@@ -24,7 +24,7 @@ from ..edit.clip import open as open_clip
 from ..edit.edit import Edit, sequence
 from ..errors import ClipkitError, MediaError, ParameterError, TemplateError
 from ..render.profiles import Profile, get_profile
-from ..transitions import Crossfade
+from ..transitions import transition_from_spec
 from .extensions import sections, shot_keys
 from .schema import field_path, schema_errors
 
@@ -276,6 +276,10 @@ class Template:
             if "transition" in shot:
                 if i == 0:
                     raise self._err(f"{where}.transition", "the first shot has nothing to transition from")
+                try:
+                    transition_from_spec(shot["transition"])
+                except ParameterError as exc:
+                    raise self._err(f"{where}.transition", str(exc)) from None
         music = doc.get("music")
         if music and "file" in music:
             ctx.resolve_path(music["file"], "music.file")
@@ -342,7 +346,7 @@ class Template:
                         raise self._err(f"shots[{i}].{key.name}", str(exc)) from None
             built.append(clip)
             trans = shot.get("transition")
-            transitions.append(None if not built[:-1] or not trans or trans["type"] == "cut" else Crossfade(trans.get("duration", 0.5)))
+            transitions.append(None if not built[:-1] or not trans else transition_from_spec(trans))
         if not built:
             raise TemplateError("no shot has a clip (every slot used is optional and empty)", path=self.path)
         try:

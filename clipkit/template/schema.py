@@ -9,7 +9,8 @@ import jsonschema
 
 from ..render.fit import fit_modes
 from ..render.profiles import PROFILES
-from .extensions import sections, shot_keys
+from ..transitions import transition_schema
+from .extensions import load_providers, sections, shot_keys
 
 __all__ = ["TEMPLATE_VERSION", "template_schema", "schema_errors", "field_path"]
 
@@ -29,16 +30,7 @@ _IDENT = {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_-]*$"}
 
 
 def _base_schema() -> dict[str, Any]:
-    transition = {
-        "type": "object",
-        "description": "How the previous shot hands over to this one.",
-        "properties": {
-            "type": {"type": "string", "description": "Transition kind.", "enum": ["crossfade", "cut"]},
-            "duration": {**_POSITIVE_SECONDS, "description": "Seconds of overlap.", "default": 0.5},
-        },
-        "required": ["type"],
-        "additionalProperties": False,
-    }
+    transition = transition_schema()
     shot = {
         "type": "object",
         "description": "One shot: a slot's clip, a file, or a colour.",
@@ -151,6 +143,7 @@ def _base_schema() -> dict[str, Any]:
 
 def template_schema() -> dict[str, Any]:
     """The full JSON Schema, with every registered extension's keys."""
+    load_providers()  # providers may add fit modes (smart reframe) used by the base schema
     schema = _base_schema()
     shot = schema["properties"]["shots"]["items"]
     for key in shot_keys():
