@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from fractions import Fraction
@@ -15,6 +16,8 @@ from .profiles import Profile
 
 __all__ = ["Mp4Writer", "temporary_path"]
 
+log = logging.getLogger(__name__)
+
 # tags that describe the source file's own container, not its content: never copied
 _CONTAINER_TAGS = frozenset({"major_brand", "minor_version", "compatible_brands", "encoder"})
 
@@ -23,6 +26,21 @@ def temporary_path(path: str) -> str:
     """A hidden temporary name next to ``path`` (same folder, so the rename is atomic)."""
     folder, name = os.path.split(os.path.abspath(path))
     return os.path.join(folder, f".{name}.{secrets.token_hex(4)}.part")
+
+
+def _hardware_encoder_works(codec: str, width: int, height: int, fps: Fraction) -> bool:
+    """True when ``codec`` is built into this FFmpeg and opens (its device is present)."""
+    if codec not in av.codecs_available:
+        return False
+    try:
+        ctx = av.CodecContext.create(codec, "w")
+        ctx.width, ctx.height, ctx.pix_fmt = width, height, "yuv420p"
+        ctx.time_base = Fraction(1) / fps
+        ctx.open()
+        ctx.close()
+    except (av.error.FFmpegError, ValueError, OSError):
+        return False
+    return True
 
 
 class Mp4Writer:
@@ -86,7 +104,12 @@ class Mp4Writer:
     def _setup(self, audio: bool, metadata: dict[str, str] | None) -> None:
         p = self.profile
         fps = self.fps
-        vs = self.container.add_stream("libx264", rate=fps)
+        codec = p.encoder
+        if codec != "libx264" and not _hardware_encoder_works(codec, self.width, self.height, fps):
+            log.warning("encoder %s is not usable here (not built in, or no device); using libx264", codec)
+            codec = "libx264"
+        self.codec = codec
+        vs = self.container.add_stream(codec, rate=fps)
         vs.width, vs.height = self.width, self.height
         vs.pix_fmt = "yuv420p"
         vs.time_base = Fraction(1) / fps
@@ -107,14 +130,18 @@ class Mp4Writer:
             x264_params.append("cabac=1")
         if p.h264_profile == "high":
             x264_params.append("8x8dct=1")
-        vs.options = {
-            "preset": p.preset,
-            "crf": f"{p.crf:g}",
-            "maxrate": f"{p.maxrate_kbps}k",
-            "bufsize": f"{p.bufsize_kbps}k",
-            "profile": p.h264_profile,
-            "x264-params": ":".join(x264_params),
-        }
+        if codec == "libx264":
+            vs.options = {
+                "preset": p.preset,
+                "crf": f"{p.crf:g}",
+                "maxrate": f"{p.maxrate_kbps}k",
+                "bufsize": f"{p.bufsize_kbps}k",
+                "profile": p.h264_profile,
+                "x264-params": ":".join(x264_params),
+            }
+        else:  # a hardware encoder: capped VBR near the rate x264's CRF lands on
+            cc.bit_rate = p.maxrate_kbps * 1000 * 6 // 10
+            vs.options = {"maxrate": f"{p.maxrate_kbps}k", "bufsize": f"{p.bufsize_kbps}k", "profile": p.h264_profile}
         self.video = vs
         self.audio = None
         if audio:

@@ -46,6 +46,10 @@ class Profile:
         Audio sample rate.
     h264_profile : str
         H.264 profile (``high``).
+    encoder : str
+        Video encoder. ``libx264`` (default); a hardware H.264 encoder such as
+        ``h264_nvenc``, ``h264_qsv``, ``h264_vaapi`` or ``h264_videotoolbox`` is used
+        only when asked for and present in this FFmpeg build, else libx264 is used.
     """
 
     name: str
@@ -61,6 +65,7 @@ class Profile:
     audio_bitrate_kbps: int = 128
     sample_rate: int = 48000
     h264_profile: str = "high"
+    encoder: str = "libx264"
 
     def with_options(self, **options: Any) -> Profile:
         """A copy with some settings changed (validated)."""
@@ -88,6 +93,8 @@ class Profile:
             raise ParameterError(f"profile.sample_rate: {self.sample_rate!r} is not one of 22050, 32000, 44100, 48000")
         if not 32 <= self.audio_bitrate_kbps <= 512:
             raise ParameterError(f"profile.audio_bitrate_kbps: {self.audio_bitrate_kbps!r} is outside 32..512")
+        if self.encoder != "libx264" and not self.encoder.startswith("h264_"):
+            raise ParameterError(f"profile.encoder: {self.encoder!r} is not an H.264 encoder (libx264 or h264_*)")
         if self.h264_profile not in ("baseline", "main", "high"):
             raise ParameterError(f"profile.h264_profile: {self.h264_profile!r} is not baseline, main or high")
 
