@@ -1,0 +1,266 @@
+"""The time-mapped source: a clip played through a :class:`TimeMap`.
+
+Video: the inner clip is decoded once, forward, on a grid at least as fine as its
+own frame rate; each output frame takes the grid frame nearest its mapped time. A
+grid frame is kept only while a later output frame still needs it, so forward maps
+(speed, ramps, freezes) stream with no buffer and backward maps (reverse, boomerang)
+hold exactly the frames of their own segment.
+
+Sound: the inner clip's sound for the span used is read into memory, then played
+along the map: straight copies where the speed is 1, a pitch-preserving phase vocoder
+where it is not (ramps included), reversed where the map runs backwards, silence where
+it holds still. It reaches the mix as an in-memory :class:`~clipkit.audio.Segment`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..audio.mix import Mixer, Segment
+from ..edit.sources import Source, VideoSource
+from ..errors import MediaError, ParameterError
+from ..frame import Frame
+from ..media.audio import load_audio
+from .stretch import play_positions, stretch_to_positions
+from .timemap import TimeMap
+
+if TYPE_CHECKING:
+    from ..edit.clip import Clip
+
+__all__ = ["TimeMapSource", "AUDIO_MODES", "inner_audio"]
+
+AUDIO_MODES = ("stretch", "mute")
+"""What happens to the sound of a time-mapped clip: pitch-preserving stretch, or silence."""
+
+_MAX_GRID_FPS = Fraction(240)
+_DECLICK = 0.004  # seconds of fade where the sound starts or stops abruptly
+
+
+def _grid_fps(inner: Clip, fps: Fraction) -> Fraction:
+    native = None
+    if isinstance(inner.source, VideoSource) and inner.source.info.video is not None:
+        native = inner.source.info.video.fps
+    if not native:
+        return fps
+    need = Fraction(native) * Fraction(inner.speed).limit_denominator(1000)
+    return min(_MAX_GRID_FPS, max(fps, need))
+
+
+def inner_audio(inner: Clip, lo: float, hi: float, *, sr: int) -> tuple[np.ndarray, float, float] | None:
+    """The sound of ``inner`` between its own seconds ``lo`` and ``hi``.
+
+    Returns ``(samples, origin, rate)``: ``samples`` is float32 (2, n) and clip second
+    ``tau`` sits at sample ``(origin + tau * rate) * sr``; ``None`` when the clip is silent.
+    """
+    source = inner.source
+    custom = getattr(source, "audio_segments", None)
+    if custom is not None:
+        start = inner.start + lo * inner.speed
+        span = replace(inner, start=start, end=max(start + 1e-6, inner.start + hi * inner.speed))
+        n = max(1, int(round((hi - lo) * sr)))
+        segments = custom(span, out_start=0, length=n, sr=sr, gain=1.0)
+        if not segments:
+            return None
+        with Mixer(segments, sr=sr, total=n) as mixer:
+            samples = mixer.read(n)
+        return samples, -lo, 1.0
+    if not source.has_audio or source.path is None:
+        return None
+    f_lo = inner.start + lo * inner.speed
+    f_hi = inner.start + hi * inner.speed
+    samples, _ = load_audio(source.path, sr=sr, offset=max(0.0, f_lo), duration=max(1.0 / sr, f_hi - f_lo + 1.0 / sr))
+    if samples.shape[0] == 1:
+        samples = np.repeat(samples, 2, axis=0)
+    # file second f = inner.start + tau * speed sits at sample (f - f_lo) * sr
+    return samples, inner.start - f_lo, inner.speed
+
+
+def _runs(direction: np.ndarray) -> list[tuple[int, int, int]]:
+    """Split a per-sample direction array (-1, 0, 1) into (start, end, direction) runs."""
+    if direction.size == 0:
+        return []
+    change = np.flatnonzero(np.diff(direction)) + 1
+    bounds = np.concatenate([[0], change, [direction.size]])
+    return [(int(a), int(b), int(direction[a])) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def synthesize(samples: np.ndarray, positions: np.ndarray, *, sr: int) -> np.ndarray:
+    """Play ``samples`` along ``positions`` (input sample per output sample), keeping pitch.
+
+    Forward runs at speed 1 are copied, other forward runs go through the phase
+    vocoder, backward runs are synthesized forwards and reversed, flat runs are silent;
+    short fades hide the edges next to silence.
+    """
+    n = positions.size
+    out = np.zeros((2, n), np.float32)
+    if n == 0:
+        return out
+    step = np.diff(positions, append=positions[-1] + (positions[-1] - positions[-2] if n > 1 else 0.0))
+    direction = np.where(step > 1e-4, 1, np.where(step < -1e-4, -1, 0)).astype(np.int8)
+    # absorb runs shorter than a few ms into their neighbour (turning points of a boomerang)
+    runs = _runs(direction)
+    declick = max(1, int(_DECLICK * sr))
+    for idx, (a, b, d) in enumerate(runs):
+        if d == 0:
+            continue
+        pos = positions[a:b]
+        if d < 0:
+            pos = pos[::-1]
+        lo = max(0, int(np.floor(pos.min())) - 4096)
+        hi = min(samples.shape[1], int(np.ceil(pos.max())) + 4096)
+        if hi <= lo:
+            continue
+        window = samples[:, lo:hi]
+        rel = pos - lo
+        rate = np.abs(step[a:b])
+        if np.all(np.abs(rate - 1.0) < 1e-3):
+            chunk = play_positions(window, rel)
+        else:
+            chunk = stretch_to_positions(window, rel)
+        if d < 0:
+            chunk = chunk[:, ::-1]
+        prev_d = runs[idx - 1][2] if idx > 0 else None
+        next_d = runs[idx + 1][2] if idx + 1 < len(runs) else None
+        m = chunk.shape[1]
+        k = min(declick, m // 2)
+        if k > 0 and prev_d == 0:
+            chunk[:, :k] *= np.linspace(0.0, 1.0, k, dtype=np.float32)
+        if k > 0 and next_d == 0:
+            chunk[:, m - k :] *= np.linspace(1.0, 0.0, k, dtype=np.float32)
+        out[:, a:b] = chunk
+    return out
+
+
+class TimeMapSource(Source):
+    """Frames and sound of ``inner`` played through ``timemap``.
+
+    Parameters
+    ----------
+    inner : Clip
+        The clip to re-time (its span, speed and source; its fit and effects stay on the
+        wrapping clip).
+    timemap : TimeMap
+        Output seconds to ``inner`` seconds; its clip times must lie in
+        ``[0, inner.duration]``.
+    audio : {'stretch', 'mute'}
+        Keep the sound (time-stretched without pitch change) or drop it.
+    label : str
+        What the effect is called in errors and plans (``"reverse"``, ``"ramp hero"``).
+    """
+
+    kind = "timefx"
+
+    def __init__(self, inner: Clip, timemap: TimeMap, *, audio: str = "stretch", label: str = "time map") -> None:
+        if audio not in AUDIO_MODES:
+            raise ParameterError(f"audio: {audio!r} is not one of {', '.join(AUDIO_MODES)}")
+        lo, hi = timemap.span
+        if hi > inner.duration + 1e-6:
+            raise ParameterError(
+                f"{label}: reaches clip second {hi:.3f}, past the end of {inner.describe()} ({inner.duration:.3f} s)"
+            )
+        self.inner = inner
+        self.timemap = timemap
+        self.audio = audio
+        self.label = label
+
+    @property
+    def duration(self) -> float:  # type: ignore[override]
+        return self.timemap.duration
+
+    @property
+    def display_size(self) -> tuple[int, int] | None:  # type: ignore[override]
+        return self.inner.source.display_size
+
+    @property
+    def sample_aspect(self) -> Fraction:  # type: ignore[override]
+        return self.inner.source.sample_aspect
+
+    @property
+    def has_audio(self) -> bool:  # type: ignore[override]
+        return self.audio != "mute" and (self.inner.source.has_audio or hasattr(self.inner.source, "audio_segments"))
+
+    def describe(self) -> str:
+        return f"{self.label} of {self.inner.describe()}"
+
+    def source_times(self, *, start: float, count: int, fps: Fraction, speed: float = 1.0) -> np.ndarray:
+        """Inner clip seconds shown by ``count`` output frames from mapped second ``start``."""
+        t = start + np.arange(count, dtype=np.float64) * (float(speed) / float(fps))
+        tau = self.timemap(t)
+        return np.clip(tau, 0.0, max(0.0, self.inner.duration - 1e-6))
+
+    def frames(
+        self, *, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0
+    ) -> Iterator[tuple[Frame, float]]:
+        if count <= 0:
+            return iter(())
+        return self._frames(start=start, count=count, fps=fps, width=width, height=height, speed=speed)
+
+    def _frames(
+        self, *, start: float, count: int, fps: Fraction, width: int, height: int, speed: float
+    ) -> Iterator[tuple[Frame, float]]:
+        inner = self.inner
+        tau = self.source_times(start=start, count=count, fps=fps, speed=speed)
+        grid = _grid_fps(inner, Fraction(fps))
+        lo = float(tau.min())
+        index = np.rint((tau - lo) * float(grid)).astype(np.int64)
+        needed = int(index.max()) + 1
+        last_use: dict[int, int] = {}
+        for k, g in enumerate(index.tolist()):
+            last_use[g] = k
+        pulled = 0
+        kept: dict[int, tuple[Frame, float]] = {}
+        frames = inner.source.frames(
+            start=inner.start + lo * inner.speed, count=needed, fps=grid, width=width, height=height, speed=inner.speed
+        )
+        try:
+            for k, g in enumerate(index.tolist()):
+                while g not in kept:
+                    try:
+                        item = next(frames)
+                    except StopIteration:
+                        raise MediaError(inner.source.describe(), f"{self.label}: ran out of frames at clip second {lo + pulled / float(grid):.3f}") from None
+                    if last_use.get(pulled, -1) >= k:
+                        kept[pulled] = item
+                    pulled += 1
+                item = kept[g]
+                if last_use[g] == k:
+                    del kept[g]
+                yield item
+        finally:
+            close = getattr(frames, "close", None)
+            if close is not None:
+                close()
+
+    def audio_segments(self, clip: Clip, *, out_start: int, length: int, sr: int, gain: float, **_: Any) -> list[Segment]:
+        """The re-timed sound of ``clip`` (a clip of this source), as in-memory segments."""
+        if self.audio == "mute" or gain <= 0 or length <= 0:
+            return []
+        n = np.arange(length, dtype=np.float64)
+        t = clip.start + n * (clip.speed / sr)
+        tau = np.clip(self.timemap(t), 0.0, self.inner.duration)
+        lo, hi = float(tau.min()), float(tau.max())
+        got = inner_audio(self.inner, lo, hi, sr=sr)
+        if got is None:
+            return []
+        samples, origin, rate = got
+        positions = (origin + tau * rate) * sr
+        out = synthesize(samples, positions, sr=sr)
+        declick = int(_DECLICK * sr)
+        return [
+            Segment(
+                path=None,
+                source_start=0.0,
+                out_start=out_start,
+                length=length,
+                gain=gain,
+                fade_in=declick,
+                fade_out=declick,
+                role="original",
+                samples=out,
+            )
+        ]
