@@ -1,0 +1,1 @@
+"""Music: beat analysis, beat-synced cuts and audio finishing (placeholder, filled below)."""
