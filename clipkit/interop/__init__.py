@@ -1,0 +1,1 @@
+"""Bridges to other video libraries (optional extras, imported lazily)."""
