@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["PROVIDERS", "ShotKey", "Section", "register_shot_key", "register_section", "shot_keys", "sections"]
 
 PROVIDERS: tuple[str, ...] = (
+    "clipkit.music.template",  # cuts: (issue 4)
 )
 """Modules that register template keys when imported."""
 
