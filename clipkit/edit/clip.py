@@ -198,6 +198,16 @@ class Clip:
             raise ParameterError(f"fit: {mode!r} is not a fit mode; use one of {', '.join(fit_modes())}")
         return replace(self, fit=mode)
 
+    def reframe(self, aspect: str = "9:16", **options: Any) -> Clip:
+        """Crop to ``aspect`` (e.g. ``"9:16"``) following the subject along a smoothed path.
+
+        Analyses the clip now (one decode pass); see :func:`clipkit.reframe.reframe` for
+        the keyword options (``follow``, ``dead_zone``, ``smoothing``, ``sample_fps``).
+        """
+        from ..reframe import reframe
+
+        return reframe(self, aspect, **options)
+
     def crop(self, x: int, y: int, width: int, height: int) -> Clip:
         """Keep only the rectangle ``(x, y, width, height)`` of the upright source.
 
