@@ -1,0 +1,503 @@
+"""Effect declarations, effect nodes and the chain runner.
+
+An effect is a subclass of :class:`Effect` whose class attributes declare it (id,
+category, colour space, parameters) and whose two methods process a frame: ``apply``
+(the fast path: numba kernels) and ``reference`` (plain numpy, the definition the
+kernel is checked against). The declaration drives validation, the CLI, the template
+schema and the docs.
+
+:func:`clipkit.effects.create` turns an id and parameters into an :class:`EffectNode`,
+an immutable :class:`~clipkit.nodes.FrameNode`. A :class:`Chain` runs several effects
+in order and converts to RGB once around each run of RGB-space effects; looks are
+chains. :func:`bind_chain` binds a list of nodes the same way, so effects added one by
+one to a clip share their conversions too.
+"""
+
+from __future__ import annotations
+
+import time as _time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..errors import ParameterError
+from ..frame import Frame
+from ..nodes import BoundFrameNode, FrameNode, FrameTime, RenderContext
+from .kernels import rgb_to_yuv420, yuv420_to_rgb
+from .params import Param, ParamValue
+
+__all__ = [
+    "CATEGORIES",
+    "SPACES",
+    "REFERENCE_SHORT_SIDE",
+    "Effect",
+    "EffectNode",
+    "BoundEffect",
+    "Chain",
+    "BoundChain",
+    "bind_chain",
+    "run_frames",
+    "to_rgb",
+    "from_rgb",
+    "px_scale",
+]
+
+CATEGORIES = ("color", "look", "motion", "key")
+"""Effect categories, in the order the docs list them."""
+
+SPACES = ("yuv", "rgb")
+"""Colour spaces an effect may work in: the frame's YUV 4:2:0 planes, or RGB (H, W, 3)."""
+
+REFERENCE_SHORT_SIDE = 1080
+"""``px`` parameters are pixels of a frame whose short side is this long (1080x1920)."""
+
+
+def px_scale(width: int, height: int) -> float:
+    """Factor from ``px`` parameter units to pixels of a ``width`` x ``height`` frame."""
+    return min(width, height) / REFERENCE_SHORT_SIDE
+
+
+def to_rgb(frame: Frame) -> np.ndarray:
+    """The frame as RGB (H, W, 3) uint8, each 2x2 block sharing its chroma (numba, ~2 ms at 1080x1920)."""
+    out = np.empty((frame.height, frame.width, 3), np.uint8)
+    yuv420_to_rgb(frame.y, frame.u, frame.v, out)
+    return out
+
+
+def from_rgb(rgb: np.ndarray, alpha: np.ndarray | None = None) -> Frame:
+    """A frame from RGB (H, W, 3) uint8; chroma is each 2x2 block's mean colour."""
+    h, w = rgb.shape[:2]
+    y = np.empty((h, w), np.uint8)
+    u = np.empty((h // 2, w // 2), np.uint8)
+    v = np.empty((h // 2, w // 2), np.uint8)
+    rgb_to_yuv420(np.ascontiguousarray(rgb), y, u, v)
+    return Frame(y, u, v, alpha)
+
+
+class Effect:
+    """Base class of every effect. Subclass it in a file named after the effect id.
+
+    Class attributes
+    ----------------
+    id : str
+        Lower-case identifier, e.g. ``"contrast"`` (the file name too).
+    title : str
+        Human name, e.g. ``"Contrast"``.
+    category : str, one of CATEGORIES
+        ``color``, ``look``, ``motion`` or ``key``.
+    space : str, one of SPACES
+        ``"yuv"`` (default): ``apply`` gets and returns a :class:`~clipkit.frame.Frame`.
+        ``"rgb"``: it gets and returns an (H, W, 3) uint8 array; the runner converts
+        once around a run of such effects. Use RGB only when the maths needs it.
+    params : tuple of Param
+        The parameters, in the order docs list them.
+    example : dict
+        Parameters for docs, ``clipkit effects show`` and ``clipkit preview``.
+    tolerance : int
+        Largest difference in grey levels allowed between kernel and reference.
+
+    The docstring's first line is the effect's summary.
+
+    Methods to write
+    ----------------
+    apply(image, p, state, time)
+        The fast path (numba kernels). ``p`` maps every parameter to its value for this
+        frame (``px`` parameters already in pixels of this frame); ``state`` is what
+        :meth:`prepare` returned; ``time`` is the :class:`~clipkit.nodes.FrameTime`.
+        Return a new image; never write into the input (its planes may be shared).
+    reference(image, p, state, time)
+        The same result in plain numpy, written for clarity.
+    prepare(ctx, static)
+        Optional, once per render: per-render state (a loaded LUT, seeded tables) from
+        the :class:`~clipkit.nodes.RenderContext` and the non-keyframable parameters.
+    check(values)
+        Optional: checks between parameters; raise :class:`ParameterError`.
+    """
+
+    id: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    category: ClassVar[str] = "color"
+    space: ClassVar[str] = "yuv"
+    params: ClassVar[tuple[Param, ...]] = ()
+    example: ClassVar[dict[str, Any]] = {}
+    tolerance: ClassVar[int] = 1
+
+    # -- declaration ----------------------------------------------------------------------
+    @classmethod
+    def summary(cls) -> str:
+        """The docstring's first line."""
+        doc = (cls.__doc__ or "").strip()
+        return doc.splitlines()[0].strip() if doc else ""
+
+    @classmethod
+    def details(cls) -> str:
+        """The docstring after its first line (may be empty)."""
+        doc = (cls.__doc__ or "").strip().splitlines()
+        import textwrap
+
+        return textwrap.dedent("\n".join(doc[1:])).strip()
+
+    @classmethod
+    def param(cls, name: str) -> Param:
+        """The declaration of parameter ``name``."""
+        for p in cls.params:
+            if p.name == name:
+                return p
+        raise ParameterError(f"{cls.id}: no parameter {name!r}; parameters: {', '.join(p.name for p in cls.params) or 'none'}")
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        """Default value of every parameter."""
+        return {p.name: p.default for p in cls.params}
+
+    @classmethod
+    def neutral(cls) -> dict[str, Any]:
+        """Parameters at which the effect is the identity (defaults elsewhere)."""
+        out = cls.defaults()
+        out.update({p.name: p.neutral for p in cls.params if p.neutral is not None})
+        return out
+
+    @classmethod
+    def check_declaration(cls) -> None:
+        """Raise ``ValueError`` when the declaration is inconsistent."""
+        import re
+
+        if not isinstance(cls.id, str) or not re.match(r"^[a-z][a-z0-9_]*$", cls.id):
+            raise ValueError(f"{cls.__name__}: id {cls.id!r} must be lower_case letters, digits and _")
+        if cls.category not in CATEGORIES:
+            raise ValueError(f"{cls.id}: category {cls.category!r} is not one of {', '.join(CATEGORIES)}")
+        if cls.space not in SPACES:
+            raise ValueError(f"{cls.id}: space {cls.space!r} is not one of {', '.join(SPACES)}")
+        if not cls.summary():
+            raise ValueError(f"{cls.id}: needs a docstring whose first line sums it up")
+        names = [p.name for p in cls.params]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{cls.id}: duplicate parameter names in {names}")
+        for p in cls.params:
+            if not isinstance(p, Param):
+                raise ValueError(f"{cls.id}: params must be Param declarations, got {p!r}")
+            p.check_declaration(cls.id)
+        if not any(p.neutral is not None for p in cls.params):
+            raise ValueError(f"{cls.id}: at least one parameter needs a neutral value (the setting that does nothing)")
+        for method in ("apply", "reference"):
+            if getattr(cls, method) is getattr(Effect, method):
+                raise ValueError(f"{cls.id}: must define {method}()")
+        for name in cls.example:
+            if name not in names:
+                raise ValueError(f"{cls.id}: example names unknown parameter {name!r}")
+
+    # -- behaviour ------------------------------------------------------------------------
+    def check(self, values: Mapping[str, ParamValue]) -> None:
+        """Checks between parameters (override when needed)."""
+
+    def prepare(self, ctx: RenderContext, static: Mapping[str, Any]) -> Any:
+        """Per-render state (override when needed)."""
+        return None
+
+    def is_identity(self, p: Mapping[str, Any]) -> bool:
+        """Whether these values make the effect do nothing (every neutral parameter at neutral)."""
+        for param in self.params:
+            if param.neutral is not None and p[param.name] != param.neutral:
+                return False
+        return True
+
+    def apply(self, image: Any, p: Mapping[str, Any], state: Any, time: FrameTime) -> Any:
+        """Process one frame with the fast kernels (see the class docstring)."""
+        raise NotImplementedError
+
+    def reference(self, image: Any, p: Mapping[str, Any], state: Any, time: FrameTime) -> Any:
+        """Process one frame in plain numpy (see the class docstring)."""
+        raise NotImplementedError
+
+
+# -- nodes ----------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class EffectNode:
+    """A registered effect with validated parameters: an immutable frame node.
+
+    Build it with :func:`clipkit.effects.create`. Parameters are constants, keyframes or
+    envelopes (:class:`~clipkit.effects.params.ParamValue`).
+    """
+
+    effect: Effect = field(repr=False)
+    values: tuple[tuple[str, ParamValue], ...]
+
+    @property
+    def id(self) -> str:
+        """The effect id."""
+        return self.effect.id
+
+    @property
+    def space(self) -> str:
+        """``"yuv"`` or ``"rgb"``."""
+        return self.effect.space
+
+    def params(self) -> dict[str, Any]:
+        """Parameter values in plain-data form (constants, keyframes, envelopes)."""
+        return {name: value.describe() for name, value in self.values}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.params().items())
+        return f"EffectNode({self.id}: {args})"
+
+    def with_intensity(self, intensity: float) -> EffectNode:
+        """This effect moved toward neutral: every parameter that has a neutral value
+        goes a fraction ``intensity`` of the way from neutral to its value."""
+        if intensity == 1.0:
+            return self
+        out = []
+        for name, value in self.values:
+            param = self.effect.param(name)
+            if param.neutral is not None:
+                value = value.toward(param, param.neutral, intensity)
+            out.append((name, value))
+        return replace(self, values=tuple(out))
+
+    def bind(self, ctx: RenderContext, *, reference: bool = False) -> BoundEffect:
+        """Bind to a render (see :class:`~clipkit.nodes.FrameNode`).
+
+        Parameters
+        ----------
+        ctx : RenderContext
+            The render.
+        reference : bool
+            Run the numpy reference instead of the kernels (for tests).
+        """
+        return BoundEffect(self, ctx, reference=reference)
+
+
+class BoundEffect:
+    """An effect bound to one render: resolves its parameters per frame and runs."""
+
+    __slots__ = ("effect", "space", "state", "ctx", "_constants", "_dynamic", "_run", "_px", "_static_identity", "seconds", "calls")
+
+    def __init__(self, node: EffectNode, ctx: RenderContext, *, reference: bool = False) -> None:
+        self.effect = node.effect
+        self.space = node.effect.space
+        self.ctx = ctx
+        scale = px_scale(ctx.width, ctx.height)
+        self._px = {p.name: scale for p in self.effect.params if p.unit == "px"}
+        constants: dict[str, Any] = {}
+        dynamic: list[tuple[str, Callable[[FrameTime], Any]]] = []
+        for name, value in node.values:
+            const, resolver = value.bind(ctx)
+            if resolver is None:
+                constants[name] = const
+            else:
+                dynamic.append((name, resolver))
+        self._constants = constants
+        self._dynamic = dynamic
+        static = {p.name: constants[p.name] for p in self.effect.params if not p.keyframable}
+        self.state = self.effect.prepare(ctx, static)
+        self._run = self.effect.reference if reference else self.effect.apply
+        self._static_identity = not dynamic and self.effect.is_identity(constants)
+        self.seconds = 0.0
+        self.calls = 0
+
+    def values(self, time: FrameTime) -> dict[str, Any]:
+        """Every parameter's value at ``time`` (before ``px`` scaling)."""
+        if not self._dynamic:
+            return self._constants
+        p = dict(self._constants)
+        for name, resolver in self._dynamic:
+            p[name] = resolver(time)
+        return p
+
+    def is_identity(self, p: Mapping[str, Any]) -> bool:
+        """Whether the effect does nothing with values ``p``."""
+        if not self._dynamic:
+            return self._static_identity
+        return self.effect.is_identity(p)
+
+    def run(self, image: Any, p: Mapping[str, Any], time: FrameTime) -> Any:
+        """Run on an image of the effect's space with values ``p`` (``px`` scaled here)."""
+        if self._px:
+            p = dict(p)
+            for name, scale in self._px.items():
+                p[name] = p[name] * scale
+        return self._run(image, p, self.state, time)
+
+    def __call__(self, frame: Frame, time: FrameTime) -> Frame:
+        p = self.values(time)
+        if self.is_identity(p):
+            return frame
+        if self.space == "yuv":
+            return self.run(frame, p, time)
+        return from_rgb(self.run(to_rgb(frame), p, time), frame.alpha)
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    """Frame nodes run in order; effects in RGB space share one conversion per run.
+
+    Parameters
+    ----------
+    nodes : tuple of FrameNode
+        Effect nodes, nested chains or any other frame node.
+    name : str, optional
+        Shown in reprs (a look's name).
+    """
+
+    nodes: tuple[FrameNode, ...]
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.nodes, tuple):
+            object.__setattr__(self, "nodes", tuple(self.nodes))
+        for node in self.nodes:
+            if not hasattr(node, "bind"):
+                raise ParameterError(f"chain: {node!r} is not a frame node (it has no bind())")
+
+    def with_intensity(self, intensity: float) -> Chain:
+        """Every effect in the chain moved toward neutral by ``intensity`` in [0, 1]."""
+        return replace(self, nodes=tuple(n.with_intensity(intensity) if hasattr(n, "with_intensity") else n for n in self.nodes))
+
+    def flat(self) -> list[FrameNode]:
+        """The nodes with nested chains expanded."""
+        out: list[FrameNode] = []
+        for n in self.nodes:
+            out.extend(n.flat() if isinstance(n, Chain) else [n])
+        return out
+
+    def bind(self, ctx: RenderContext, *, reference: bool = False) -> BoundChain:
+        """Bind every node to the render (see :class:`~clipkit.nodes.FrameNode`)."""
+        bound: list[Any] = []
+        for n in self.flat():
+            bound.append(n.bind(ctx, reference=reference) if isinstance(n, EffectNode) else n.bind(ctx))
+        return BoundChain(bound)
+
+
+class BoundChain:
+    """A chain bound to a render. ``timings`` collects per-effect thread CPU seconds when
+    ``profile`` is true (the bench uses it to measure effects inside a real render)."""
+
+    profile: ClassVar[bool] = False
+
+    def __init__(self, bound: Sequence[Any]) -> None:
+        self.bound = list(bound)
+
+    def __call__(self, frame: Frame, time: FrameTime) -> Frame:
+        rgb: np.ndarray | None = None
+        alpha = frame.alpha
+        profile = BoundChain.profile
+        for b in self.bound:
+            if isinstance(b, BoundEffect):
+                p = b.values(time)
+                if b.is_identity(p):
+                    continue
+                started = _time.thread_time() if profile else 0.0
+                if b.space == "rgb":
+                    if rgb is None:
+                        alpha = frame.alpha
+                        rgb = to_rgb(frame)
+                    rgb = b.run(rgb, p, time)
+                else:
+                    if rgb is not None:
+                        frame, rgb = from_rgb(rgb, alpha), None
+                    frame = b.run(frame, p, time)
+                if profile:
+                    b.seconds += _time.thread_time() - started
+                    b.calls += 1
+            else:
+                if rgb is not None:
+                    frame, rgb = from_rgb(rgb, alpha), None
+                frame = b(frame, time)
+        if rgb is not None:
+            frame = from_rgb(rgb, alpha)
+        return frame
+
+    def close(self) -> None:
+        """Close bound nodes that hold resources."""
+        for b in self.bound:
+            closer = getattr(b, "close", None)
+            if closer is not None:
+                closer()
+
+
+def bind_chain(nodes: Iterable[FrameNode], ctx: RenderContext) -> list[BoundFrameNode]:
+    """Bind a clip's or edit's effect list, merging neighbouring effects into one chain.
+
+    Runs of :class:`EffectNode` and :class:`Chain` items are bound together so that
+    consecutive RGB-space effects convert once; any other node is bound on its own.
+    The executor calls this once per render in place of binding nodes one by one.
+    """
+    out: list[BoundFrameNode] = []
+    run: list[FrameNode] = []
+    for node in nodes:
+        if isinstance(node, (EffectNode, Chain)):
+            run.append(node)
+            continue
+        if run:
+            out.append(Chain(tuple(run)).bind(ctx))
+            run = []
+        out.append(node.bind(ctx))
+    if run:
+        out.append(Chain(tuple(run)).bind(ctx))
+    return out
+
+
+def run_frames(
+    node: FrameNode,
+    frames: Sequence[Frame],
+    *,
+    fps: float | Fraction = 30,
+    seed: int = 0,
+    start: int = 0,
+    analysis: Callable[[], Any] | None = None,
+    reference: bool = False,
+) -> list[Frame]:
+    """Run a node over frames as a render would (bind once, frames in order).
+
+    Parameters
+    ----------
+    node : FrameNode
+        An effect, a chain or a look.
+    frames : sequence of Frame
+        The input frames, all of one size.
+    fps : float or Fraction > 0
+        Frame rate for the frames' times.
+    seed : int
+        The render seed.
+    start : int >= 0
+        Output index of the first frame.
+    analysis : callable, optional
+        Music analysis provider for envelope parameters.
+    reference : bool
+        Use the numpy references (effects and chains only).
+
+    Returns
+    -------
+    list of Frame
+    """
+    if not frames:
+        return []
+    fps_f = Fraction(fps).limit_denominator(1001) if isinstance(fps, float) else Fraction(fps)
+    if fps_f <= 0:
+        raise ParameterError(f"fps: {fps!r} must be above 0")
+    h, w = frames[0].height, frames[0].width
+    ctx = RenderContext(
+        width=w,
+        height=h,
+        fps=fps_f,
+        scale=1.0,
+        total_frames=start + len(frames),
+        seed=seed,
+        analysis=analysis or (lambda: None),
+    )
+    bound = node.bind(ctx, reference=reference) if isinstance(node, (EffectNode, Chain)) else node.bind(ctx)
+    duration = len(frames) / float(fps_f)
+    out = []
+    try:
+        for k, frame in enumerate(frames):
+            i = start + k
+            t = FrameTime(index=i, t=i / float(fps_f), local_index=k, local_t=k / float(fps_f), duration=duration)
+            out.append(bound(frame, t))
+    finally:
+        closer = getattr(bound, "close", None)
+        if closer is not None:
+            closer()
+    return out
+

@@ -1,0 +1,48 @@
+"""brightness: lift or lower luma by a fraction of the video range."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+from clipkit.effects import Effect, Param
+from clipkit.effects.kernels import u8
+from clipkit.frame import Frame
+
+
+@njit(nogil=True, cache=True)
+def _kernel(y: np.ndarray, offset: float) -> np.ndarray:
+    lut = np.empty(256, np.uint8)
+    for i in range(256):
+        lut[i] = u8(i + offset)
+    h, w = y.shape
+    out = np.empty((h, w), np.uint8)
+    for r in range(h):
+        for c in range(w):
+            out[r, c] = lut[y[r, c]]
+    return out
+
+
+class Brightness(Effect):
+    """Lift or lower the brightness of the whole picture.
+
+    Adds ``amount`` times the luma range (219 levels) to every pixel; colours keep
+    their chroma.
+    """
+
+    id = "brightness"
+    title = "Brightness"
+    category = "color"
+    params = (
+        Param("amount", "float", 0.0, min=-1.0, max=1.0, doc="Luma shift as a fraction of the video range; 0 leaves the picture as is", neutral=0.0),
+    )
+    example = {"amount": 0.08}
+
+    def apply(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
+        return Frame(_kernel(frame.y, p["amount"] * 219.0), frame.u, frame.v, frame.alpha)
+
+    def reference(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
+        y = frame.y.astype(np.float64) + p["amount"] * 219.0
+        return Frame(np.floor(np.clip(y, 0, 255) + 0.5).astype(np.uint8), frame.u, frame.v, frame.alpha)

@@ -1,0 +1,50 @@
+"""contrast: scale luma around mid-grey."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+from clipkit.effects import Effect, Param
+from clipkit.effects.kernels import u8
+from clipkit.frame import Frame
+
+PIVOT = 125.5  # middle of the 16..235 luma range
+
+
+@njit(nogil=True, cache=True)
+def _kernel(y: np.ndarray, amount: float, pivot: float) -> np.ndarray:
+    lut = np.empty(256, np.uint8)
+    for i in range(256):
+        lut[i] = u8((i - pivot) * amount + pivot)
+    h, w = y.shape
+    out = np.empty((h, w), np.uint8)
+    for r in range(h):
+        for c in range(w):
+            out[r, c] = lut[y[r, c]]
+    return out
+
+
+class Contrast(Effect):
+    """Raise or lower contrast by scaling luma around mid-grey.
+
+    Chroma is left alone, so colours keep their saturation; pair with ``saturation``
+    for the photographic "contrast also saturates" behaviour.
+    """
+
+    id = "contrast"
+    title = "Contrast"
+    category = "color"
+    params = (
+        Param("amount", "float", 1.0, min=0.0, max=2.0, unit="x", doc="Luma gain around mid-grey; 1 leaves the picture as is, 0 is flat grey", neutral=1.0),
+    )
+    example = {"amount": 1.2}
+
+    def apply(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
+        return Frame(_kernel(frame.y, p["amount"], PIVOT), frame.u, frame.v, frame.alpha)
+
+    def reference(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
+        y = (frame.y.astype(np.float64) - PIVOT) * p["amount"] + PIVOT
+        return Frame(np.floor(np.clip(y, 0, 255) + 0.5).astype(np.uint8), frame.u, frame.v, frame.alpha)
