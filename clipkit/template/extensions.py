@@ -22,6 +22,9 @@ __all__ = ["PROVIDERS", "ShotKey", "Section", "register_shot_key", "register_sec
 
 PROVIDERS: tuple[str, ...] = (
     "clipkit.music.template",  # cuts: (issue 4)
+    "clipkit.reframe",  # fit: smart (issue 6)
+    "clipkit.layouts.template",  # layout: (issue 6)
+    "clipkit.timefx.template",  # speed:, reverse:, boomerang:, freeze: (issue 6)
 )
 """Modules that register template keys when imported."""
 
