@@ -362,7 +362,7 @@ def green_screen(
     *,
     key_color: Any = "auto",
     similarity: float = 0.35,
-    smoothness: float = 0.15,
+    smoothness: float = 0.12,
     spill: float = 0.5,
     rect: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0),
     fit: str = "cover",
@@ -380,7 +380,7 @@ def green_screen(
     key_color : str, tuple of int, or 'auto'
         Screen colour; ``auto`` reads it from the subject's first frame edges.
     similarity : float in [0, 1]
-        How close to the key a colour must be to vanish (share of the key's saturation).
+        How close to the key a colour must be to vanish (share of the chroma range).
     smoothness : float in (0, 1]
         Soft edge width past ``similarity``.
     spill : float in [0, 1]

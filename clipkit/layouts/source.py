@@ -144,6 +144,17 @@ class Cell:
         return self.at + self.clip.duration
 
 
+def _bind_effects(nodes: Sequence[Any], ctx: RenderContext) -> list[BoundFrameNode]:
+    """Bind a cell clip's effects the way the executor binds a clip's (merged chains)."""
+    if not nodes:
+        return []
+    try:
+        from ..effects import bind_chain
+    except ImportError:  # the effect system is optional for plain nodes
+        return [node.bind(ctx) for node in nodes]
+    return bind_chain(nodes, ctx)
+
+
 def _rounded_mask(w: int, h: int, r: float) -> np.ndarray | None:
     """Anti-aliased coverage (float32, 0..1) of a w x h rectangle with corner radius r."""
     r = min(r, w / 2, h / 2)
@@ -215,8 +226,8 @@ class _CellRender:
             seed=ctx.seed if ctx is not None else 0,
             analysis=ctx.analysis if ctx is not None else (lambda: None),
         )
-        self.effects: list[BoundFrameNode] = [node.bind(cell_ctx) for node in clip.effects]
-        self.keyer = cell.key.keyer() if cell.key is not None else None
+        self.effects: list[BoundFrameNode] = _bind_effects(clip.effects, cell_ctx)
+        self.keyer = cell.key.keyer(cell_ctx) if cell.key is not None else None
         self.direct = not self.effects and self.keyer is None and self.inner_mask is None and cell.fit in ("cover", "stretch")
         self.fps = float(fps)
         self.fps_frac = Fraction(fps)
@@ -300,20 +311,19 @@ class _CellRender:
     # -- drawing --------------------------------------------------------------------------
     def _process(self, raw: Frame, source_t: float, k: int) -> Frame:
         frame = self.fitter(raw)
-        if self.effects:
-            local_index = max(0, k - self.first)
-            time_ = FrameTime(
-                index=k,
-                t=k / self.fps,
-                local_index=local_index,
-                local_t=local_index / self.fps,
-                duration=self.cell.clip.duration,
-                source_t=source_t,
-            )
-            for fx in self.effects:
-                frame = fx(frame, time_)
+        local_index = max(0, k - self.first)
+        time_ = FrameTime(
+            index=k,
+            t=k / self.fps,
+            local_index=local_index,
+            local_t=local_index / self.fps,
+            duration=self.cell.clip.duration,
+            source_t=source_t,
+        )
+        for fx in self.effects:
+            frame = fx(frame, time_)
         if self.keyer is not None:
-            frame = self.keyer(frame)
+            frame = self.keyer(frame, time_)
         return frame
 
     def _source_rect(self, raw: Frame) -> tuple[int, int, int, int]:

@@ -217,7 +217,7 @@ def apply_layout(clip: Clip, value: dict[str, Any], ctx: TemplateContext) -> Cli
             other,
             key_color=value.get("key_color", "auto"),
             similarity=value.get("similarity", 0.35),
-            smoothness=value.get("smoothness", 0.15),
+            smoothness=value.get("smoothness", 0.12),
             spill=value.get("spill", 0.5),
             fit=fit,
             background_fit=spec.get("fit", "cover"),
