@@ -283,28 +283,23 @@ def lying(media_dir: Path, portrait: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def broken(media_dir: Path, portrait: str, no_audio: str) -> dict[str, str]:
+def broken(media_dir: Path, portrait: str) -> dict[str, str]:
     """Corrupt, truncated and empty files."""
     out = {}
     data = Path(portrait).read_bytes()
     # moov is at the end of a plain mediagen file: cut in half, the index is gone
     out["truncated_index"] = str(media_dir / "truncated_index.mp4")
     Path(out["truncated_index"]).write_bytes(data[: len(data) // 2])
-    # a faststart file (index first) cut short: opens, then runs out of data
-    fast = media_dir / "faststart_source.mp4"
-    if not fast.exists():
-        import av
-
-        with av.open(no_audio) as src, av.open(str(fast), "w", options={"movflags": "+faststart"}) as dst:
-            stream = dst.add_stream_from_template(src.streams.video[0])
-            for packet in src.demux(src.streams.video[0]):
-                if packet.dts is None:
-                    continue
-                packet.stream = stream
-                dst.mux(packet)
-    fdata = fast.read_bytes()
+    # faststart files (index first) cut short: they open, then run out of data
+    fast = _make(media_dir, "faststart.mp4", frames=30, audio=False, container_options={"movflags": "+faststart"})
+    fdata = Path(fast).read_bytes()
     out["truncated_data"] = str(media_dir / "truncated_data.mp4")
     Path(out["truncated_data"]).write_bytes(fdata[: int(len(fdata) * 0.4)])
+    # longer than what probe samples (300 packets): the damage shows only when decoding
+    long = _make(media_dir, "faststart_long.mp4", width=64, height=64, frames=330, audio=False, container_options={"movflags": "+faststart"})
+    ldata = Path(long).read_bytes()
+    out["truncated_long"] = str(media_dir / "truncated_long.mp4")
+    Path(out["truncated_long"]).write_bytes(ldata[: int(len(ldata) * 0.97)])
     out["garbage"] = str(media_dir / "garbage.mp4")
     Path(out["garbage"]).write_bytes(np.random.default_rng(0).integers(0, 256, 4000, dtype=np.uint8).tobytes())
     out["empty"] = str(media_dir / "empty.mp4")

@@ -79,8 +79,8 @@ class Canvas:
             if value % 2:
                 raise ParameterError(f"canvas.{name}: {value} is odd; H.264 4:2:0 needs even sizes")
         object.__setattr__(self, "fps", _to_fps(self.fps))
-        if not (isinstance(self.background, tuple) and len(self.background) == 3 and all(isinstance(c, int) for c in self.background)):
-            object.__setattr__(self, "background", parse_color(self.background, field="canvas.background"))
+        # always parsed: a triple of ints may still be out of range, e.g. (300, 0, 0)
+        object.__setattr__(self, "background", parse_color(self.background, field="canvas.background"))
 
     @property
     def size(self) -> tuple[int, int]:

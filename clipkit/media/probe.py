@@ -227,9 +227,11 @@ def _probe_video(
     limit = None if count_frames else 300
     read_all = True
     last_packet_duration = 0
+    ends_damaged = False
     for packet in container.demux(stream):
         if packet.pts is None:
             continue
+        ends_damaged = bool(packet.is_corrupt and packet.size)
         pts.append(packet.pts)
         last_packet_duration = packet.duration or 0
         if packet.duration:
@@ -237,6 +239,9 @@ def _probe_video(
         if limit is not None and len(pts) >= limit:
             read_all = False
             break
+    if read_all and ends_damaged:
+        at = float((pts[-1] - min(pts)) * tb) if tb is not None else 0.0
+        raise MediaError(path, f"is truncated: its video data ends in a damaged frame at {at:.3f} s")
     container.seek(0)
     first = None
     for frame in container.decode(stream):

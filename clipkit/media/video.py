@@ -161,15 +161,26 @@ def _decode(
     origin = (container.start_time or 0) / av.time_base
     last_t = -1e9
     fallback_step = 1.0 / float(stream.average_rate or stream.guessed_rate or 30)
+    damaged_at: float | None = None
     try:
-        for frame in container.decode(stream):
-            if frame.time is not None:
-                t = float(frame.time) - origin
-            else:
-                t = last_t + fallback_step
-            if t <= last_t:  # broken or duplicate timestamps: keep order monotonic
-                t = last_t + 1e-6
-            last_t = t
-            yield frame, t
+        for packet in container.demux(stream):
+            if packet.size:
+                # A file cut short ends on a damaged packet. With frame threads the
+                # decoder drops it silently, and the reader would hold the last frame to
+                # the end of the clip: remember it, and refuse the file if nothing follows.
+                damaged_at = None
+                if packet.is_corrupt:
+                    damaged_at = float(packet.pts * packet.time_base) - origin if packet.pts is not None and packet.time_base else last_t
+            for frame in packet.decode():
+                if frame.time is not None:
+                    t = float(frame.time) - origin
+                else:
+                    t = last_t + fallback_step
+                if t <= last_t:  # broken or duplicate timestamps: keep order monotonic
+                    t = last_t + 1e-6
+                last_t = t
+                yield frame, t
     except av.error.FFmpegError as exc:
         raise MediaError(path, f"video is corrupt or truncated ({exc.strerror or exc})") from None
+    if damaged_at is not None:
+        raise MediaError(path, f"video is truncated (the data ends in a damaged frame at {max(0.0, damaged_at):.3f} s)")
