@@ -32,7 +32,7 @@ from .timemap import TimeMap
 if TYPE_CHECKING:
     from ..edit.clip import Clip
 
-__all__ = ["TimeMapSource", "AUDIO_MODES", "inner_audio"]
+__all__ = ["TimeMapSource", "AUDIO_MODES", "inner_audio", "synthesize", "clip_sound_segments"]
 
 AUDIO_MODES = ("stretch", "mute")
 """What happens to the sound of a time-mapped clip: pitch-preserving stretch, or silence."""
@@ -188,10 +188,25 @@ class TimeMapSource(Source):
         return f"{self.label} of {self.inner.describe()}"
 
     def source_times(self, *, start: float, count: int, fps: Fraction, speed: float = 1.0) -> np.ndarray:
-        """Inner clip seconds shown by ``count`` output frames from mapped second ``start``."""
+        """Inner clip seconds at the start of ``count`` output frames from mapped second ``start``."""
         t = start + np.arange(count, dtype=np.float64) * (float(speed) / float(fps))
-        tau = self.timemap(t)
-        return np.clip(tau, 0.0, max(0.0, self.inner.duration - 1e-6))
+        return np.clip(self.timemap(t), 0.0, self.inner.duration)
+
+    def grid_indices(self, *, start: float, count: int, fps: Fraction, grid: Fraction, speed: float = 1.0) -> np.ndarray:
+        """Index of the inner frame (on a ``grid`` fps grid from clip second 0) that each
+        output frame shows: the one on screen just after the output frame starts, so a
+        forward map shows frame ``floor(tau * grid)`` and a backward map the frame that
+        ends at ``tau`` (a reversed clip starts on its last frame and ends on its first)."""
+        step = float(speed) / float(fps)
+        t = start + np.arange(count, dtype=np.float64) * step
+        tau = np.clip(self.timemap(t), 0.0, self.inner.duration)
+        ahead = np.clip(self.timemap(t + step * 1e-3), 0.0, self.inner.duration)
+        g = float(grid)
+        forward = np.floor(tau * g + 1e-6)
+        backward = np.ceil(tau * g - 1e-6) - 1
+        index = np.where(ahead < tau - 1e-12, backward, forward)
+        last = max(0, int(np.ceil(self.inner.duration * g - 1e-6)) - 1)
+        return np.clip(index, 0, last).astype(np.int64)
 
     def frames(
         self, *, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0
@@ -204,10 +219,11 @@ class TimeMapSource(Source):
         self, *, start: float, count: int, fps: Fraction, width: int, height: int, speed: float
     ) -> Iterator[tuple[Frame, float]]:
         inner = self.inner
-        tau = self.source_times(start=start, count=count, fps=fps, speed=speed)
         grid = _grid_fps(inner, Fraction(fps))
-        lo = float(tau.min())
-        index = np.rint((tau - lo) * float(grid)).astype(np.int64)
+        absolute = self.grid_indices(start=start, count=count, fps=fps, grid=grid, speed=speed)
+        first = int(absolute.min())
+        lo = first / float(grid)
+        index = absolute - first
         needed = int(index.max()) + 1
         last_use: dict[int, int] = {}
         for k, g in enumerate(index.tolist()):
@@ -264,3 +280,41 @@ class TimeMapSource(Source):
                 samples=out,
             )
         ]
+
+
+def clip_sound_segments(clip: Clip, *, out_start: int, length: int, sr: int, gain: float) -> list[Segment]:
+    """The sound of any clip placed at output sample ``out_start`` for ``length`` samples.
+
+    Composite clips (layouts, time effects) place their own; a file clip at speed 1 is
+    one streamed segment; a file clip at another speed is time-stretched (pitch kept).
+    Used by layouts for their cells' sound.
+    """
+    source = clip.source
+    if length <= 0 or gain <= 0:
+        return []
+    custom = getattr(source, "audio_segments", None)
+    if custom is not None:
+        return list(custom(clip, out_start=out_start, length=length, sr=sr, gain=gain))
+    if not source.has_audio or source.path is None:
+        return []
+    declick = int(_DECLICK * sr)
+    if abs(clip.speed - 1.0) < 1e-9:
+        return [
+            Segment(
+                path=source.path,
+                source_start=clip.start,
+                out_start=out_start,
+                length=length,
+                gain=gain,
+                fade_in=declick,
+                fade_out=declick,
+                role="original",
+            )
+        ]
+    from dataclasses import replace as _replace
+
+    from .timemap import constant_map
+
+    stretched = TimeMapSource(clip, constant_map(clip.duration, 1.0), label="speed")
+    wrapper = _replace(clip, source=stretched, start=0.0, end=stretched.duration, speed=1.0)
+    return stretched.audio_segments(wrapper, out_start=out_start, length=length, sr=sr, gain=gain)
