@@ -19,10 +19,11 @@ How it works (all on one STFT, see :mod:`clipkit.music.dsp`):
 4. **Downbeats (bar phase).** librosa has no downbeat tracker. Bars start where the
    low end and the harmony change: for every beat we measure (a) the spectral flux below
    200 Hz (kick drums and new bass notes), (b) how much the log-mel spectrum below
-   2 kHz differs between the beat after and the beat before (chord/bass changes), and
-   (c) the full-band onset strength. Each is standardised over the song; their sum
-   (weights 1, 1, 0.5) is averaged over the beats of each of the ``beats_per_bar``
-   possible phases, and the phase with the highest mean accent gives the downbeats.
+   2 kHz differs between the beat after and the beat before (chord/bass changes). Each
+   is standardised over the song; their sum is averaged over the beats of each of the
+   ``beats_per_bar`` possible phases, and the phase with the highest mean accent gives
+   the downbeats. The full-band onset strength is deliberately left out: the loudest
+   hits are often the snare or clap on 2 and 4 (the backbeat), not the bar's start.
 5. **Onsets.** Peaks of the onset envelope (local maximum over 30 ms, above the
    0.2 s local mean by a margin, at least 30 ms apart), with strengths in [0, 1].
 6. **Energy and sections.** RMS loudness in dB smoothed over one second gives an
@@ -762,14 +763,13 @@ def _bar_phase(feats: Any, beat_frames: np.ndarray, beats_per_bar: int) -> int:
     n = feats.onset.size
     near = np.stack([np.clip(beat_frames + d, 0, n - 1) for d in (-1, 0, 1)])
     low = feats.onset_low[near].max(axis=0)
-    full = feats.onset[near].max(axis=0)
     mel = feats.mel_db
     bounds = np.concatenate([beat_frames, [min(n, beat_frames[-1] + (beat_frames[-1] - beat_frames[-2]))]])
     means = np.stack([mel[:, a : max(a + 1, b)].mean(axis=1) for a, b in zip(bounds[:-1], bounds[1:])])
     change = np.zeros(beat_frames.size)
     change[1:] = np.abs(means[1:] - means[:-1]).mean(axis=1)
     change[0] = float(np.median(change[1:])) if beat_frames.size > 1 else 0.0
-    accent = _zscore(low) + _zscore(change) + 0.5 * _zscore(full)
+    accent = _zscore(low) + _zscore(change)
     scores = [float(accent[p::beats_per_bar].mean()) if accent[p::beats_per_bar].size else -np.inf for p in range(beats_per_bar)]
     return int(np.argmax(scores))
 
@@ -815,7 +815,9 @@ def _sections(a: Analysis) -> tuple[Section, ...]:
             if abs(bars[k] - start) <= 2.0:
                 start = float(bars[k])
             k = int(np.argmin(np.abs(bars - end)))
-            if abs(bars[k] - end) <= 2.0 and bars[k] > start:
+            if a.duration - end < 1.0:
+                end = a.duration  # runs to the end of the song
+            elif abs(bars[k] - end) <= 2.0 and bars[k] > start:
                 end = float(bars[k])
         if end - start >= 4.0:
             level = float(e[i : j + 1].mean())

@@ -380,5 +380,8 @@ def register_audio_hook(hook: AudioProcessorHook) -> None:
 
 
 def _install_audio_processors(mixer: Mixer, plan: RenderPlan) -> None:
+    from ..music.finishing import install_finishing  # ducking and loudness normalization
+
+    install_finishing(mixer, plan)
     for hook in _AUDIO_HOOKS:
         hook(mixer, plan)
