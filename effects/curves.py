@@ -10,7 +10,7 @@ from numba import njit
 from clipkit.effects import Effect, Param
 from clipkit.effects.kernels import (
     B_U, G_U, G_V, R_V, R_Y, U_B, U_G, U_R, V_B, V_G, V_R, Y_B, Y_G, Y_R,
-    ref_rgb_float, ref_rgb_float_to_yuv420, u8,
+    ref_apply_rgb_delta, ref_rgb_float, u8,
 )
 from clipkit.frame import Frame
 
@@ -84,18 +84,22 @@ def _kernel(y: np.ndarray, u: np.ndarray, v: np.ndarray, tr: np.ndarray, tg: np.
             for di in range(2):
                 for dj in range(2):
                     yy = (y[2 * i + di, 2 * j + dj] - 16.0) * R_Y
-                    r = _lookup(tr, yy + dr)
-                    g = _lookup(tg, yy + dg)
-                    b = _lookup(tb, yy + db)
-                    oy[2 * i + di, 2 * j + dj] = u8(16.0 + Y_R * r + Y_G * g + Y_B * b)
-                    sr += r
-                    sg += g
-                    sb += b
+                    r = min(max(yy + dr, 0.0), 255.0)
+                    g = min(max(yy + dg, 0.0), 255.0)
+                    b = min(max(yy + db, 0.0), 255.0)
+                    # the change in RGB is added to the planes (exact where curves are flat-identity)
+                    er = _lookup(tr, r) - r
+                    eg = _lookup(tg, g) - g
+                    eb = _lookup(tb, b) - b
+                    oy[2 * i + di, 2 * j + dj] = u8(y[2 * i + di, 2 * j + dj] + Y_R * er + Y_G * eg + Y_B * eb)
+                    sr += er
+                    sg += eg
+                    sb += eb
             sr *= 0.25
             sg *= 0.25
             sb *= 0.25
-            ou[i, j] = u8(128.0 + U_R * sr + U_G * sg + U_B * sb)
-            ov[i, j] = u8(128.0 + V_R * sr + V_G * sg + V_B * sb)
+            ou[i, j] = u8(u[i, j] + U_R * sr + U_G * sg + U_B * sb)
+            ov[i, j] = u8(v[i, j] + V_R * sr + V_G * sg + V_B * sb)
     return oy, ou, ov
 
 
@@ -131,5 +135,5 @@ class Curves(Effect):
     def reference(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         rgb = np.clip(ref_rgb_float(frame.y, frame.u, frame.v), 0.0, 255.0) / 255.0
         out = np.stack([_channel(p["master"], p[c], rgb[..., k]) for k, c in enumerate(("red", "green", "blue"))], axis=-1)
-        y, u, v = ref_rgb_float_to_yuv420(out * 255.0)
+        y, u, v = ref_apply_rgb_delta(frame, (out - rgb) * 255.0)
         return Frame(y, u, v, frame.alpha)

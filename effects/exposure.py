@@ -19,7 +19,11 @@ def _kernel(y: np.ndarray, u: np.ndarray, v: np.ndarray, gain: float, gamma: flo
     lut = np.empty(256, np.float64)
     ratio = np.empty(256, np.float64)
     for i in range(256):
-        x = min(max((i - 16.0) / 219.0, 0.0), 1.0)
+        x = (i - 16.0) / 219.0
+        if x < 0.0 or x > 1.0:  # sub-black and super-white pass through
+            lut[i] = i
+            ratio[i] = 1.0
+            continue
         o = min(x**gamma * gain, 1.0) ** (1.0 / gamma)
         lut[i] = 16.0 + 219.0 * o
         ratio[i] = min((o + 0.02) / (x + 0.02), 4.0)
@@ -64,16 +68,20 @@ class Exposure(Effect):
         g = DECODE_GAMMA
         gain = 2.0 ** p["stops"]
 
-        def curve(yv: np.ndarray) -> np.ndarray:
-            x = np.clip((yv - 16.0) / 219.0, 0.0, 1.0)
-            return np.minimum(x**g * gain, 1.0) ** (1.0 / g), x
+        def curve(yv: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            x = (yv - 16.0) / 219.0
+            inside = (x >= 0.0) & (x <= 1.0)
+            xs = np.clip(x, 0.0, 1.0)
+            return np.minimum(xs**g * gain, 1.0) ** (1.0 / g), xs, inside
 
         q = lambda a: np.floor(np.clip(a, 0, 255) + 0.5).astype(np.uint8)  # noqa: E731
-        o, _ = curve(frame.y.astype(np.float64))
+        yy = frame.y.astype(np.float64)
+        o, _, inside = curve(yy)
+        y = np.where(inside, 16.0 + 219.0 * o, yy)
         h2, w2 = frame.u.shape
         m = (frame.y.astype(np.int64).reshape(h2, 2, w2, 2).sum(axis=(1, 3)) + 2) // 4
-        om, xm = curve(m.astype(np.float64))
-        k = np.minimum((om + 0.02) / (xm + 0.02), 4.0)
+        om, xm, inside_m = curve(m.astype(np.float64))
+        k = np.where(inside_m, np.minimum((om + 0.02) / (xm + 0.02), 4.0), 1.0)
         u = 128.0 + (frame.u - 128.0) * k
         v = 128.0 + (frame.v - 128.0) * k
-        return Frame(q(16.0 + 219.0 * o), q(u), q(v), frame.alpha)
+        return Frame(q(y), q(u), q(v), frame.alpha)

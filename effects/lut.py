@@ -10,7 +10,7 @@ from numba import njit
 from clipkit.effects import Effect, Param
 from clipkit.effects.kernels import (
     B_U, G_U, G_V, R_V, R_Y, U_B, U_G, U_R, V_B, V_G, V_R, Y_B, Y_G, Y_R,
-    ref_rgb_float, ref_rgb_float_to_yuv420, u8,
+    ref_apply_rgb_delta, ref_rgb_float, u8,
 )
 from clipkit.effects.lut import load_cube, ref_lookup, resolve_lut
 from clipkit.errors import ParameterError
@@ -113,18 +113,19 @@ def _kernel(y: np.ndarray, u: np.ndarray, v: np.ndarray, t: np.ndarray, lo: np.n
                     g = min(max(yy + dg, 0.0), 255.0)
                     b = min(max(yy + db, 0.0), 255.0)
                     lr, lg, lb = _sample(t, n, r, g, b, lo, scale, tetra)
-                    r = min(max(r * keep + lr * strength, 0.0), 255.0)
-                    g = min(max(g * keep + lg * strength, 0.0), 255.0)
-                    b = min(max(b * keep + lb * strength, 0.0), 255.0)
-                    oy[2 * i + di, 2 * j + dj] = u8(16.0 + Y_R * r + Y_G * g + Y_B * b)
-                    sr += r
-                    sg += g
-                    sb += b
+                    # the change in RGB is added to the planes, so strength 0 is bit-exact
+                    er = min(max(r * keep + lr * strength, 0.0), 255.0) - r
+                    eg = min(max(g * keep + lg * strength, 0.0), 255.0) - g
+                    eb = min(max(b * keep + lb * strength, 0.0), 255.0) - b
+                    oy[2 * i + di, 2 * j + dj] = u8(y[2 * i + di, 2 * j + dj] + Y_R * er + Y_G * eg + Y_B * eb)
+                    sr += er
+                    sg += eg
+                    sb += eb
             sr *= 0.25
             sg *= 0.25
             sb *= 0.25
-            ou[i, j] = u8(128.0 + U_R * sr + U_G * sg + U_B * sb)
-            ov[i, j] = u8(128.0 + V_R * sr + V_G * sg + V_B * sb)
+            ou[i, j] = u8(u[i, j] + U_R * sr + U_G * sg + U_B * sb)
+            ov[i, j] = u8(v[i, j] + V_R * sr + V_G * sg + V_B * sb)
     return oy, ou, ov
 
 
@@ -170,5 +171,5 @@ class Lut(Effect):
         rgb = np.clip(ref_rgb_float(frame.y, frame.u, frame.v), 0.0, 255.0)
         graded = ref_lookup(rgb / 255.0, lut, p["interpolation"]) * 255.0
         s = p["strength"]
-        y, u, v = ref_rgb_float_to_yuv420(rgb * (1 - s) + graded * s)
+        y, u, v = ref_apply_rgb_delta(frame, np.clip(rgb * (1 - s) + graded * s, 0.0, 255.0) - rgb)
         return Frame(y, u, v, frame.alpha)

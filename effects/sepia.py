@@ -10,7 +10,7 @@ from numba import njit
 from clipkit.effects import Effect, Param
 from clipkit.effects.kernels import (
     B_U, G_U, G_V, R_V, R_Y, U_B, U_G, U_R, V_B, V_G, V_R, Y_B, Y_G, Y_R,
-    ref_rgb_float, ref_rgb_float_to_yuv420, u8,
+    ref_apply_rgb_delta, ref_rgb_float, u8,
 )
 from clipkit.frame import Frame
 
@@ -40,18 +40,23 @@ def _kernel(y: np.ndarray, u: np.ndarray, v: np.ndarray, m: np.ndarray) -> tuple
                     r = yy + dr
                     g = yy + dg
                     b = yy + db
-                    r2 = min(max(m[0, 0] * r + m[0, 1] * g + m[0, 2] * b, 0.0), 255.0)
-                    g2 = min(max(m[1, 0] * r + m[1, 1] * g + m[1, 2] * b, 0.0), 255.0)
-                    b2 = min(max(m[2, 0] * r + m[2, 1] * g + m[2, 2] * b, 0.0), 255.0)
-                    oy[2 * i + di, 2 * j + dj] = u8(16.0 + Y_R * r2 + Y_G * g2 + Y_B * b2)
-                    sr += r2
-                    sg += g2
-                    sb += b2
+                    r = min(max(r, 0.0), 255.0)
+                    g = min(max(g, 0.0), 255.0)
+                    b = min(max(b, 0.0), 255.0)
+                    # the change in RGB is added to the planes, so colours the matrix
+                    # leaves alone (and out-of-gamut input) come through bit-exact
+                    er = min(max(m[0, 0] * r + m[0, 1] * g + m[0, 2] * b, 0.0), 255.0) - r
+                    eg = min(max(m[1, 0] * r + m[1, 1] * g + m[1, 2] * b, 0.0), 255.0) - g
+                    eb = min(max(m[2, 0] * r + m[2, 1] * g + m[2, 2] * b, 0.0), 255.0) - b
+                    oy[2 * i + di, 2 * j + dj] = u8(y[2 * i + di, 2 * j + dj] + Y_R * er + Y_G * eg + Y_B * eb)
+                    sr += er
+                    sg += eg
+                    sb += eb
             sr *= 0.25
             sg *= 0.25
             sb *= 0.25
-            ou[i, j] = u8(128.0 + U_R * sr + U_G * sg + U_B * sb)
-            ov[i, j] = u8(128.0 + V_R * sr + V_G * sg + V_B * sb)
+            ou[i, j] = u8(u[i, j] + U_R * sr + U_G * sg + U_B * sb)
+            ov[i, j] = u8(v[i, j] + V_R * sr + V_G * sg + V_B * sb)
     return oy, ou, ov
 
 
@@ -73,6 +78,6 @@ class Sepia(Effect):
         return Frame(y, u, v, frame.alpha)
 
     def reference(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
-        rgb = ref_rgb_float(frame.y, frame.u, frame.v)
-        y, u, v = ref_rgb_float_to_yuv420(rgb @ _matrix(p["strength"]).T)
+        rgb = np.clip(ref_rgb_float(frame.y, frame.u, frame.v), 0.0, 255.0)
+        y, u, v = ref_apply_rgb_delta(frame, np.clip(rgb @ _matrix(p["strength"]).T, 0.0, 255.0) - rgb)
         return Frame(y, u, v, frame.alpha)

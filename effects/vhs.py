@@ -23,7 +23,7 @@ def _noise(a: np.int64) -> float:
 
 @njit(nogil=True, cache=True)
 def _kernel(y: np.ndarray, u: np.ndarray, v: np.ndarray, rows: np.ndarray, dark: np.ndarray, noise: float, key: np.int64,
-            cr: int, cshift: int, csat: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            soft: float, cr: int, cshift: int, csat: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     h, w = y.shape
     oy = np.empty((h, w), np.uint8)
     for i in range(h):
@@ -35,7 +35,7 @@ def _kernel(y: np.ndarray, u: np.ndarray, v: np.ndarray, rows: np.ndarray, dark:
             a = y[i, min(max(j - s - 1, 0), w - 1)]
             b = y[i, min(max(j - s, 0), w - 1)]
             c = y[i, min(max(j - s + 1, 0), w - 1)]
-            val = (a + 2.0 * b + c) * 0.25
+            val = b + soft * ((a + 2.0 * b + c) * 0.25 - b)
             oy[i, j] = u8(16.0 + (val - 16.0) * g + noise * _noise(base + j))
     h2, w2 = u.shape
     ou = np.empty((h2, w2), np.uint8)
@@ -97,24 +97,25 @@ class Vhs(Effect):
         dark = np.where((np.arange(h) // max(1, period // 2)) % 2 == 1, 0.10 * s, 0.0) + band * 0.15 * s
         noise = 10.0 * s
         key = np.int64((seed * 31 + time.index) & 0x7FFFFFFF)
-        cr = int(round((1 + 4 * s) * scale))
+        soft = s
+        cr = int(round(5 * s * scale))
         cshift = int(round(4 * s * scale))
         csat = 1.0 - 0.3 * s
-        return rows, dark, noise, key, cr, cshift, csat
+        return rows, dark, noise, key, soft, cr, cshift, csat
 
     def apply(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
-        rows, dark, noise, key, cr, cshift, csat = self._plan(frame, p, state, time)
-        y, u, v = _kernel(frame.y, frame.u, frame.v, rows, dark, noise, key, cr, cshift, csat)
+        rows, dark, noise, key, soft, cr, cshift, csat = self._plan(frame, p, state, time)
+        y, u, v = _kernel(frame.y, frame.u, frame.v, rows, dark, noise, key, soft, cr, cshift, csat)
         return Frame(y, u, v, frame.alpha)
 
     def reference(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
-        rows, dark, noise, key, cr, cshift, csat = self._plan(frame, p, state, time)
+        rows, dark, noise, key, soft, cr, cshift, csat = self._plan(frame, p, state, time)
         h, w = frame.y.shape
         ii = np.arange(h)[:, None]
         jj = np.arange(w)[None, :]
         src = frame.y.astype(np.float64)
         take = lambda off: src[ii, np.clip(jj - rows[:, None] + off, 0, w - 1)]  # noqa: E731
-        val = (take(-1) + 2 * take(0) + take(1)) * 0.25
+        val = take(0) + soft * ((take(-1) + 2 * take(0) + take(1)) * 0.25 - take(0))
         base = key * 1_000_003 + ii * 4099
         y = 16.0 + (val - 16.0) * (1 - dark[:, None]) + noise * _ref_noise(base + jj)
         h2, w2 = frame.u.shape

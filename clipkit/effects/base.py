@@ -200,7 +200,13 @@ class Effect:
     def is_identity(self, p: Mapping[str, Any]) -> bool:
         """Whether these values make the effect do nothing (every neutral parameter at neutral)."""
         for param in self.params:
-            if param.neutral is not None and p[param.name] != param.neutral:
+            if param.neutral is None:
+                continue
+            value = p[param.name]
+            if param.kind == "points":
+                if any(abs(x - y) > 1e-9 for x, y in value):  # any identity curve is neutral
+                    return False
+            elif value != param.neutral:
                 return False
         return True
 

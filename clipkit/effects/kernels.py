@@ -28,6 +28,7 @@ __all__ = [
     "ref_rgb_to_yuv420",
     "ref_rgb_float",
     "ref_rgb_float_to_yuv420",
+    "ref_apply_rgb_delta",
     "box_blur",
     "ref_box_blur",
     "box_passes",
@@ -383,3 +384,20 @@ def warp_frame(frame, matrix: np.ndarray, kernel, *, reference: bool, clamp: boo
     if frame.alpha is not None:
         alpha = (ref_warp_plane if reference else warp_plane)(frame.alpha, cy, 0, clamp)
     return Frame(y, u, v, alpha)
+
+
+def ref_apply_rgb_delta(frame, delta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # noqa: ANN001
+    """Planes of ``frame`` changed by an RGB difference image (H, W, 3), in numpy.
+
+    Fused per-pixel RGB effects (curves, LUTs, sepia) work out each pixel's new RGB,
+    then add the *change* to the planes: Y per pixel, U and V by each 2x2 block's mean
+    change. Where an effect changes nothing the frame comes through bit-exact, even
+    colours outside the RGB gamut.
+    """
+    d = delta.astype(np.float64)
+    dy = Y_R * d[..., 0] + Y_G * d[..., 1] + Y_B * d[..., 2]
+    h, w = dy.shape
+    m = d.reshape(h // 2, 2, w // 2, 2, 3).mean(axis=(1, 3))
+    du = U_R * m[..., 0] + U_G * m[..., 1] + U_B * m[..., 2]
+    dv = V_R * m[..., 0] + V_G * m[..., 1] + V_B * m[..., 2]
+    return _u8_ref(frame.y + dy), _u8_ref(frame.u + du), _u8_ref(frame.v + dv)

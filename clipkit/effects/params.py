@@ -231,18 +231,18 @@ class Param:
         if not self.keyframable:
             return const
         bounds = {k: v for k, v in (("minimum", self.min), ("maximum", self.max)) if v is not None}
-        number = {"type": "integer" if self.kind == "int" else "number", **bounds}
-        key_item = {
-            "oneOf": [
-                {"type": "array", "prefixItems": [{"type": "number", "minimum": 0}, number, {"enum": list(EASES)}], "minItems": 2, "maxItems": 3},
-                {
-                    "type": "object",
-                    "properties": {"t": {"type": "number", "minimum": 0}, "value": number, "ease": {"enum": list(EASES)}},
-                    "required": ["t", "value"],
-                    "additionalProperties": False,
-                },
-            ]
+        kind = "integer" if self.kind == "int" else "number"
+        number = {"type": kind, **bounds}
+        array_key = {"type": "array", "prefixItems": [{"type": "number", "minimum": 0}, number, {"enum": list(EASES)}], "minItems": 2, "maxItems": 3}
+        object_key = {
+            "type": "object",
+            "properties": {"t": {"type": "number", "minimum": 0}, "value": number, "ease": {"enum": list(EASES)}},
+            "required": ["t", "value"],
+            "additionalProperties": False,
         }
+        # if/then/else rather than anyOf, so a validator reports the precise problem
+        # ("3.5 is above the maximum 2") instead of "matches none of the forms"
+        key_item = {"type": ["array", "object"], "if": {"type": "array"}, "then": array_key, "else": object_key}
         keyframes = {
             "type": "object",
             "properties": {"keyframes": {"type": "array", "minItems": 1, "items": key_item}},
@@ -263,7 +263,11 @@ class Param:
         }
         return {
             "description": const["description"] + "; a constant, {keyframes: [[t, value, ease], ...]} or {envelope: beats, from, to, attack, decay}",
-            "anyOf": [{k: v for k, v in const.items() if k != "description"}, keyframes, envelope],
+            "type": [kind, "object"],
+            "default": self.default,
+            "if": {"type": "number"},
+            "then": bounds,
+            "else": {"if": {"required": ["keyframes"]}, "then": keyframes, "else": envelope},
         }
 
 

@@ -25,6 +25,7 @@ PROVIDERS: tuple[str, ...] = (
     "clipkit.reframe",  # fit: smart (issue 6)
     "clipkit.layouts.template",  # layout: (issue 6)
     "clipkit.timefx.template",  # speed:, reverse:, boomerang:, freeze: (issue 6)
+    "clipkit.effects.template",  # effects:, look: per shot and for the whole edit (issue 3)
 )
 """Modules that register template keys when imported."""
 
