@@ -37,6 +37,7 @@ def _check_number(name: str, value: Any, *, low: float | None = None, high: floa
 
 
 def _to_fps(value: Any) -> Fraction:
+    given = value
     if isinstance(value, str):
         try:
             value = Fraction(value)
@@ -46,7 +47,7 @@ def _to_fps(value: Any) -> Fraction:
         raise ParameterError(f"fps: {value!r} is not a frame rate")
     fps = Fraction(value).limit_denominator(1001) if isinstance(value, float) else Fraction(value)
     if not (1 <= fps <= 240):
-        raise ParameterError(f"fps: {value!r} is outside 1..240")
+        raise ParameterError(f"fps: {given!r} is outside 1..240")
     return fps
 
 

@@ -23,6 +23,7 @@ from ..edit.clip import Canvas, Clip, color
 from ..edit.clip import open as open_clip
 from ..edit.edit import Edit, sequence
 from ..errors import ClipkitError, MediaError, ParameterError, TemplateError
+from ..frame import parse_color
 from ..render.profiles import Profile, get_profile
 from ..transitions import transition_from_spec
 from .extensions import sections, shot_keys
@@ -224,7 +225,7 @@ class Template:
                 spec.get("background", (0, 0, 0)),
             )
         except ParameterError as exc:
-            raise TemplateError(str(exc), path=self.path) from None
+            raise _field_error(exc, self.path, prefix="canvas.") from None
 
     def profile(self) -> Profile:
         """The output profile with the template's overrides."""
@@ -259,8 +260,14 @@ class Template:
             if slot["id"] in ids:
                 raise self._err(f"slots[{i}].id", f"{slot['id']!r} is already used by slots[{ids[slot['id']]}]")
             ids[slot["id"]] = i
+        self.canvas()  # size, rate and background are checked now, not at build time
         for i, shot in enumerate(doc["shots"]):
             where = f"shots[{i}]"
+            if "color" in shot:
+                try:
+                    parse_color(shot["color"], field=f"{where}.color")
+                except ParameterError as exc:
+                    raise _field_error(exc, self.path) from None
             if "slot" in shot and shot["slot"] not in ids:
                 known = ", ".join(ids) or "none declared"
                 raise self._err(f"{where}.slot", f"{shot['slot']!r} is not a declared slot (slots: {known})")
@@ -449,6 +456,16 @@ class Template:
         elif "volume" in shot:
             clip = clip.with_volume(shot["volume"])
         return clip
+
+
+def _field_error(exc: ParameterError, path: Path | None, *, prefix: str = "") -> TemplateError:
+    """A :class:`TemplateError` from a ``"field: message"`` parameter error."""
+    field_name, sep, detail = str(exc).partition(": ")
+    if not sep or " " in field_name:
+        return TemplateError(str(exc), path=path)
+    if prefix and not field_name.startswith(prefix):
+        field_name = prefix + field_name
+    return TemplateError(detail, path=path, field=field_name)
 
 
 def load_template(
