@@ -69,6 +69,7 @@ BODY_WEIGHT = 1.0
 DOUBLE_WEIGHT = 0.5
 PRIOR_OCTAVES = 0.7
 OFFBEAT_RATIO = 0.9
+QUAD_WEIGHT = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -581,7 +582,7 @@ def _estimate_period(onset: np.ndarray, rate: float, lo: float, hi: float, start
     """Beat period in frames: the autocorrelation peak under the tempo prior."""
     e = onset - _moving_average(onset, int(round(rate * 0.5)))
     n = e.size
-    max_lag = int(min(n - 1, math.ceil(rate * 60.0 / lo * 2.2)))
+    max_lag = int(min(n - 3, math.ceil(rate * 60.0 / lo * 4.2)))
     min_lag = int(max(1, math.floor(rate * 60.0 / hi)))
     if max_lag <= min_lag + 2:
         return None
@@ -597,7 +598,8 @@ def _estimate_period(onset: np.ndarray, rate: float, lo: float, hi: float, start
     lags = rate * 60.0 / bpms
     own = np.interp(lags, np.arange(acf.size), acf)
     double = np.interp(np.minimum(2 * lags, acf.size - 1), np.arange(acf.size), acf)
-    salience = np.maximum(own + DOUBLE_WEIGHT * double, 0.0)
+    quad = np.interp(np.minimum(4 * lags, acf.size - 1), np.arange(acf.size), acf)
+    salience = np.maximum(own + DOUBLE_WEIGHT * double + QUAD_WEIGHT * quad, 0.0)
     prior = np.exp(-0.5 * (np.log2(bpms / start_bpm) / PRIOR_OCTAVES) ** 2)
     score = salience * prior
     if not np.any(score > 0):
@@ -672,7 +674,28 @@ def _track_beats(onset: np.ndarray, period: float, tightness: float) -> np.ndarr
     strong = np.flatnonzero(smooth > thresh)
     if strong.size == 0:
         return np.zeros(0)
-    return frames[strong[0] : strong[-1] + 1].astype(np.float64)
+    kept = [int(f) for f in frames[strong[0] : strong[-1] + 1]]
+    # the programme's end point rarely sits on the last beat: carry the grid on to the
+    # ends while clear onsets keep arriving on time (recovers first and last beats)
+    reach = max(1, int(round(period * 0.1)))
+    floor = max(thresh, 0.5 * float(np.median(local[kept])))
+    while True:
+        guess = int(round(kept[-1] + period))
+        if guess + reach >= n:
+            break
+        j = guess - reach + int(np.argmax(local[guess - reach : guess + reach + 1]))
+        if local[j] < floor:
+            break
+        kept.append(j)
+    while True:
+        guess = int(round(kept[0] - period))
+        if guess - reach < 1:
+            break
+        j = guess - reach + int(np.argmax(local[guess - reach : guess + reach + 1]))
+        if local[j] < floor:
+            break
+        kept.insert(0, j)
+    return np.asarray(kept, dtype=np.float64)
 
 
 def _offbeats_carry_body(feats: Any, beat_frames: np.ndarray) -> bool:
