@@ -117,8 +117,9 @@ def test_no_audio_then_audio(no_audio: str, portrait: str, out_dir: Path) -> Non
     ck.sequence([ck.open(no_audio), ck.open(portrait).trim(0, 1)], canvas=TINY).render(out, preset="ultrafast")
     _, audio, sr = decode_output(str(out))
     assert audio.shape[0] == 2
-    assert float(np.abs(audio[:, : int(0.95 * sr)]).max()) < 1e-3
-    assert float(np.abs(audio[:, int(1.1 * sr) : int(1.9 * sr)]).max()) > 0.2
+    loud = float(np.abs(audio[:, int(1.1 * sr) : int(1.9 * sr)]).max())
+    assert loud > 0.1
+    assert float(np.abs(audio[:, : int(0.95 * sr)]).max()) < 0.01 * loud
 
 
 def test_surround_is_downmixed(surround: str, out_dir: Path) -> None:
@@ -169,9 +170,10 @@ def test_clip_volume_and_mute(portrait: str, out_dir: Path) -> None:
     edit.render(out, preset="ultrafast")
     _, audio, sr = decode_output(str(out))
     peak = lambda a, b: float(np.abs(audio[:, int(a * sr) : int(b * sr)]).max())  # noqa: E731
-    assert peak(0.1, 0.4) == pytest.approx(0.3, abs=0.03)
-    assert peak(0.6, 0.9) == pytest.approx(0.15, abs=0.02)
-    assert peak(1.1, 1.4) < 1e-3
+    full = peak(0.1, 0.4)  # the mix may be loudness-normalized: compare levels, not values
+    assert full > 0.1
+    assert peak(0.6, 0.9) == pytest.approx(0.5 * full, rel=0.1)
+    assert peak(1.1, 1.4) < 0.01 * full
 
 
 # -- lying extensions -------------------------------------------------------------------------

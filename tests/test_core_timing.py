@@ -222,7 +222,7 @@ def flash_times(lumas: list[np.ndarray], fps: float = 30) -> list[float]:
 def assert_in_sync(path: Path, expected_flashes: list[float]) -> None:
     lumas, audio, sr = decode_output(str(path))
     flashes = flash_times(lumas)
-    clicks = onsets(audio, sr, threshold=0.2)
+    clicks = onsets(audio, sr, threshold=0.3 * float(np.abs(audio).max()))  # levels may be normalized
     assert flashes == pytest.approx(expected_flashes, abs=1e-6), flashes
     assert len(clicks) == len(flashes), (flashes, clicks)
     for f, c in zip(flashes, clicks):
@@ -269,7 +269,7 @@ def test_music_offset_and_start(no_audio: str, song: str, out_dir: Path) -> None
     edit.render(out, preset="ultrafast")
     _, audio, sr = decode_output(str(out))
     assert float(np.abs(audio[:, : int(0.45 * sr)]).max()) < 1e-3  # silence before `at`
-    clicks = onsets(audio, sr, threshold=0.3)
+    clicks = onsets(audio, sr, threshold=0.4 * float(np.abs(audio).max()))
     assert clicks == pytest.approx([0.75, 1.25, 1.75], abs=0.005)
 
 
@@ -280,8 +280,11 @@ def test_music_fade_out_ends_with_the_edit(no_audio: str, song: str, out_dir: Pa
     edit.render(out, preset="ultrafast")
     _, audio, sr = decode_output(str(out))
     assert audio.shape[1] >= 2 * sr - 2048
+    # measure the song's hum between the clicks (at 0, 0.5, 1.0, 1.5 s): the mix may be
+    # loudness-normalized and limited, so compare levels with the start, not values
     peak = lambda a, b: float(np.abs(audio[:, int(a * sr) : int(b * sr)]).max())  # noqa: E731
-    full = peak(0.0, 0.1)  # first click at full volume
-    assert 0.5 < full < 0.8
-    assert peak(1.5, 1.6) < 0.65 * full  # half way through the fade
+    full = peak(0.1, 0.45)
+    assert full > 0.01
+    assert peak(0.6, 0.95) > 0.9 * full  # the fade has not started
+    assert peak(1.6, 1.9) < 0.45 * full  # gain 0.4 .. 0.1
     assert peak(1.95, 2.0) < 0.1 * full  # nearly silent at the end
