@@ -678,7 +678,7 @@ def _track_beats(onset: np.ndarray, period: float, tightness: float) -> np.ndarr
     # the programme's end point rarely sits on the last beat: carry the grid on to the
     # ends while clear onsets keep arriving on time (recovers first and last beats)
     reach = max(1, int(round(period * 0.1)))
-    floor = max(thresh, 0.5 * float(np.median(local[kept])))
+    floor = 0.5 * float(np.median(local[kept]))
     while True:
         guess = int(round(kept[-1] + period))
         if guess + reach >= n:

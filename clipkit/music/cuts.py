@@ -209,7 +209,8 @@ def plan_cuts(
     count : int >= 1, optional
         Exact number of shots (template slots); free when omitted.
     min_shot, max_shot : float > 0, optional
-        Shortest and longest shot in seconds (default 0.5 s and, for ``auto``, 4 s).
+        Shortest and longest shot in seconds (default 0.5 s and, for ``auto`` with a
+        free shot count, 4 s).
     max_lengths : sequence of float > 0, optional
         Longest possible shot for each shot index (the clip's own length), cycled
         when there are more shots than values.
@@ -247,7 +248,7 @@ def plan_cuts(
 
     beats, strengths, downbeats, period = _grid(analysis, total_s)
     lo_s = lo_s if lo_s is not None else 0.5
-    if hi_s is None and mode == "auto":
+    if hi_s is None and mode == "auto" and count is None:
         hi_s = max(4.0, lo_s)
     cands, scores, targets_fn, weight = _candidates(analysis, mode, every, beats, strengths, downbeats, period, total_s)
 
@@ -303,12 +304,12 @@ def _candidates(analysis: Any, mode: str, every: int, beats: np.ndarray, strengt
 
     if mode == "beats":
         on_grid = rel % every == 0
-        scores = np.where(on_grid, 1.0, 0.01)
+        scores = np.where(on_grid, 1.0, -0.3)
         return beats, scores, constant(every * period), 0.05
     if mode == "bars":
         bar_index = np.floor_divide(rel, per_bar)
         on_grid = is_down & (bar_index % every == 0)
-        scores = np.where(on_grid, 1.0, np.where(is_down, 0.1, 0.01))
+        scores = np.where(on_grid, 1.0, np.where(is_down, -0.2, -0.3))
         return beats, scores, constant(every * per_bar * period), 0.05
     if mode == "onsets":
         onsets = np.asarray(getattr(analysis, "onsets", np.zeros(0)), dtype=np.float64) if analysis is not None else np.zeros(0)
