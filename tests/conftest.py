@@ -142,6 +142,12 @@ def surround(media_dir: Path) -> str:
 
 
 @pytest.fixture(scope="session")
+def mono(media_dir: Path) -> str:
+    """Mono AAC at 22.05 kHz."""
+    return _make(media_dir, "mono.mp4", frames=30, layout="mono", sr=22050)
+
+
+@pytest.fixture(scope="session")
 def sr44(media_dir: Path) -> str:
     """Audio at 44.1 kHz (880 Hz tone)."""
     return _make(media_dir, "sr44.mp4", frames=30, sr=44100, tone_hz=880.0)
@@ -206,6 +212,16 @@ def flash_late_video(media_dir: Path) -> str:
 def flash_late_audio(media_dir: Path) -> str:
     """Audio starts at 0.4 s; flashes and clicks at 0.5 and 1.5 s."""
     return _flash(media_dir, "flash_late_audio.mp4", audio_start=0.4)
+
+
+@pytest.fixture(scope="session")
+def flash_long(media_dir: Path) -> str:
+    """5 s with B-frames and a keyframe every 12 frames; video from 0.3 s, audio from 0.1 s.
+
+    Flashes (and clicks) at video frames 15, 75, 105 and 140, i.e. file times
+    0.8, 2.8, 3.8 and 4.967 s (counted from the file's own timestamps).
+    """
+    return _flash(media_dir, "flash_long.mp4", frames=150, flashes=(15, 75, 105, 140), gop=12, preset="veryfast", video_start=0.3, audio_start=0.1)
 
 
 @pytest.fixture(scope="session")

@@ -214,12 +214,15 @@ def make_flash_video(
     video_start: float = 0.0,
     audio_start: float = 0.0,
     audio_duration: float | None = None,
+    gop: int | None = None,
+    preset: str = "ultrafast",
 ) -> str:
     """A sync test clip: dark frames, with a white frame and a click at the same instants.
 
     Frame ``k`` (for ``k`` in ``flashes``) is white and is shown at file time
     ``video_start + k / fps``; the audio (starting at ``audio_start``) is silent but for
-    a 10 ms 1 kHz burst starting at that same file time.
+    a 10 ms 1 kHz burst starting at that same file time. ``preset`` other than
+    ``ultrafast`` gives B-frames (decode order differs from display order).
     """
     out = av.open(path, "w")
     vs = out.add_stream("libx264", rate=fps)
@@ -227,7 +230,10 @@ def make_flash_video(
     vs.pix_fmt = "yuv420p"
     vs.time_base = Fraction(1, fps)
     vs.codec_context.time_base = Fraction(1, fps)
-    vs.options = {"preset": "ultrafast", "crf": "18"}
+    vs.options = {"preset": preset, "crf": "18"}
+    if gop is not None:  # keyframes every `gop` frames, so that trims really seek
+        vs.codec_context.gop_size = gop
+        vs.options = {**vs.options, "x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0"}
     aus = out.add_stream("aac", rate=sr)
     aus.layout = "stereo"
     aus.time_base = Fraction(1, sr)

@@ -136,6 +136,19 @@ def test_surround_is_downmixed(surround: str, out_dir: Path) -> None:
     assert tone_frequency(mid[0], sr) == pytest.approx(440, abs=5)
 
 
+def test_mono_low_rate_source(mono: str, out_dir: Path) -> None:
+    a = ck.probe(mono).audio
+    assert a is not None and (a.channels, a.sample_rate) == (1, 22050)
+    out = out_dir / "o.mp4"
+    ck.sequence([ck.open(mono)], canvas=TINY).render(out, preset="ultrafast")
+    _, audio, sr = decode_output(str(out))
+    assert audio.shape[0] == 2 and sr == 48000
+    mid = audio[:, int(0.2 * sr) : int(0.8 * sr)]
+    assert float(np.abs(mid).max()) > 0.1
+    assert np.allclose(mid[0], mid[1], atol=1e-3)  # the same sound on both sides
+    assert tone_frequency(mid[0], sr) == pytest.approx(440, abs=5)
+
+
 def test_audio_of_surround_file(surround: str) -> None:
     from clipkit.media.audio import load_audio
 

@@ -251,6 +251,28 @@ def test_av_sync_trimmed(flash: str, flash_late_video: str, out_dir: Path) -> No
     assert_in_sync(out, [0.2, 1.2, 1.7, 2.7])
 
 
+@pytest.mark.parametrize(("start", "end"), [(2.2, 3.9), (2.45, 4.95), (0.5, 1.0)])
+def test_av_sync_after_a_seek(flash_long: str, out_dir: Path, start: float, end: float) -> None:
+    """Trims far into a file with B-frames and late streams seek both decoders: still in sync."""
+    info = ck.probe(flash_long)
+    assert info.video is not None
+    # flash times as clipkit counts them: from the file's start (its earliest stream)
+    flashes = [info.video.start + k / 30 for k in (15, 75, 105, 140)]
+    expected = [t - start for t in flashes if start <= t < end]
+    out = out_dir / "o.mp4"
+    ck.sequence([ck.open(flash_long).trim(start, end)], canvas=TINY).render(out, preset="ultrafast")
+    lumas, audio, sr = decode_output(str(out))
+    assert len(lumas) == round((end - start) * 30)
+    seen = flash_times(lumas)
+    assert len(seen) == len(expected)
+    for got, want in zip(seen, expected):
+        assert abs(got - want) <= FRAME / 2 + 1e-6, (seen, expected)
+    clicks = onsets(audio, sr, threshold=0.3 * float(np.abs(audio).max()))
+    assert len(clicks) == len(seen)
+    for f, c in zip(seen, clicks):
+        assert abs(f - c) <= FRAME, f"A/V offset {c - f:+.4f} s at {f:.3f} s"
+
+
 def test_av_sync_over_a_longer_sequence(flash: str, flash_44k: str, flash_late_audio: str, out_dir: Path) -> None:
     """Ten flashes over 10 s from three kinds of source: no drift at the end."""
     out = out_dir / "o.mp4"
