@@ -216,6 +216,29 @@ def test_template_schema(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> 
     assert json.loads(target.read_text()) == schema
 
 
+def test_template_schema_to_a_bad_path(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    target = tmp_path / "no" / "such" / "folder" / "schema.json"
+    code, out, err = run(capsys, "template", "schema", "-o", str(target))
+    assert code == 2 and out == ""
+    assert one_error_line(err) == f"clipkit: error: --output '{target}' cannot be written (No such file or directory)"
+
+
+def test_internal_error_is_one_line_with_exit_1(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, portrait: str) -> None:
+    """The last line of defence: an unexpected exception is still one readable line."""
+    import clipkit.cli.commands.probe as probe_command
+
+    def broken_probe(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("something\nunexpected")
+
+    monkeypatch.setattr(probe_command, "probe", broken_probe)
+    code, _, err = run(capsys, "probe", portrait)
+    assert code == 1
+    line = one_error_line(err)
+    assert line == "clipkit: internal error: RuntimeError: something unexpected (run with --debug for details)"
+    with pytest.raises(RuntimeError):
+        main(["--debug", "probe", portrait])
+
+
 def test_template_validate(capsys: pytest.CaptureFixture[str], template_file: Path) -> None:
     code, out, _ = run(capsys, "template", "validate", str(template_file))
     assert code == 0

@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from ...errors import ParameterError
 from ...template import load_template, parse_set_options, template_schema
 
 
@@ -26,8 +27,11 @@ def register(sub: Any) -> None:
 def run_schema(args: argparse.Namespace) -> int:
     text = json.dumps(template_schema(), indent=2) + "\n"
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        try:
+            with open(args.output, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:  # a path the user gave: bad input (exit 2), not an internal error
+            raise ParameterError(f"--output {args.output!r} cannot be written ({exc.strerror or exc})") from None
     else:
         sys.stdout.write(text)
     return 0
