@@ -177,7 +177,9 @@ def _stream(node: Any, frames: Sequence[Frame], *, reference: bool = False, seed
     bound = node.bind(ctx, reference=reference)
     out: list[Frame | None] = [None] * len(frames)
     for i in order if order is not None else range(len(frames)):
-        out[i] = bound(frames[i], _time(i, len(frames)))
+        # fresh input, snapshot output: an effect that writes into its input or
+        # returns shared planes cannot hide differences between runs
+        out[i] = bound(frames[i].copy(), _time(i, len(frames))).copy()
     return out  # type: ignore[return-value]
 
 
@@ -356,7 +358,7 @@ def check_streaming_equals_batch(effect_id: str, *, size: tuple[int, int] = (64,
     for i, f in enumerate(frames):
         node = create(effect_id, **params)
         ctx = _context(f.width, f.height, frames=len(frames))
-        alone = node.bind(ctx)(f, _time(i, len(frames)))
+        alone = node.bind(ctx)(f.copy(), _time(i, len(frames)))
         if frame_difference(alone, stream[i]) != 0:
             _fail(effect_id, "streaming_equals_batch", f"frame {i} differs rendered alone vs in a stream")
     backwards = _stream(create(effect_id, **params), frames, order=reversed(range(len(frames))))

@@ -352,7 +352,12 @@ class Constant(ParamValue):
         return Constant(param.interpolate(neutral, self.value, k))
 
     def describe(self) -> Any:
-        return self.value
+        return _plain(self.value)
+
+
+def _plain(value: Any) -> Any:
+    """Tuples (colours, curve points) as lists, as YAML and JSON write them."""
+    return [_plain(v) for v in value] if isinstance(value, tuple) else value
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,61 @@
+"""Compile every effect kernel ahead of time (``clipkit warmup``).
+
+numba compiles a kernel the first time it meets a new combination of argument types
+and keeps the machine code in its on-disk cache, so this runs once per machine (or
+after an upgrade): later processes load the cached code in well under a second.
+Each effect runs through the kernel paths a render takes: its example parameters,
+random parameters, an alpha plane, and RGB conversions for RGB effects.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from ..errors import ParameterError
+from .base import from_rgb, to_rgb
+from .registry import effect_ids, get
+
+__all__ = ["warmup"]
+
+
+def warmup(ids: list[str] | None = None, *, progress: Callable[[str, float], None] | None = None) -> dict[str, float]:
+    """Compile (or load from the cache) the kernels of the given effects.
+
+    Parameters
+    ----------
+    ids : list of str, optional
+        Effects to warm; every registered effect by default.
+    progress : callable, optional
+        Called as ``progress(effect_id, seconds)`` after each effect.
+
+    Returns
+    -------
+    dict
+        Seconds spent per effect (large on the first run, small once cached).
+    """
+    from ..testing import _kernel_direct, _with_alpha, active_params, random_params, sample_frames
+
+    chosen = ids if ids is not None else effect_ids()
+    frames = sample_frames(64, 48, count=1)
+    rng = np.random.default_rng(0)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    from_rgb(to_rgb(frames[0]))
+    timings["(rgb conversion)"] = time.perf_counter() - started
+    for effect_id in chosen:
+        get(effect_id)
+        started = time.perf_counter()
+        settings = [active_params(effect_id), random_params(effect_id, rng)]
+        for params in settings:
+            for frame_set in (frames, _with_alpha(frames)):
+                try:
+                    _kernel_direct(effect_id, params, frame_set, reference=False)
+                except ParameterError:
+                    continue
+        timings[effect_id] = time.perf_counter() - started
+        if progress is not None:
+            progress(effect_id, timings[effect_id])
+    return timings
