@@ -310,3 +310,22 @@ def test_music_fade_out_ends_with_the_edit(no_audio: str, song: str, out_dir: Pa
     assert peak(0.6, 0.95) > 0.9 * full  # the fade has not started
     assert peak(1.6, 1.9) < 0.45 * full  # gain 0.4 .. 0.1
     assert peak(1.95, 2.0) < 0.1 * full  # nearly silent at the end
+
+
+def test_music_loop_and_span(song: str, out_dir: Path) -> None:
+    """A 1 s span of the song (clicks at its 0 and 0.5 s), looped from 0.5 s of a 4 s edit."""
+    out = out_dir / "o.mp4"
+    edit = ck.sequence([ck.color("black", duration=4.0)], canvas=TINY)
+    edit.with_music(ck.audio(song).trim(1.0, 2.0), at=0.5, loop=True).render(out, preset="ultrafast")
+    _, audio, sr = decode_output(str(out))
+    clicks = onsets(audio, sr, threshold=0.4 * float(np.abs(audio).max()))
+    assert clicks == pytest.approx([0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5], abs=0.005)
+
+
+def test_music_shorter_than_the_edit_stops(song: str, out_dir: Path) -> None:
+    out = out_dir / "o.mp4"
+    ck.sequence([ck.color("black", duration=4.0)], canvas=TINY).with_music(ck.audio(song)).render(out, preset="ultrafast")
+    _, audio, sr = decode_output(str(out))
+    assert audio.shape[1] >= 4 * sr - 1024  # the output lasts as long as the video
+    assert float(np.abs(audio[:, : int(2.9 * sr)]).max()) > 0.1
+    assert float(np.abs(audio[:, int(3.05 * sr) :]).max()) < 1e-3  # the song (3 s) has ended
