@@ -110,6 +110,14 @@ def test_truncated_file_fails_at_render_and_leaves_nothing(broken: dict[str, str
     assert leftovers(out_dir) == []
 
 
+def test_truncated_sound_fails_and_leaves_nothing(broken: dict[str, str], out_dir: Path) -> None:
+    path = broken["truncated_av"]
+    with pytest.raises(ck.MediaError, match="corrupt or truncated") as info:
+        ck.sequence([ck.open(path)], canvas=TINY).render(out_dir / "o.mp4", preset="ultrafast")
+    assert path in str(info.value)
+    assert leftovers(out_dir) == []
+
+
 def test_audio_only_file_is_not_a_clip(song: str) -> None:
     with pytest.raises(ck.MediaError, match="no video stream") as info:
         ck.open(song)
