@@ -329,3 +329,76 @@ def test_music_shorter_than_the_edit_stops(song: str, out_dir: Path) -> None:
     assert audio.shape[1] >= 4 * sr - 1024  # the output lasts as long as the video
     assert float(np.abs(audio[:, : int(2.9 * sr)]).max()) > 0.1
     assert float(np.abs(audio[:, int(3.05 * sr) :]).max()) < 1e-3  # the song (3 s) has ended
+
+
+# -- what nodes are told -------------------------------------------------------------------------------
+class Recorder:
+    """A node that records its context and every FrameTime it is called with."""
+
+    def __init__(self) -> None:
+        self.contexts: list[ck.RenderContext] = []
+        self.times: list[ck.FrameTime] = []
+        self.indices: list[int] = []
+
+    def bind(self, ctx: ck.RenderContext):  # noqa: ANN201 - a bound node
+        self.contexts.append(ctx)
+
+        def apply(frame: ck.Frame, time: ck.FrameTime) -> ck.Frame:
+            self.times.append(time)
+            self.indices.append(read_index(frame.y))
+            return frame
+
+        return apply
+
+
+def test_clip_edit_and_overlay_nodes_get_the_right_times(portrait: str, portrait_b: str, out_dir: Path) -> None:
+    clip_fx, edit_fx, layer = Recorder(), Recorder(), Recorder()
+    a = ck.open(portrait).trim(0, 0.5)
+    b = ck.open(portrait_b).trim(1.0, 1.5).with_effect(clip_fx)
+    edit = ck.sequence([a, b], canvas=SMALL).with_effect(edit_fx).with_overlay(layer, start=0.2, end=0.6)
+    edit.render(out_dir / "o.mp4", preset="ultrafast")
+    # bound once per render, with the render's facts
+    for rec in (clip_fx, edit_fx, layer):
+        assert len(rec.contexts) == 1
+        ctx = rec.contexts[0]
+        assert (ctx.width, ctx.height, ctx.fps, ctx.scale, ctx.total_frames) == (160, 284, 30, 1.0, 30)
+    # the clip effect sees its own shot only, before composition, in its own time
+    assert [t.index for t in clip_fx.times] == list(range(15, 30))
+    assert [t.local_index for t in clip_fx.times] == list(range(15))
+    assert clip_fx.times[3].local_t == pytest.approx(0.1)
+    assert clip_fx.times[0].duration == pytest.approx(0.5)
+    assert [t.source_t for t in clip_fx.times] == pytest.approx([1.0 + k / 30 for k in range(15)], abs=1e-3)
+    assert clip_fx.indices == list(range(30, 45))
+    # the edit effect sees every output frame
+    assert [t.index for t in edit_fx.times] == list(range(30))
+    assert edit_fx.times[12].t == pytest.approx(0.4)
+    # the layer from 0.2 s to 0.6 s: frames 6..17, its local time from its start
+    assert [t.index for t in layer.times] == list(range(6, 18))
+    assert [t.local_index for t in layer.times] == list(range(12))
+    assert layer.times[0].duration == pytest.approx(0.4)
+
+
+def test_preview_context_scale(portrait: str, out_dir: Path) -> None:
+    rec = Recorder()
+    ck.sequence([ck.open(portrait).trim(0, 0.2)], canvas=SMALL).with_effect(rec).render(out_dir / "o.mp4", profile="preview")
+    ctx = rec.contexts[0]
+    assert (ctx.width, ctx.height) == (80, 142)
+    assert ctx.scale == pytest.approx(0.5)
+
+
+def test_node_may_return_a_frame_with_alpha(portrait: str, out_dir: Path) -> None:
+    """A clip effect that makes the frame half transparent: the canvas background shows through."""
+
+    class Fade:
+        def bind(self, ctx: ck.RenderContext):  # noqa: ANN201
+            def apply(frame: ck.Frame, time: ck.FrameTime) -> ck.Frame:
+                out = frame.copy()
+                out.alpha = np.zeros_like(out.y)
+                return out
+
+            return apply
+
+    clip = ck.open(portrait).trim(0, 0.2).with_effect(Fade())
+    canvas = ck.Canvas(160, 284, 30, background=(255, 255, 255))
+    frames = list(ck.sequence([clip], canvas=canvas).frames())
+    assert all(f.alpha is None and float(f.y.min()) >= 233 for f in frames)
