@@ -65,4 +65,17 @@ __all__ = [
     "open",
     "probe",
     "sequence",
+    "analyze",
+    "montage",
 ]
+
+# music analysis and beat-synced montages (clipkit.music), imported on first use
+_LAZY = {"analyze": "clipkit.music", "montage": "clipkit.music"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'clipkit' has no attribute {name!r}")

@@ -199,3 +199,12 @@ def test_cli_montage(song: str, clips: list[str], folder: Path, capsys: pytest.C
     assert "shots" in capsys.readouterr().out
     with av.open(str(out)) as c:
         assert c.streams.video[0].average_rate == Fraction(30)
+
+
+def test_top_level_names_are_lazy() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, clipkit as ck; before = 'clipkit.music' in sys.modules; f = ck.analyze; print(before, f.__module__, ck.montage.__module__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "clipkit.music.analysis", "clipkit.music.montage"]
