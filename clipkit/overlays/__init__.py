@@ -1,0 +1,72 @@
+"""Overlays: stickers, text and captions drawn over the video.
+
+Every layer is an immutable :class:`~clipkit.nodes.FrameNode`; add it with
+``edit.with_overlay(layer, start=..., end=...)``::
+
+    import clipkit as ck
+    edit = edit.with_overlay(ck.Sticker("heart.png", width=0.25, position=(0.8, 0.2), enter="pop"), start=1)
+    edit = edit.with_overlay(ck.Text("สวัสดี 你好 مرحبا", style="bold_outline", position=(0.5, 0.3)))
+    edit = edit.with_overlay(ck.Captions.from_file("talk.srt", highlight="words"))
+
+- :class:`Sticker`: PNG/WebP/GIF/APNG, image sequences, VP9 WebM with alpha; keyframed
+  placement, enter/exit animations, beat bounce.
+- :class:`FaceSticker`: a sticker pinned to a tracked face.
+- :class:`Text`: shaped text in any script with per-script fonts, styles, animations.
+- :class:`Captions`: timed text from SRT/WebVTT/ASS or the API.
+
+See ``docs/overlays.md``.
+"""
+
+from .animation import ANIMATIONS, EASES, Animation, Track, ease
+from .captions import Captions, Cue, load_cues
+from .composite import Sprite, affine
+from .faces import FaceBox, FaceSticker, FaceTracker, HaarFaceDetector, YuNetFaceDetector, default_face_detector
+from .fonts import FONT_PACKAGES, SCRIPT_PACKAGES, FontFace, char_script, face_for_script
+from .layer import SAFE_AREA, BeatBounce, Layer, SafeArea
+from .packs import StickerEntry, StickerPack, find_sticker, sticker_pack, sticker_packs
+from .sources import StickerMedia, load_sticker_media
+from .sticker import Sticker
+from .styles import TextStyle, text_style, text_style_names
+from .text import Text, TextLayout, layout_text
+
+__all__ = [
+    "ANIMATIONS",
+    "EASES",
+    "FONT_PACKAGES",
+    "SAFE_AREA",
+    "SCRIPT_PACKAGES",
+    "Animation",
+    "BeatBounce",
+    "Captions",
+    "Cue",
+    "FaceBox",
+    "FaceSticker",
+    "FaceTracker",
+    "FontFace",
+    "HaarFaceDetector",
+    "Layer",
+    "SafeArea",
+    "Sprite",
+    "Sticker",
+    "StickerEntry",
+    "StickerMedia",
+    "StickerPack",
+    "Text",
+    "TextLayout",
+    "TextStyle",
+    "Track",
+    "YuNetFaceDetector",
+    "affine",
+    "char_script",
+    "default_face_detector",
+    "ease",
+    "face_for_script",
+    "find_sticker",
+    "layout_text",
+    "load_cues",
+    "load_sticker_media",
+    "sticker_pack",
+    "sticker_packs",
+    "text_style",
+    "text_style_names",
+]

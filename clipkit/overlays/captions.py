@@ -1,0 +1,299 @@
+"""Captions: timed text from SRT, WebVTT or ASS files (pysubs2) or from the API, burned in.
+
+Each cue is laid out once (per render) with the caption style and drawn inside the
+9:16 safe area, by default centred just above the bottom margin, clear of the apps'
+caption and buttons. A cue may carry word timings (ASS karaoke ``{\\k}`` tags give
+them), or the words may share the cue evenly: with ``highlight="words"`` the word
+being spoken takes the style's ``highlight_color``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import KW_ONLY, dataclass
+from pathlib import Path
+from typing import Any
+
+import pysubs2
+
+from ..errors import MediaError, ParameterError, describe_value
+from ..nodes import FrameTime, RenderContext
+from .animation import Animation, LayerState
+from .composite import Sprite
+from .layer import SAFE_AREA, Content, Layer, SafeArea
+from .styles import text_style
+from .text import TextContent, make_renderer, word_spans
+
+__all__ = ["Cue", "Captions", "load_cues", "HIGHLIGHTS"]
+
+HIGHLIGHTS = ("none", "words")
+"""Caption highlight modes."""
+
+_KARAOKE = re.compile(r"\{[^}]*?\\[kK][fo]?(\d+)[^}]*\}")
+_TAG = re.compile(r"\{[^}]*\}")
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """One caption.
+
+    Parameters
+    ----------
+    start, end : float
+        Seconds from the start of the captions layer; ``0 <= start < end``.
+    text : str
+        The words; ``\\n`` breaks lines.
+    words : tuple of (start, end), optional
+        Absolute seconds of each word (whitespace-separated; per character for CJK text
+        without spaces), for the word-by-word highlight.
+    """
+
+    start: float
+    end: float
+    text: str
+    words: tuple[tuple[float, float], ...] | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("start", "end"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise ParameterError(f"cue.{name}: {describe_value(v)} is not a time in seconds")
+        if self.start < 0 or self.end <= self.start:
+            raise ParameterError(f"cue [{self.start:g}, {self.end:g}]: needs 0 <= start < end ({self.text!r})")
+        if not isinstance(self.text, str):
+            raise ParameterError(f"cue.text: {describe_value(self.text)} is not a string")
+
+
+def _karaoke(raw: str, start: float, end: float) -> tuple[str, tuple[tuple[float, float], ...] | None]:
+    """Plain text of an ASS line and, when it has ``\\k`` tags, the word timings."""
+    text = raw.replace("\\N", "\n").replace("\\n", "\n").replace("\\h", "\u00a0")
+    if not _KARAOKE.search(text):
+        return _TAG.sub("", text).strip(), None
+    # syllables: (duration, text) pairs; a syllable that starts with a space starts a word
+    pieces = []
+    pos = 0
+    current = None
+    for m in _KARAOKE.finditer(text):
+        if current is not None:
+            pieces.append((current, _TAG.sub("", text[pos : m.start()])))
+        current = int(m.group(1)) / 100.0
+        pos = m.end()
+    if current is not None:
+        pieces.append((current, _TAG.sub("", text[pos:])))
+    plain = _TAG.sub("", text[: _KARAOKE.search(text).start()]) + "".join(p for _, p in pieces)  # type: ignore[union-attr]
+    plain = plain.strip()
+    t = start
+    times: list[tuple[float, float]] = []
+    buffer = ""
+    for dur, syl in pieces:
+        s0 = t
+        t = min(end, t + dur)
+        if not syl.strip():
+            continue
+        if buffer and syl[:1].isspace():
+            buffer = ""
+        if not buffer or syl[:1].isspace() or not times:
+            times.append((s0, t))
+        else:
+            times[-1] = (times[-1][0], t)
+        buffer += syl
+        if syl[-1:].isspace():
+            buffer = ""
+    if len(times) != len(word_spans(plain)):
+        return plain, None  # syllables that do not map onto words: no per-word timing
+    return plain, tuple(times)
+
+
+def load_cues(path: str | os.PathLike[str], *, encoding: str = "utf-8", fps: float | None = None) -> tuple[Cue, ...]:
+    """Read cues from an SRT, WebVTT, ASS/SSA (or other pysubs2) subtitle file.
+
+    ASS override tags are dropped except karaoke ``{\\k}`` timings, which become word
+    timings; comment lines are skipped.
+
+    Raises
+    ------
+    MediaError
+        When the file is missing or not a subtitle format pysubs2 can read.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise MediaError(p, "captions file does not exist")
+    try:
+        subs = pysubs2.load(str(p), encoding=encoding, fps=fps)
+    except (pysubs2.exceptions.Pysubs2Error, UnicodeDecodeError, ValueError) as exc:
+        raise MediaError(p, f"is not a subtitle file pysubs2 can read (SRT, WebVTT, ASS): {exc}") from None
+    cues: list[Cue] = []
+    for ev in subs.events:
+        if ev.is_comment:
+            continue
+        start, end = ev.start / 1000.0, ev.end / 1000.0
+        if end <= start:
+            continue
+        text, words = _karaoke(ev.text, start, end) if p.suffix.lower() in (".ass", ".ssa") else (ev.plaintext.strip(), None)
+        if not text.strip():
+            continue
+        cues.append(Cue(max(0.0, start), end, text, words))
+    cues.sort(key=lambda c: (c.start, c.end))
+    return tuple(cues)
+
+
+def _parse_cues(value: Any) -> tuple[Cue, ...]:
+    if isinstance(value, (str, os.PathLike)):
+        return load_cues(value)
+    if not isinstance(value, Sequence):
+        raise ParameterError(f"Captions.cues: {describe_value(value)} is not a file path or a list of cues")
+    out = []
+    for i, item in enumerate(value):
+        if isinstance(item, Cue):
+            out.append(item)
+        elif isinstance(item, dict):
+            extra = set(item) - {"start", "end", "text", "words"}
+            if extra or not {"start", "end", "text"} <= set(item):
+                raise ParameterError(f"Captions.cues[{i}]: needs start, end and text (and optionally words); got {sorted(item)}")
+            words = item.get("words")
+            out.append(Cue(item["start"], item["end"], item["text"], tuple(tuple(w) for w in words) if words else None))
+        elif isinstance(item, (list, tuple)) and len(item) == 3:
+            out.append(Cue(item[0], item[1], item[2]))
+        else:
+            raise ParameterError(f"Captions.cues[{i}]: {describe_value(item)} is not a Cue, {{start, end, text}} or [start, end, text]")
+    out.sort(key=lambda c: (c.start, c.end))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Captions(Layer):
+    """Timed captions burned into the video, inside the safe area.
+
+    Parameters
+    ----------
+    cues : path or sequence of Cue / {start, end, text} / [start, end, text]
+        A subtitle file (SRT, WebVTT, ASS) or the cues; times are seconds from the
+        layer's start.
+    style : str, TextStyle or mapping
+        Default ``"subtitle"``.
+    highlight : {'none', 'words'}
+        ``words`` draws the word being spoken in the style's highlight colour (cue word
+        timings when given, else the words share the cue's time evenly).
+    max_width : float in (0, 1]
+        Widest line as a fraction of the safe area width.
+    language : str, optional
+        BCP 47 tag for regional glyphs.
+    safe_area : SafeArea or bool
+        Area the captions stay inside.
+    cue_enter, cue_exit : animation, optional
+        Played at each cue's start and end (default: a 0.12 s fade in and out).
+    **placement
+        ``position`` (default: centre of the safe area's width, its bottom edge),
+        ``anchor`` (default ``[0.5, 1.0]``: the block's bottom centre), ``scale``,
+        ``rotation``, ``opacity``, ``enter``, ``exit``, ``beat_bounce``.
+    """
+
+    cues: Any = ()
+    _: KW_ONLY
+    style: Any = "subtitle"
+    highlight: str = "none"
+    max_width: float = 1.0
+    language: str | None = None
+    safe_area: Any = True
+    cue_enter: Any = Animation("fade", 0.12)
+    cue_exit: Any = Animation("fade", 0.12)
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        area = SAFE_AREA if self.safe_area is True else (None if self.safe_area in (False, None) else self.safe_area)
+        if area is not None and not isinstance(area, SafeArea):
+            raise ParameterError(f"Captions.safe_area: {describe_value(self.safe_area)} is not true, false or a SafeArea")
+        set_(self, "safe_area", area)
+        # default placement: bottom centre of the safe area
+        if self.position == (0.5, 0.5):
+            a = area or SafeArea(0.0, 0.0, 0.0, 0.0)
+            set_(self, "position", (a.center_x, 1.0 - a.bottom))
+        if self.anchor == (0.5, 0.5):
+            set_(self, "anchor", (0.5, 1.0))
+        super().__post_init__()
+        set_(self, "cues", _parse_cues(self.cues))
+        try:
+            set_(self, "style", text_style(self.style))
+        except ParameterError as exc:
+            raise ParameterError(f"Captions.{exc}" if str(exc).startswith("style") else f"Captions.style: {exc}") from None
+        if self.highlight not in HIGHLIGHTS:
+            raise ParameterError(f"Captions.highlight: {self.highlight!r} is not one of {', '.join(HIGHLIGHTS)}")
+        if isinstance(self.max_width, bool) or not isinstance(self.max_width, (int, float)) or not 0 < self.max_width <= 1:
+            raise ParameterError(f"Captions.max_width: {self.max_width!r} is outside (0, 1]")
+        set_(self, "cue_enter", Animation.parse(self.cue_enter, field="Captions.cue_enter"))
+        set_(self, "cue_exit", Animation.parse(self.cue_exit, field="Captions.cue_exit"))
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str], *, encoding: str = "utf-8", **options: Any) -> Captions:
+        """Captions from an SRT, WebVTT or ASS file (see :func:`load_cues`)."""
+        return cls(load_cues(path, encoding=encoding), **options)
+
+    def _bind_content(self, ctx: RenderContext) -> Content:
+        return CaptionContent(self, ctx)
+
+
+class CaptionContent:
+    """Per-render content of a captions layer: the cue showing now, laid out once."""
+
+    def __init__(self, captions: Captions, ctx: RenderContext) -> None:
+        self.captions = captions
+        self.ctx = ctx
+        self.starts = [c.start for c in captions.cues]
+        self._contents: dict[int, TextContent] = {}
+        # lay out every cue now: a missing font fails at the start of the render, not midway
+        for i in range(len(captions.cues)):
+            self._content(i)
+
+    def _content(self, i: int) -> TextContent:
+        hit = self._contents.get(i)
+        if hit is None:
+            cap = self.captions
+            cue = cap.cues[i]
+            renderer = make_renderer(cue.text, cap.style, self.ctx, safe_area=cap.safe_area, max_width=cap.max_width, language=cap.language)
+            timings = None
+            if cap.highlight == "words":
+                n = len(renderer.words)
+                if cue.words is not None and len(cue.words) == n:
+                    timings = tuple((a - cue.start, b - cue.start) for a, b in cue.words)
+                elif n:
+                    step = (cue.end - cue.start) / n
+                    timings = tuple((k * step, (k + 1) * step) for k in range(n))
+            hit = TextContent(renderer, self.ctx, anchor=cap.anchor, word_timings=timings, safe_area=cap.safe_area)
+            self._contents[i] = hit
+        return hit
+
+    def cue_at(self, t: float) -> int | None:
+        """Index of the cue showing at layer-local ``t`` (the latest started)."""
+        i = bisect.bisect_right(self.starts, t) - 1
+        while i >= 0:
+            cue = self.captions.cues[i]
+            if cue.start <= t < cue.end:
+                return i
+            if i and self.captions.cues[i - 1].end > t:
+                i -= 1
+                continue
+            return None
+        return None
+
+    def __call__(self, time: FrameTime, state: LayerState) -> tuple[Sprite, tuple[float, float]] | None:
+        i = self.cue_at(time.local_t)
+        if i is None:
+            return None
+        cap = self.captions
+        cue = cap.cues[i]
+        local = FrameTime(time.index, time.t, time.local_index, time.local_t - cue.start, cue.end - cue.start, time.source_t)
+        got = self._content(i)(local, state)
+        # per-cue fades
+        if cap.cue_enter is not None and local.local_t < cap.cue_enter.duration:
+            state.apply(cap.cue_enter, local.local_t / cap.cue_enter.duration, entering=True)
+        left = local.duration - local.local_t
+        if cap.cue_exit is not None and left < cap.cue_exit.duration:
+            state.apply(cap.cue_exit, left / cap.cue_exit.duration, entering=False)
+        return got
+
+    def close(self) -> None:
+        """Drop the cached rasters."""
+        self._contents.clear()

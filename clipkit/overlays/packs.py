@@ -1,0 +1,156 @@
+"""Sticker packs: folders of stickers with a manifest, bundled in ``presets/stickers/``.
+
+A pack is a folder ``presets/stickers/<pack>/`` (or any folder given to
+:func:`sticker_pack`) holding the images and a ``manifest.yaml``::
+
+    name: Hearts
+    license: CC0-1.0
+    author: clipkit (drawn procedurally by presets/stickers/make_stickers.py)
+    stickers:
+      heart_red: {file: heart_red.png, width: 0.25, anchor: [0.5, 0.5]}
+      heart_beat: {file: heart_beat.png, width: 0.3, anchor: [0.5, 0.5], description: animated}
+
+``width`` is the default size as a fraction of the canvas width; ``anchor`` the default
+anchor point.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import ParameterError, describe_value
+from ..resources import presets_dir
+
+__all__ = ["StickerEntry", "StickerPack", "sticker_pack", "sticker_packs", "find_sticker", "packs_dir"]
+
+
+def packs_dir() -> Path:
+    """The bundled packs folder."""
+    return presets_dir() / "stickers"
+
+
+@dataclass(frozen=True, slots=True)
+class StickerEntry:
+    """One sticker of a pack: its file and default placement."""
+
+    name: str
+    path: Path
+    width: float
+    anchor: tuple[float, float]
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StickerPack:
+    """A validated pack manifest."""
+
+    id: str
+    name: str
+    license: str
+    author: str
+    folder: Path
+    stickers: dict[str, StickerEntry]
+
+
+def _fail(manifest: Path, field: str, message: str) -> ParameterError:
+    return ParameterError(f"{manifest}: {field}: {message}")
+
+
+def load_pack(folder: str | os.PathLike[str]) -> StickerPack:
+    """Read and validate ``folder/manifest.yaml``.
+
+    Raises
+    ------
+    ParameterError
+        Naming the manifest file and field for anything malformed or missing.
+    """
+    folder = Path(folder)
+    manifest = folder / "manifest.yaml"
+    if not manifest.is_file():
+        raise ParameterError(f"{folder}: no manifest.yaml (a sticker pack needs one)")
+    try:
+        data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ParameterError(f"{manifest}: is not valid YAML ({exc})") from None
+    if not isinstance(data, Mapping):
+        raise ParameterError(f"{manifest}: must be a mapping with name, license and stickers")
+    for key in ("name", "license", "stickers"):
+        if key not in data:
+            raise _fail(manifest, key, "is missing")
+    if not isinstance(data["name"], str) or not isinstance(data["license"], str) or not data["license"].strip():
+        raise _fail(manifest, "name/license", "must be non-empty strings")
+    stickers = data["stickers"]
+    if not isinstance(stickers, Mapping) or not stickers:
+        raise _fail(manifest, "stickers", "must map sticker names to {file, width, anchor}")
+    entries: dict[str, StickerEntry] = {}
+    for name, spec in stickers.items():
+        where = f"stickers.{name}"
+        if not isinstance(spec, Mapping) or "file" not in spec:
+            raise _fail(manifest, where, f"{describe_value(spec)} needs at least 'file'")
+        extra = set(spec) - {"file", "width", "anchor", "description"}
+        if extra:
+            raise _fail(manifest, f"{where}.{sorted(extra)[0]}", "unknown field; use file, width, anchor, description")
+        path = (folder / str(spec["file"])).resolve()
+        if folder.resolve() not in path.parents or not path.is_file():
+            raise _fail(manifest, f"{where}.file", f"{spec['file']!r} is not a file inside the pack")
+        width = spec.get("width", 0.3)
+        if isinstance(width, bool) or not isinstance(width, (int, float)) or not 0 < width <= 4:
+            raise _fail(manifest, f"{where}.width", f"{width!r} is outside (0, 4] (a fraction of the canvas width)")
+        anchor = spec.get("anchor", [0.5, 0.5])
+        if (
+            not isinstance(anchor, (list, tuple))
+            or len(anchor) != 2
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1 for v in anchor)
+        ):
+            raise _fail(manifest, f"{where}.anchor", f"{describe_value(anchor)} is not [x, y] with each in [0, 1]")
+        entries[str(name)] = StickerEntry(str(name), path, float(width), (float(anchor[0]), float(anchor[1])), str(spec.get("description", "")))
+    return StickerPack(folder.name, data["name"], data["license"], str(data.get("author", "")), folder, entries)
+
+
+def sticker_packs() -> list[str]:
+    """Ids of the bundled packs."""
+    root = packs_dir()
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / "manifest.yaml").is_file())
+
+
+@lru_cache(maxsize=32)
+def sticker_pack(name: str) -> StickerPack:
+    """A bundled pack by id (``hearts``, ``shapes``, ``sparkles``, ``festival``)."""
+    if name not in sticker_packs():
+        raise ParameterError(f"sticker pack: {name!r} is not a pack; known: {', '.join(sticker_packs()) or 'none'}")
+    return load_pack(packs_dir() / name)
+
+
+def find_sticker(name: str) -> StickerEntry:
+    """A sticker by ``"pack/sticker"``.
+
+    Raises
+    ------
+    ParameterError
+        For a malformed name, an unknown pack or sticker (listing the known ones).
+    """
+    if not isinstance(name, str) or name.count("/") != 1:
+        raise ParameterError(f"sticker: {describe_value(name)} is not 'pack/sticker' (e.g. 'hearts/heart_red')")
+    pack_id, sticker = name.split("/")
+    pack = sticker_pack(pack_id)
+    if sticker not in pack.stickers:
+        raise ParameterError(f"sticker: {sticker!r} is not in pack {pack_id!r}; it has {', '.join(sorted(pack.stickers))}")
+    return pack.stickers[sticker]
+
+
+def describe_packs() -> dict[str, Any]:
+    """Every bundled pack and its stickers, as plain data."""
+    out: dict[str, Any] = {}
+    for pid in sticker_packs():
+        p = sticker_pack(pid)
+        out[pid] = {"name": p.name, "license": p.license, "stickers": sorted(p.stickers)}
+    return out

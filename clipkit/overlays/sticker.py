@@ -1,0 +1,221 @@
+"""Sticker layers: images, animations and alpha video placed on the canvas."""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from dataclasses import KW_ONLY, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from ..errors import MediaError, ParameterError, describe_value
+from ..nodes import FrameTime, RenderContext
+from .animation import LayerState
+from .composite import Sprite
+from .layer import Content, Layer
+from .sources import StickerMedia, load_sticker_media
+
+__all__ = ["Sticker", "sprite_from_rgba", "SpriteCache"]
+
+SPRITE_CACHE_BYTES = 160 * 2**20
+"""Per-layer budget for converted sticker frames (an animation's frames are reused every loop)."""
+
+
+def sprite_from_rgba(rgba: np.ndarray, width: int, height: int) -> Sprite:
+    """A :class:`Sprite` of a straight-alpha RGBA image resampled to ``width`` x ``height``.
+
+    Resampling works on premultiplied values (no dark fringes); shrinking uses an area
+    filter.
+    """
+    if width < 1 or height < 1:
+        raise ParameterError(f"sticker size: {width}x{height} pixels is below 1 pixel")
+    maxval = 65535.0 if rgba.dtype == np.uint16 else 255.0
+    f = rgba.astype(np.float32) * np.float32(1.0 / maxval)
+    f[:, :, :3] *= f[:, :, 3:4]
+    h, w = f.shape[:2]
+    if (w, h) != (width, height):
+        interp = cv2.INTER_AREA if width < w or height < h else cv2.INTER_LINEAR
+        f = cv2.resize(f, (width, height), interpolation=interp)
+        np.clip(f, 0.0, 1.0, out=f)
+    return Sprite.from_rgba(np.ascontiguousarray(f, np.float32), premultiplied=True)
+
+
+class SpriteCache:
+    """Converted frames of one layer, least recently used first out, within a byte budget."""
+
+    def __init__(self, budget: int = SPRITE_CACHE_BYTES) -> None:
+        self.budget = budget
+        self.used = 0
+        self._items: OrderedDict[Any, Sprite] = OrderedDict()
+
+    def get(self, key: Any) -> Sprite | None:
+        hit = self._items.get(key)
+        if hit is not None:
+            self._items.move_to_end(key)
+        return hit
+
+    def put(self, key: Any, sprite: Sprite) -> None:
+        self._items[key] = sprite
+        self.used += sprite.nbytes
+        while self.used > self.budget and len(self._items) > 1:
+            _, old = self._items.popitem(last=False)
+            self.used -= old.nbytes
+
+    def clear(self) -> None:
+        self._items.clear()
+        self.used = 0
+
+
+def _media_size(ctx: RenderContext, media_size: tuple[int, int], width: float | None, height: float | None) -> tuple[int, int]:
+    mw, mh = media_size
+    if width is not None:
+        tw = max(1.0, width * ctx.width)
+        th = tw * mh / mw
+    elif height is not None:
+        th = max(1.0, height * ctx.height)
+        tw = th * mw / mh
+    else:  # natural size on the canvas
+        tw, th = mw * ctx.scale, mh * ctx.scale
+    return max(1, int(round(tw))), max(1, int(round(th)))
+
+
+@dataclass(frozen=True)
+class Sticker(Layer):
+    """An image, animated image, image sequence or alpha video placed on the canvas.
+
+    Parameters
+    ----------
+    source : path, glob pattern, list of paths or np.ndarray
+        A PNG/WebP/GIF/APNG file, a folder or glob of images, a VP8/VP9 WebM with
+        alpha, or an RGBA array (H, W, 4) uint8/uint16.
+    width : float in (0, 4], optional
+        Width as a fraction of the canvas width (the height follows the aspect ratio).
+        ``None`` uses ``height``, or the image's own pixel size on the canvas.
+    height : float in (0, 4], optional
+        Height as a fraction of the canvas height, when ``width`` is ``None``.
+    loop : bool
+        Loop an animation; otherwise it plays once and holds its last frame.
+    speed : float in (0, 16]
+        Playback rate of an animation.
+    fps : float > 0
+        Rate of an image sequence.
+    **placement
+        ``position``, ``anchor``, ``scale``, ``rotation``, ``opacity``, ``enter``,
+        ``exit``, ``beat_bounce`` (see :class:`~clipkit.overlays.layer.Layer`).
+
+    Examples
+    --------
+    >>> import clipkit as ck
+    >>> heart = ck.Sticker("heart.png", width=0.25, position=(0.8, 0.2), enter="pop", beat_bounce=0.1)
+    >>> edit = edit.with_overlay(heart, start=1.0, end=4.0)  # doctest: +SKIP
+    """
+
+    source: Any = None
+    _: KW_ONLY
+    width: float | None = 0.3
+    height: float | None = None
+    loop: bool = True
+    speed: float = 1.0
+    fps: float = 12.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        src = self.source
+        if isinstance(src, np.ndarray):
+            if src.ndim != 3 or src.shape[2] != 4 or src.dtype not in (np.uint8, np.uint16) or 0 in src.shape:
+                raise ParameterError(f"Sticker.source: an array must be (H, W, 4) uint8 or uint16 RGBA, got {src.dtype} {src.shape}")
+        elif isinstance(src, (list, tuple)):
+            if not src:
+                raise ParameterError("Sticker.source: the list of images is empty")
+        elif isinstance(src, (str, os.PathLike)):
+            text = os.fspath(src)
+            if not any(ch in text for ch in "*?[") and not Path(text).exists():
+                raise MediaError(text, "sticker file does not exist")
+        else:
+            raise ParameterError(f"Sticker.source: {describe_value(src)} is not a path, list of paths or RGBA array")
+        for name in ("width", "height"):
+            v = getattr(self, name)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v <= 4):
+                raise ParameterError(f"Sticker.{name}: {v!r} is outside (0, 4] (a fraction of the canvas)")
+        if not isinstance(self.speed, (int, float)) or not 0 < self.speed <= 16:
+            raise ParameterError(f"Sticker.speed: {self.speed!r} is outside (0, 16]")
+        if not isinstance(self.fps, (int, float)) or self.fps <= 0:
+            raise ParameterError(f"Sticker.fps: {self.fps!r} must be above 0")
+
+    @classmethod
+    def from_pack(cls, name: str, **options: Any) -> Sticker:
+        """A sticker from a bundled pack, with the manifest's size and anchor as defaults.
+
+        Parameters
+        ----------
+        name : str
+            ``"pack/sticker"``, e.g. ``"hearts/heart_red"`` (see ``clipkit.overlays.packs``).
+        **options
+            Any :class:`Sticker` option; overrides the manifest's defaults.
+        """
+        from .packs import find_sticker
+
+        entry = find_sticker(name)
+        options.setdefault("width", entry.width)
+        options.setdefault("anchor", entry.anchor)
+        return cls(str(entry.path), **options)
+
+    def load(self) -> StickerMedia:
+        """Decode the source (done once per render in :meth:`bind`)."""
+        if isinstance(self.source, np.ndarray):
+            return StickerMedia((self.source,), (1.0,), "<array>")
+        return load_sticker_media(self.source, fps=self.fps)
+
+    def with_options(self, **changes: Any) -> Sticker:
+        """A copy with some options changed."""
+        return replace(self, **changes)
+
+    def _bind_content(self, ctx: RenderContext) -> Content:
+        media = self.load()
+        size = _media_size(ctx, media.size, self.width, self.height)
+        return MediaContent(media, size, loop=self.loop, speed=self.speed, anchor=self.anchor)
+
+
+class MediaContent:
+    """Per-render content of a sticker: the frame showing at each time, converted once.
+
+    Parameters
+    ----------
+    media : StickerMedia
+        Decoded frames.
+    size : (int, int)
+        Drawn size in render pixels.
+    loop : bool
+        Loop the animation (else hold the last frame).
+    speed : float
+        Playback rate.
+    anchor : (float, float)
+        The layer's anchor.
+    """
+
+    def __init__(self, media: StickerMedia, size: tuple[int, int], *, loop: bool, speed: float, anchor: tuple[float, float]) -> None:
+        self.media = media
+        self.size = size
+        self.loop = loop
+        self.speed = speed
+        self.anchor = anchor
+        self.cache = SpriteCache()
+
+    def sprite_at(self, t: float) -> Sprite:
+        """The converted frame showing ``t`` layer seconds in."""
+        index = self.media.index_at(t * self.speed, loop=self.loop)
+        hit = self.cache.get(index)
+        if hit is None:
+            hit = sprite_from_rgba(self.media.frames[index], *self.size)
+            self.cache.put(index, hit)
+        return hit
+
+    def __call__(self, time: FrameTime, state: LayerState) -> tuple[Sprite, tuple[float, float]] | None:
+        return self.sprite_at(time.local_t), self.anchor
+
+    def close(self) -> None:
+        """Drop the converted frames."""
+        self.cache.clear()
