@@ -208,3 +208,20 @@ def test_top_level_names_are_lazy() -> None:
     code = "import sys, clipkit as ck; before = 'clipkit.music' in sys.modules; f = ck.analyze; print(before, f.__module__, ck.montage.__module__)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "clipkit.music.analysis", "clipkit.music.montage"]
+
+
+def test_voice_over_sets_the_length_and_ducks_the_music(song: str, clips: list[str], folder: Path) -> None:
+    voice_track = np.zeros((2, int(48000 * 3.3)), np.float32)
+    voice_track[:, 4800:-4800] = 0.2 * np.sin(2 * np.pi * 200 * np.arange(voice_track.shape[1] - 9600) / 48000)
+    voice = write_audio(str(folder / "voice.wav"), voice_track, 48000)
+    edit = montage(clips, song, voice=voice, canvas=CANVAS)
+    plan = edit.extra(PLAN_KEY)
+    assert plan.duration >= 3.3 - 1 / 30
+    bar = 4 * 60 / 128
+    assert plan.duration <= 3.3 + bar
+    roles = [t.role for t in edit.tracks]
+    assert roles == ["music", "voice"] and edit.original_volume == 0.0
+    from clipkit.music.finishing import DuckingSettings, _settings
+
+    duck, _ = _settings(edit)
+    assert isinstance(duck, DuckingSettings) and "voice" in duck.under

@@ -110,7 +110,7 @@ def montage(
     music: Any,
     *,
     mode: str = "auto",
-    duration: float = 15.0,
+    duration: float | None = None,
     start: float | None = None,
     every: int = 1,
     min_shot: float | None = None,
@@ -121,6 +121,7 @@ def montage(
     fade_out: float = 0.5,
     original_volume: float = 0.0,
     pick_windows: bool = True,
+    voice: Any = None,
     analysis: Analysis | None = None,
 ) -> Any:
     """Cut clips to a song, every cut on the beat.
@@ -134,8 +135,9 @@ def montage(
         The song.
     mode : {'auto', 'beats', 'bars', 'onsets'}
         Cut planning mode (see :mod:`clipkit.music.cuts`).
-    duration : float > 0
-        Wanted length in seconds; the edit ends on the nearest bar line.
+    duration : float > 0, optional
+        Wanted length in seconds (default 15, or the voice-over's length); the edit
+        ends on the nearest bar line (with a voice-over: the first one after it ends).
     start : float >= 0, optional
         Song second to start at; by default the strongest section.
     every : int >= 1
@@ -155,6 +157,9 @@ def montage(
     pick_windows : bool
         Choose each shot's moment by motion and sharpness (else take clips from
         their start, continuing where the previous use stopped).
+    voice : AudioClip or path, optional
+        A voice-over or a sound to lip-sync to: it plays from the first frame, sets
+        the edit's length, replaces the clips' own sound, and the music ducks under it.
     analysis : Analysis, optional
         The song's analysis, when already at hand (whole-file song times).
 
@@ -185,8 +190,19 @@ def montage(
     canvas = canvas if canvas is not None else Canvas()
     if not isinstance(canvas, Canvas):
         raise ParameterError(f"canvas: {canvas!r} is not a clipkit.Canvas")
+    narration = None
+    if voice is not None:
+        narration = voice if isinstance(voice, AudioClip) else open_audio(voice)
+        original_volume = 0.0
+    wanted = float(duration) if duration is not None else (narration.duration if narration is not None else 15.0)
     full = analysis if analysis is not None else analyze(song.path)
-    fitted = fit_song(full, duration, start=start, song_start=song.start, song_end=song.end)
+    fitted = fit_song(full, wanted, start=start, song_start=song.start, song_end=song.end)
+    if narration is not None and fitted.duration < narration.duration - 1e-6:
+        # the voice sets the timing: end on the first bar line after it, if the song has one
+        after = fitted.analysis.downbeats[fitted.analysis.downbeats >= narration.duration - 1e-6]
+        room = fitted.analysis.duration
+        end = float(after[0]) if after.size and after[0] <= room else min(room, narration.duration)
+        fitted = SongFit(fitted.start, end, fitted.analysis)
     plan = plan_cuts(
         fitted.analysis,
         duration=fitted.duration,
@@ -201,6 +217,10 @@ def montage(
     edit = sequence(shots, canvas=canvas, fit=fit)
     edit = edit.with_music(song, start=fitted.start - song.start, volume=volume, fade_out=min(fade_out, plan.duration))
     edit = edit.with_original_volume(original_volume)
+    if narration is not None:
+        from ..audio.tracks import AudioTrack
+
+        edit = edit.with_audio(AudioTrack(narration, at=0.0, role="voice"))
     return edit.with_extra(PLAN_KEY, plan)
 
 

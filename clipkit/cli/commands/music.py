@@ -33,6 +33,7 @@ def register(sub: Any) -> None:
     m.add_argument("clips", nargs="+", metavar="CLIP", help="video clips or images, used in order (cycled)")
     m.add_argument("--music", required=True, metavar="FILE", help="the song")
     m.add_argument("-o", "--output", required=True, metavar="OUT.mp4", help="output file")
+    m.add_argument("--voice", metavar="FILE", help="voice-over (or a sound to lip-sync to): sets the length, replaces the clips' sound, ducks the music")
     _plan_options(m)
     m.add_argument("--profile", default="tiktok", help="upload profile (default tiktok)")
     m.add_argument("--fit", default="cover", choices=("cover", "contain", "blur", "stretch"), help="how clips fill the frame")
@@ -43,7 +44,7 @@ def register(sub: Any) -> None:
 
 def _plan_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mode", default="auto", choices=("auto", "beats", "bars", "onsets"), help="where cuts go (default auto)")
-    p.add_argument("--duration", type=float, default=15.0, metavar="SECONDS", help="montage length (default 15)")
+    p.add_argument("--duration", type=float, default=None, metavar="SECONDS", help="montage length (default 15 s, or the voice-over's length)")
     p.add_argument("--start", type=float, default=None, metavar="SECONDS", help="song second to start at (default: the strongest section)")
     p.add_argument("--every", type=int, default=1, metavar="N", help="with --mode beats/bars: cut every N beats or bars")
     p.add_argument("--min-shot", type=float, default=None, metavar="SECONDS", help="shortest shot")
@@ -56,7 +57,7 @@ def _plan(args: argparse.Namespace, analysis: Any) -> tuple[Any, Any]:
 
     if analysis.is_empty:
         return None, None
-    fitted = fit_song(analysis, args.duration, start=args.start)
+    fitted = fit_song(analysis, args.duration or 15.0, start=args.start)
     plan = plan_cuts(
         fitted.analysis,
         duration=fitted.duration,
@@ -139,6 +140,7 @@ def run_montage(args: argparse.Namespace) -> int:
         canvas=canvas,
         fit=args.fit,
         original_volume=args.original_volume,
+        voice=args.voice,
     )
     bar = _Bar(enabled=not args.quiet and sys.stderr.isatty(), label=os.path.basename(args.output))
     try:
