@@ -242,6 +242,11 @@ class CaptionContent:
         self.captions = captions
         self.ctx = ctx
         self.starts = [c.start for c in captions.cues]
+        cues = captions.cues
+        gap = 1.5 / float(ctx.fps) if ctx.fps else 0.05
+        # back-to-back cues swap without fading through nothing
+        self.joined_before = [i > 0 and c.start - cues[i - 1].end < gap for i, c in enumerate(cues)]
+        self.joined_after = [i + 1 < len(cues) and cues[i + 1].start - c.end < gap for i, c in enumerate(cues)]
         self._contents: dict[int, TextContent] = {}
         # lay out every cue now: a missing font fails at the start of the render, not midway
         for i in range(len(captions.cues)):
@@ -287,10 +292,10 @@ class CaptionContent:
         local = FrameTime(time.index, time.t, time.local_index, time.local_t - cue.start, cue.end - cue.start, time.source_t)
         got = self._content(i)(local, state)
         # per-cue fades
-        if cap.cue_enter is not None and local.local_t < cap.cue_enter.duration:
+        if cap.cue_enter is not None and not self.joined_before[i] and local.local_t < cap.cue_enter.duration:
             state.apply(cap.cue_enter, local.local_t / cap.cue_enter.duration, entering=True)
         left = local.duration - local.local_t
-        if cap.cue_exit is not None and left < cap.cue_exit.duration:
+        if cap.cue_exit is not None and not self.joined_after[i] and left < cap.cue_exit.duration:
             state.apply(cap.cue_exit, left / cap.cue_exit.duration, entering=False)
         return got
 

@@ -33,6 +33,7 @@ from ..errors import ParameterError, PluginError, describe_value
 from ..frame import Frame
 from ..nodes import FrameTime, RenderContext
 from .composite import affine
+from .layer import own_frame
 from .sticker import MediaContent, Sticker, _media_size
 
 __all__ = [
@@ -416,7 +417,7 @@ class FaceSticker(Sticker):
                     scale=st.scale,
                     rotation=st.rotation,
                 )
-                frame = frame.writable()
+                frame = own_frame(frame)
                 sprite.draw(frame, matrix, opacity=st.opacity)
             return frame
 

@@ -6,13 +6,15 @@ returns a callable that, for each frame, works out the layer's :class:`LayerStat
 (keyframes, enter/exit animation, beat bounce), asks the content for its image, and
 blends it into the frame's planes inside its bounding box.
 
-Positions are fractions of the canvas (``[0.5, 0.5]`` is the centre); sizes are
-fractions of the canvas width or canvas pixels at the canvas size, multiplied by
-``RenderContext.scale``, so a half-size preview looks the same.
+Positions are fractions of the canvas (``[0.5, 0.5]`` is the centre); sticker sizes are
+fractions of the canvas width; text lengths are pixels of a 1080x1920 frame
+(:data:`REFERENCE_SHORT_SIDE`), scaled to the render, so a half-size preview or a
+smaller canvas looks the same.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import KW_ONLY, dataclass
 from typing import Any
@@ -25,7 +27,37 @@ from ..nodes import FrameTime, RenderContext
 from .animation import ENVELOPE_SOURCES, Animation, LayerState, Track, beat_envelope
 from .composite import Sprite, affine
 
-__all__ = ["SafeArea", "SAFE_AREA", "BeatBounce", "Layer", "Content"]
+__all__ = ["SafeArea", "SAFE_AREA", "BeatBounce", "Layer", "Content", "own_frame", "reference_scale"]
+
+REFERENCE_SHORT_SIDE = 1080
+"""Text sizes, strokes and paddings are pixels of a frame whose short side is this long
+(1080x1920), as for the effects' ``px`` parameters; they scale with the render size."""
+
+
+def reference_scale(ctx: RenderContext) -> float:
+    """Render pixels per reference pixel (see :data:`REFERENCE_SHORT_SIDE`)."""
+    return min(ctx.width, ctx.height) / REFERENCE_SHORT_SIDE
+
+
+_owned = threading.local()
+
+
+def own_frame(frame: Frame) -> Frame:
+    """A frame overlays may draw into: ``frame`` itself if an overlay made it, else a copy.
+
+    Sources may hand the same planes to several output frames (a colour card, a still,
+    a held frame) without marking them read-only, so :meth:`Frame.writable` cannot tell
+    a shared frame from a private one. The first overlay drawing on an output frame
+    copies it (about 1 ms at 1080x1920, what ``writable()`` costs a decoded frame
+    anyway); the next layers see planes an overlay made on this thread and draw in place.
+    The thread keeps a reference to the planes it made, so their identity cannot be reused.
+    """
+    mine = getattr(_owned, "planes", None)
+    if mine is not None and frame.y is mine[0] and frame.u is mine[1] and frame.v is mine[2]:
+        return frame
+    out = frame.copy()
+    _owned.planes = (out.y, out.u, out.v)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +257,7 @@ class Layer:
             )
             if not _touches(matrix, sprite, width, height):
                 return frame
-            frame = frame.writable()
+            frame = own_frame(frame)
             sprite.draw(frame, matrix, opacity=st.opacity)
             return frame
 
@@ -262,5 +294,5 @@ def clamp_into(box: tuple[float, float, float, float], area: tuple[float, float,
 
 
 def scaled_px(value: float, ctx: RenderContext) -> float:
-    """Canvas pixels -> render pixels."""
-    return float(value) * float(ctx.scale)
+    """Reference pixels (see :data:`REFERENCE_SHORT_SIDE`) -> render pixels."""
+    return float(value) * reference_scale(ctx)

@@ -15,7 +15,7 @@ from ..errors import MediaError, ParameterError, describe_value
 from ..nodes import FrameTime, RenderContext
 from .animation import LayerState
 from .composite import Sprite
-from .layer import Content, Layer
+from .layer import Content, Layer, reference_scale
 from .sources import StickerMedia, load_sticker_media
 
 __all__ = ["Sticker", "sprite_from_rgba", "SpriteCache"]
@@ -77,8 +77,9 @@ def _media_size(ctx: RenderContext, media_size: tuple[int, int], width: float | 
     elif height is not None:
         th = max(1.0, height * ctx.height)
         tw = th * mw / mh
-    else:  # natural size on the canvas
-        tw, th = mw * ctx.scale, mh * ctx.scale
+    else:  # natural size, in pixels of a 1080x1920 frame
+        k = reference_scale(ctx)
+        tw, th = mw * k, mh * k
     return max(1, int(round(tw))), max(1, int(round(th)))
 
 
@@ -93,7 +94,7 @@ class Sticker(Layer):
         alpha, or an RGBA array (H, W, 4) uint8/uint16.
     width : float in (0, 4], optional
         Width as a fraction of the canvas width (the height follows the aspect ratio).
-        ``None`` uses ``height``, or the image's own pixel size on the canvas.
+        ``None`` uses ``height``, or the image's own pixel size on a 1080x1920 frame.
     height : float in (0, 4], optional
         Height as a fraction of the canvas height, when ``width`` is ``None``.
     loop : bool

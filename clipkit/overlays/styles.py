@@ -2,8 +2,9 @@
 
 Named styles live in ``presets/text_styles/<name>.yaml`` (``classic``, ``bold_outline``,
 ``typewriter``, ``neon``, ``boxed``, ``subtitle``); each file holds the fields of
-:class:`TextStyle`. Lengths are canvas pixels at the canvas size (1080 wide for the
-standard 9:16 canvas) and scale with the render.
+:class:`TextStyle`. Lengths are pixels of a frame whose short side is 1080 (the
+standard 1080x1920 canvas), as for the effects' ``px`` parameters, and scale with the
+render: a 540x960 preview or a 720x1280 canvas looks the same.
 """
 
 from __future__ import annotations
@@ -63,21 +64,21 @@ class TextStyle:
         every character when ``None``, get a font chosen per script from the installed
         OFL packages.
     size : float in [4, 600]
-        Font size (em height) in canvas pixels.
+        Font size (em height) in reference pixels.
     weight : int in [100, 900]
         Weight of variable fonts (400 regular, 700 bold).
     color : colour
         Fill colour (``"#rrggbb"``, a name or ``[r, g, b]``).
     stroke_width : float in [0, 60]
-        Outline width in canvas pixels (0: none).
+        Outline width in reference pixels (0: none).
     stroke_color : colour
         Outline colour.
     shadow_color : colour, optional
         Drop shadow / glow colour (``None``: no shadow).
-    shadow_offset : [x, y] in canvas pixels, each in [-100, 100]
+    shadow_offset : [x, y] in reference pixels, each in [-100, 100]
         Shadow displacement (``[0, 0]`` with a blur makes a glow).
     shadow_blur : float in [0, 100]
-        Gaussian blur radius (sigma) of the shadow in canvas pixels.
+        Gaussian blur radius (sigma) of the shadow in reference pixels.
     shadow_opacity : float in [0, 1]
         Shadow strength.
     box_color : colour, optional
@@ -85,9 +86,9 @@ class TextStyle:
     box_opacity : float in [0, 1]
         Box opacity.
     box_padding : float or [x, y], each in [0, 300]
-        Space between the text and the box edge, canvas pixels.
+        Space between the text and the box edge, reference pixels.
     box_radius : float in [0, 300]
-        Corner radius of the box, canvas pixels.
+        Corner radius of the box, reference pixels.
     align : {'left', 'center', 'right'}
         Alignment of lines in the block.
     line_spacing : float in [0.6, 4]
@@ -121,23 +122,23 @@ class TextStyle:
         set_ = object.__setattr__
         if self.font is not None and (not isinstance(self.font, str) or not self.font.strip()):
             raise ParameterError(f"style.font: {describe_value(self.font)} is not a font file path")
-        set_(self, "size", _num(self.size, "style.size", 4, 600, "canvas pixels"))
+        set_(self, "size", _num(self.size, "style.size", 4, 600, "reference pixels"))
         if isinstance(self.weight, bool) or not isinstance(self.weight, (int, float)) or not 100 <= self.weight <= 900:
             raise ParameterError(f"style.weight: {self.weight!r} is outside 100..900")
         set_(self, "weight", int(self.weight))
         set_(self, "color", _color(self.color, "style.color"))
-        set_(self, "stroke_width", _num(self.stroke_width, "style.stroke_width", 0, 60, "canvas pixels"))
+        set_(self, "stroke_width", _num(self.stroke_width, "style.stroke_width", 0, 60, "reference pixels"))
         set_(self, "stroke_color", _color(self.stroke_color, "style.stroke_color"))
         if self.shadow_color is not None:
             set_(self, "shadow_color", _color(self.shadow_color, "style.shadow_color"))
-        set_(self, "shadow_offset", _pair(self.shadow_offset, "style.shadow_offset", -100, 100, "canvas pixels"))
-        set_(self, "shadow_blur", _num(self.shadow_blur, "style.shadow_blur", 0, 100, "canvas pixels"))
+        set_(self, "shadow_offset", _pair(self.shadow_offset, "style.shadow_offset", -100, 100, "reference pixels"))
+        set_(self, "shadow_blur", _num(self.shadow_blur, "style.shadow_blur", 0, 100, "reference pixels"))
         set_(self, "shadow_opacity", _num(self.shadow_opacity, "style.shadow_opacity", 0, 1))
         if self.box_color is not None:
             set_(self, "box_color", _color(self.box_color, "style.box_color"))
         set_(self, "box_opacity", _num(self.box_opacity, "style.box_opacity", 0, 1))
-        set_(self, "box_padding", _pair(self.box_padding, "style.box_padding", 0, 300, "canvas pixels"))
-        set_(self, "box_radius", _num(self.box_radius, "style.box_radius", 0, 300, "canvas pixels"))
+        set_(self, "box_padding", _pair(self.box_padding, "style.box_padding", 0, 300, "reference pixels"))
+        set_(self, "box_radius", _num(self.box_radius, "style.box_radius", 0, 300, "reference pixels"))
         if self.align not in ALIGNMENTS:
             raise ParameterError(f"style.align: {self.align!r} is not one of {', '.join(ALIGNMENTS)}")
         set_(self, "line_spacing", _num(self.line_spacing, "style.line_spacing", 0.6, 4))

@@ -43,7 +43,7 @@ from .fonts import (
     script_name,
     user_face,
 )
-from .layer import SAFE_AREA, Content, Layer, SafeArea, clamp_into
+from .layer import SAFE_AREA, Content, Layer, SafeArea, clamp_into, reference_scale
 from .styles import TextStyle, text_style
 
 __all__ = ["Text", "TextLayout", "TextRenderer", "layout_text", "Run", "Line", "word_spans"]
@@ -474,7 +474,7 @@ class TextRenderer:
     style : TextStyle
         The look.
     scale : float
-        Render pixels per canvas pixel (style lengths are canvas pixels).
+        Render pixels per reference pixel (style lengths are pixels of a 1080x1920 frame).
     """
 
     def __init__(self, layout: TextLayout, style: TextStyle, scale: float) -> None:
@@ -743,11 +743,12 @@ def make_renderer(
     """Lay out ``text`` for a render and wrap it in a :class:`TextRenderer`."""
     area = safe_area or SafeArea(0.0, 0.0, 0.0, 0.0)
     x0, _, x1, _ = area.box(ctx.width, ctx.height)
-    size = max(1, int(round(style.size * ctx.scale)))
-    pad = 2 * (style.box_padding[0] * ctx.scale if style.box_color is not None else 0.0) + 2 * style.stroke_width * ctx.scale
+    k = reference_scale(ctx)
+    size = max(1, int(round(style.size * k)))
+    pad = 2 * (style.box_padding[0] * k if style.box_color is not None else 0.0) + 2 * style.stroke_width * k
     limit = max(size * 1.0, (x1 - x0) * max_width - pad)
     layout = layout_text(text, style, size=size, max_width=limit, language=language)
-    return TextRenderer(layout, style, ctx.scale)
+    return TextRenderer(layout, style, k)
 
 
 @dataclass

@@ -26,6 +26,7 @@ PROVIDERS: tuple[str, ...] = (
     "clipkit.layouts.template",  # layout: (issue 6)
     "clipkit.timefx.template",  # speed:, reverse:, boomerang:, freeze: (issue 6)
     "clipkit.effects.template",  # effects:, look: per shot and for the whole edit (issue 3)
+    "clipkit.overlays.template",  # overlays: stickers, text, captions (issue 5)
 )
 """Modules that register template keys when imported."""
 
