@@ -351,7 +351,7 @@ def test_error_while_iterating_frames_closes_readers(portrait: str) -> None:
     next(frames)
     frames.close()  # abandoned generator
     gc.collect()
-    assert psutil.Process().num_fds() == before
+    assert psutil.Process().num_fds() <= before
 
 
 # -- concurrency and resources ---------------------------------------------------------------------
@@ -381,7 +381,15 @@ def test_same_edit_rendered_concurrently(portrait: str, out_dir: Path) -> None:
         list(pool.map(lambda n: edit.render(out_dir / f"{n}.mp4", preset="ultrafast"), range(2)))
     a, b = (decode_output(str(out_dir / f"{n}.mp4"))[0] for n in range(2))
     assert len(a) == len(b) == 30
-    assert all((x == y).all() for x, y in zip(a, b))  # deterministic output
+    assert [read_index(y) for y in a] == list(range(30))
+    assert video_packets(out_dir / "0.mp4") == video_packets(out_dir / "1.mp4")  # deterministic output
+
+
+def video_packets(path: Path) -> list[bytes]:
+    import av
+
+    with av.open(str(path)) as c:
+        return [bytes(p) for p in c.demux(video=0) if p.size]
 
 
 def test_many_renders_leak_nothing(portrait: str, index_png: str, song: str, out_dir: Path) -> None:
