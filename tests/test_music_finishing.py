@@ -221,3 +221,25 @@ def test_rendered_file_meets_the_loudness_target(files: dict[str, str]) -> None:
     assert integrated_loudness(y, sr) == pytest.approx(-14.0, abs=1.0)
     assert np.abs(y).max() < 1.0
     assert true_peak(y, sr) <= -0.3  # AAC may overshoot the mix's -1 dBTP slightly
+
+
+def test_template_audio_section(files: dict[str, str]) -> None:
+    from clipkit.errors import TemplateError
+    from clipkit.music.finishing import DUCKING_KEY, LOUDNESS_KEY
+    from clipkit.template import load_template
+
+    doc = {
+        "version": 1,
+        "slots": [{"id": "a"}],
+        "shots": [{"slot": "a", "duration": 2.0}],
+        "audio": {"ducking": {"depth": -6, "under": ["voice"]}, "loudness": {"target": -16, "true_peak": -2}},
+    }
+    edit = load_template(doc).build({"a": files["clip"]})
+    duck, loud = edit.extra(DUCKING_KEY), edit.extra(LOUDNESS_KEY)
+    assert duck.depth == -6 and duck.under == ("voice",)
+    assert loud.target == -16 and loud.true_peak == -2
+    off = load_template({**doc, "audio": {"ducking": False, "loudness": False}}).build({"a": files["clip"]})
+    assert off.extra(DUCKING_KEY) is False and off.extra(LOUDNESS_KEY) is False
+    assert load_template({**doc, "audio": {"loudness": -18}}).build({"a": files["clip"]}).extra(LOUDNESS_KEY).target == -18
+    with pytest.raises(TemplateError, match="audio"):
+        load_template({**doc, "audio": {"loudness": 3}})

@@ -25,7 +25,7 @@ from typing import Any
 from ..errors import ParameterError
 from ..template.extensions import register_section
 
-__all__ = ["CUTS_SCHEMA", "apply_cuts"]
+__all__ = ["CUTS_SCHEMA", "AUDIO_SCHEMA", "apply_cuts", "apply_audio"]
 
 _SECONDS = {"type": "number", "exclusiveMinimum": 0}
 
@@ -133,3 +133,76 @@ def _pinned_starts(edit: Any, ctx: Any) -> list[bool]:
 
 
 register_section("cuts", CUTS_SCHEMA, apply_cuts, order=50)
+
+AUDIO_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "Finishing of the mix: ducking of the music under voice/clip sound, loudness normalization.",
+    "additionalProperties": False,
+    "properties": {
+        "ducking": {
+            "description": "false turns ducking off; an object sets it (defaults: depth -10 dB, threshold -45 dBFS).",
+            "anyOf": [
+                {"type": "boolean"},
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "depth": {"type": "number", "minimum": -60, "maximum": 0, "description": "Music gain change in dB while triggered."},
+                        "threshold": {"type": "number", "minimum": -90, "maximum": 0, "description": "Trigger level in dBFS."},
+                        "attack": {"type": "number", "minimum": 0.001, "maximum": 2, "description": "Seconds to duck."},
+                        "release": {"type": "number", "minimum": 0.01, "maximum": 5, "description": "Seconds to recover."},
+                        "hold": {"type": "number", "minimum": 0, "maximum": 5, "description": "Seconds held after the trigger stops."},
+                        "under": {
+                            "type": "array",
+                            "items": {"enum": ["voice", "original", "sfx"]},
+                            "minItems": 1,
+                            "uniqueItems": True,
+                            "description": "Roles that trigger it.",
+                        },
+                    },
+                },
+            ],
+        },
+        "loudness": {
+            "description": "false turns normalization off; a number is the target in LUFS; an object sets target, true_peak, max_gain.",
+            "anyOf": [
+                {"type": "boolean", "enum": [False]},
+                {"type": "number", "minimum": -40, "maximum": -5},
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "target": {"type": "number", "minimum": -40, "maximum": -5, "description": "Integrated loudness in LUFS."},
+                        "true_peak": {"type": "number", "minimum": -9, "maximum": 0, "description": "True-peak ceiling in dBTP."},
+                        "max_gain": {"type": "number", "minimum": 0, "maximum": 40, "description": "Most the mix is raised, in dB."},
+                    },
+                },
+            ],
+        },
+    },
+}
+
+
+def apply_audio(edit: Any, value: dict[str, Any], ctx: Any) -> Any:
+    """``apply(edit, value, ctx) -> edit`` for the ``audio`` section."""
+    from .finishing import with_ducking, with_loudness
+
+    duck = value.get("ducking", True)
+    if duck is False:
+        edit = with_ducking(edit, enabled=False)
+    elif isinstance(duck, dict):
+        options = dict(duck)
+        if "under" in options:
+            options["under"] = tuple(options["under"])
+        edit = with_ducking(edit, **options)
+    loud = value.get("loudness", True)
+    if loud is False:
+        edit = with_loudness(edit, target=None)
+    elif isinstance(loud, (int, float)) and not isinstance(loud, bool):
+        edit = with_loudness(edit, target=float(loud))
+    elif isinstance(loud, dict):
+        edit = with_loudness(edit, **loud)
+    return edit
+
+
+register_section("audio", AUDIO_SCHEMA, apply_audio, order=60)
