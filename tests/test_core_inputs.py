@@ -265,6 +265,18 @@ def test_png_alpha_over_background(png_alpha: str) -> None:
     assert frame.alpha is None  # composited before leaving the pipeline
 
 
+@pytest.mark.parametrize("fit", ["contain", "blur", "stretch", "cover"])
+def test_png_alpha_in_every_fit(png_alpha: str, fit: str) -> None:
+    """Transparent pixels never show the colour hidden under their alpha (here red)."""
+    canvas = ck.Canvas(160, 284, 30, background="#0000ff")
+    frame = next(iter(ck.sequence([ck.image(png_alpha, duration=0.1)], canvas=canvas, fit=fit).frames()))
+    blue, red = solid_yuv((0, 0, 255)), solid_yuv((255, 0, 0))
+    assert frame.alpha is None
+    left, right = frame.v[40:100, :20], frame.v[40:100, 60:]  # transparent half, opaque half
+    assert abs(float(left.mean()) - blue[2]) < 12, left.mean()
+    assert abs(float(right.mean()) - red[2]) < 4
+
+
 def test_jpeg_exif_orientation(jpeg_exif: str) -> None:
     clip = ck.image(jpeg_exif, duration=0.1)
     assert clip.source.display_size == (120, 200)

@@ -198,12 +198,15 @@ def _blur(g: FitGeometry) -> Callable[[Frame], Frame]:
     rect = _rect(*g.crop, g.frame_size)
     W, H = g.canvas
     small = (max(8, W // 16) // 2 * 2, max(8, H // 16) // 2 * 2)
+    background = Frame.solid(W, H, g.background)
 
     def fit(frame: Frame) -> Frame:
         top = _resize_region(frame, rect, size)
         if size == g.canvas and top.alpha is None:
             return top
-        filled = cover(frame)
+        # transparent pixels carry arbitrary colour: the backdrop is blurred from the
+        # clip as seen over the background, not from what hides under its alpha
+        filled = composite_over(cover(frame), background)
         planes = []
         for plane, (w, h) in ((filled.y, small), (filled.u, (small[0] // 2, small[1] // 2)), (filled.v, (small[0] // 2, small[1] // 2))):
             tiny = cv2.resize(plane, (w, h), interpolation=cv2.INTER_AREA)
