@@ -288,7 +288,7 @@ def test_slot_orientation_uses_the_upright_size(rotated: tuple[str, int]) -> Non
 def test_slot_kind(portrait: str, index_png: str) -> None:
     d = doc()
     d["slots"][0]["kind"] = "image"
-    with pytest.raises(ck.TemplateError, match="slot 'intro' takes a image, got video"):
+    with pytest.raises(ck.TemplateError, match="slot 'intro' takes an image, got video"):
         load_template(d).build({"intro": portrait})
     d["slots"][0].pop("min_duration")
     load_template(d).build({"intro": index_png})

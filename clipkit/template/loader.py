@@ -402,7 +402,8 @@ class Template:
         sid = slot["id"]
         kind = slot.get("kind", "any")
         if kind != "any" and clip.source.kind != kind:
-            raise TemplateError(f"slot {sid!r} takes a {kind}, got {clip.source.kind} {clip.describe()}", path=self.path)
+            article = "an" if kind[0] in "aeiou" else "a"
+            raise TemplateError(f"slot {sid!r} takes {article} {kind}, got {clip.source.kind} {clip.describe()}", path=self.path)
         need = slot.get("min_duration")
         if need is not None and clip.source.duration is not None and clip.duration + 1e-6 < need:
             raise TemplateError(
