@@ -38,6 +38,7 @@ PHONE_METADATA = {
     "model": "iPhone 15 Pro",
     "com.apple.quicktime.make": "Apple",
     "com.apple.quicktime.model": "iPhone 15 Pro",
+    "creation_time": "2024-05-01T10:00:00.000000Z",
 }
 
 

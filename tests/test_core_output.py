@@ -191,13 +191,13 @@ def _tag_keys(f: dict[str, object]) -> set[str]:
     return keys
 
 
-PRIVATE = ("location", "make", "model", "com.apple.quicktime")
+PRIVATE = ("location", "make", "model", "com.apple.quicktime", "creation_time")
 
 
 def test_source_has_the_private_tags(phone: str) -> None:
     """The fixture really carries what the output must not."""
     md = ck.probe(phone).metadata
-    for key in ("location", "make", "model", "com.apple.quicktime.location.ISO6709"):
+    for key in ("location", "make", "model", "com.apple.quicktime.location.ISO6709", "creation_time"):
         assert key in md
 
 
@@ -218,6 +218,7 @@ def test_metadata_kept_when_asked(phone: str, out_dir: Path) -> None:
     assert md.get("location", "").startswith("+48.8584")  # type: ignore[union-attr]
     assert md.get("make") == PHONE_METADATA["make"]  # type: ignore[union-attr]
     assert md.get("model") == PHONE_METADATA["model"]  # type: ignore[union-attr]
+    assert md.get("creation_time", "").startswith("2024-05-01T10:00:00")  # type: ignore[union-attr]
     # container facts of the source file are not copied as tags
     assert "major_brand" not in md or md["major_brand"] != "qt"  # type: ignore[operator]
     assert top_level_boxes(out).index("moov") < top_level_boxes(out).index("mdat")
