@@ -297,3 +297,29 @@ def test_progress_reports(portrait: str, out_dir: Path) -> None:
     done = [r.frames_done for r in reports]
     assert done == sorted(done)
     assert all(r.total_frames == 90 for r in reports)
+
+
+@pytest.mark.parametrize(
+    ("h264_profile", "preset", "expected"),
+    [
+        ("high", "ultrafast", "High"),
+        ("main", "ultrafast", "Main"),
+        ("main", "veryfast", "Main"),
+        ("baseline", "veryfast", "Constrained Baseline"),
+    ],
+)
+def test_h264_profile_is_the_one_asked_for(h264_profile: str, preset: str, expected: str, out_dir: Path) -> None:
+    out = out_dir / "o.mp4"
+    ck.sequence([ck.color("red", duration=0.2)], canvas=ck.Canvas(64, 64, 30)).render(out, preset=preset, h264_profile=h264_profile)
+    assert stream_facts(out)["profile"] == expected
+
+
+def test_custom_profile_object(portrait: str, out_dir: Path) -> None:
+    mine = ck.Profile("mine", width=96, height=160, fps=Fraction(25), sample_rate=44100, preset="ultrafast")
+    out = out_dir / "o.mp4"
+    result = ck.sequence([ck.open(portrait).trim(0, 1)]).render(out, profile=mine)
+    f = stream_facts(out)
+    assert (f["width"], f["height"], f["rate"], f["frames"]) == (96, 160, 25, 25)
+    assert f["audio_rate"] == 44100 and result.profile == "mine"
+    with pytest.raises(ck.ParameterError, match="profile.crf"):
+        ck.sequence([ck.open(portrait)]).render(out_dir / "x.mp4", profile=ck.Profile("bad", crf=80))
