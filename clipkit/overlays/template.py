@@ -47,7 +47,8 @@ _COLOR = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "int
 
 
 def _track(value: dict[str, Any], description: str) -> dict[str, Any]:
-    key = {"type": "array", "minItems": 2, "maxItems": 3, "items": [_NUM, value, {"enum": list(EASES)}]}
+    # positional items are "prefixItems" in JSON Schema 2020-12 (a list under "items" is invalid)
+    key = {"type": "array", "minItems": 2, "maxItems": 3, "prefixItems": [_NUM, value, {"enum": list(EASES)}]}
     return {
         "description": description + "; a constant, {keyframes: [[t, value, ease], ...]} or {envelope: beats, from, to}",
         "anyOf": [
