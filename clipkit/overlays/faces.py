@@ -306,8 +306,15 @@ class FaceTracker:
                     tr.last_seen = t
             self.tracks = [tr for tr in self.tracks if t - tr.last_seen <= self.hold]
             for i, b in enumerate(found):
-                if i not in used and len(self.tracks) < self.max_faces:
+                if i in used:
+                    continue
+                if len(self.tracks) < self.max_faces:
                     self.tracks.append(_Track(b, t, t))
+                    continue
+                # no free slot: a face seen now replaces a track that was not
+                stale = [k for k, tr in enumerate(self.tracks) if tr.last_seen < t]
+                if stale:
+                    self.tracks[stale[0]] = _Track(b, t, t)
         else:
             self.tracks = [tr for tr in self.tracks if t - tr.last_seen <= self.hold]
         self._calls += 1

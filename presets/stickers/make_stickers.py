@@ -181,7 +181,7 @@ def firework(phase: float = 1.0) -> Image.Image:
         im, d = c.mask()
         d.line([(s(128 + r0 * math.cos(a)), s(128 + r0 * math.sin(a))), (s(128 + r1 * math.cos(a)), s(128 + r1 * math.sin(a)))], fill=255, width=s(6))
         d.ellipse([s(128 + r1 * math.cos(a) - 7), s(128 + r1 * math.sin(a) - 7), s(128 + r1 * math.cos(a) + 7), s(128 + r1 * math.sin(a) + 7)], fill=255)
-        c.paint(im, colors[i % 4], max(0.0, min(1.0, 1.6 - phase)))
+        c.paint(im, colors[i % 4], max(0.0, min(1.0, 2.0 - phase)))
     return c.image()
 
 
