@@ -8,7 +8,8 @@ Two ways in:
   frame), then crops along it while rendering.
 - ``fit: smart`` (:func:`smart_fit`, a registered fit mode) follows the subject *as the
   frames stream*, with no analysis pass: a causal tracker for any clip, e.g. in a
-  template. It lags a little behind sudden moves by design.
+  template. Its spring lags a little behind sudden moves by design, but a fast
+  subject is never let out of the frame.
 
 Finding the subject, in order: faces (OpenCV's Haar cascade from ``cv2.data``, when the
 installed OpenCV ships it: OpenCV 5 moved Haar cascades out of the main package, so on
@@ -516,8 +517,9 @@ class _SmartFit:
     """``fit: smart``: crop to the canvas shape following the subject, causally."""
 
     DETECT_EVERY = 3  # frames between subject searches
+    KEEP_IN = 0.15  # share of the crop kept between a moving subject and the crop's edge
 
-    def __init__(self, g: FitGeometry, *, dead_zone: float = 0.08, response: float = 0.6) -> None:
+    def __init__(self, g: FitGeometry, *, dead_zone: float = 0.08, response: float = 0.5) -> None:
         self.g = g
         self.finder = SubjectFinder(follow="auto")
         sx, sy = g.pixel_scale
@@ -531,6 +533,7 @@ class _SmartFit:
         self.pos: list[float] | None = None
         self.goal: list[float] | None = None
         self.vel = [0.0, 0.0]
+        self.subject: tuple[float, float] | None = None
         self.response = response
         self.count = 0
         self.fps_dt = 1.0 / 30.0
@@ -553,6 +556,7 @@ class _SmartFit:
             hit = self.finder(frame.y[ay : ay + int(ch), ax : ax + int(cw)])
             if hit is not None and self.goal is not None:
                 tx, ty = cx + hit[0], cy + hit[1]
+                self.subject = (tx, ty)
                 for i, (t, d) in enumerate(((tx, self.dead[0]), (ty, self.dead[1]))):
                     if t > self.goal[i] + d:
                         self.goal[i] = t - d
@@ -568,6 +572,14 @@ class _SmartFit:
             accel = omega * omega * (target - self.pos[i]) - 2.0 * omega * self.vel[i]
             self.vel[i] += accel * dt
             self.pos[i] += self.vel[i] * dt
+        if self.subject is not None:
+            # never let a fast subject leave the frame while the spring catches up
+            for i in range(2):
+                room = self.vis[i] * (0.5 - self.KEEP_IN)
+                lo, hi = self.subject[i] - room, self.subject[i] + room
+                if self.pos[i] < lo or self.pos[i] > hi:
+                    self.pos[i] = min(max(self.pos[i], lo), hi)
+                    self.vel[i] = max(self.vel[i], 0.0) if self.pos[i] == lo else min(self.vel[i], 0.0)
         self.pos = list(self._clamp(*self.pos))
         w = max(2, int(round(self.vis[0] / 2)) * 2)
         h = max(2, int(round(self.vis[1] / 2)) * 2)
