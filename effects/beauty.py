@@ -16,7 +16,7 @@ EPS = 12.0**2  # guided-filter regulariser: variations well below 12 levels are 
 SKIN_CB, SKIN_CR, SKIN_SIGMA = -22.0, 25.0, 13.0  # skin tones on the limited-range Cb/Cr plane
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def _kernel(y: np.ndarray, u: np.ndarray, v: np.ndarray, r: int, strength: float, skin_only: bool) -> np.ndarray:
     h2, w2 = u.shape
     # fast guided filter (He & Sun 2015): coefficients on the half-size image, applied at full size

@@ -12,7 +12,7 @@ from clipkit.effects.kernels import _box_blur, box_passes, ref_box_blur
 from clipkit.frame import Frame
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def _kernel(y: np.ndarray, u: np.ndarray, v: np.ndarray, ry: np.ndarray, rc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return _box_blur(y, ry), _box_blur(u, rc), _box_blur(v, rc)
 

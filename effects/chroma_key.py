@@ -21,7 +21,7 @@ def key_chroma(rgb: tuple[int, int, int]) -> tuple[float, float]:
     return U_R * r + U_G * g + U_B * b, V_R * r + V_G * g + V_B * b
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def _kernel(y: np.ndarray, u: np.ndarray, v: np.ndarray, alpha_in: np.ndarray, has_alpha: bool, kcb: float, kcr: float,
             similarity: float, smoothness: float, spill: float, amount: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     h2, w2 = u.shape

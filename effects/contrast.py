@@ -14,7 +14,7 @@ from clipkit.frame import Frame
 PIVOT = 125.5  # middle of the 16..235 luma range
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def _kernel(y: np.ndarray, amount: float, pivot: float) -> np.ndarray:
     lut = np.empty(256, np.uint8)
     for i in range(256):

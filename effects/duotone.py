@@ -17,21 +17,24 @@ def _yuv(rgb: tuple[int, int, int]) -> tuple[float, float, float]:
     return (16.0 + Y_R * r + Y_G * g + Y_B * b, 128.0 + U_R * r + U_G * g + U_B * b, 128.0 + V_R * r + V_G * g + V_B * b)
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def _kernel(y: np.ndarray, u: np.ndarray, v: np.ndarray, lo: tuple, hi: tuple, s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    h, w = y.shape
     h2, w2 = u.shape
-    oy = np.empty(y.shape, np.uint8)
+    oy = np.empty((h, w), np.uint8)
     ou = np.empty((h2, w2), np.uint8)
     ov = np.empty((h2, w2), np.uint8)
+    for r in range(h):
+        for j in range(w):
+            yy = np.float32(y[r, j])
+            t = min(max((yy - 16.0) * (1.0 / 219.0), 0.0), 1.0)
+            oy[r, j] = u8(yy + s * (lo[0] + (hi[0] - lo[0]) * t - yy))
     for r in range(h2):
         for c in range(w2):
-            acc = 0.0
+            acc = np.float32(0.0)
             for dr in range(2):
                 for dc in range(2):
-                    yy = np.float64(y[2 * r + dr, 2 * c + dc])
-                    t = min(max((yy - 16.0) / 219.0, 0.0), 1.0)
-                    acc += t
-                    oy[2 * r + dr, 2 * c + dc] = u8(yy + s * (lo[0] + (hi[0] - lo[0]) * t - yy))
+                    acc += min(max((np.float32(y[2 * r + dr, 2 * c + dc]) - 16.0) * (1.0 / 219.0), 0.0), 1.0)
             t = acc * 0.25
             ou[r, c] = u8(u[r, c] + s * (lo[1] + (hi[1] - lo[1]) * t - u[r, c]))
             ov[r, c] = u8(v[r, c] + s * (lo[2] + (hi[2] - lo[2]) * t - v[r, c]))

@@ -14,10 +14,10 @@ from clipkit.frame import Frame
 DECODE_GAMMA = 2.4  # BT.1886 display gamma: video luma -> linear light
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def _kernel(y: np.ndarray, u: np.ndarray, v: np.ndarray, gain: float, gamma: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     lut = np.empty(256, np.float64)
-    ratio = np.empty(256, np.float64)
+    ratio = np.empty(256, np.float32)
     for i in range(256):
         x = (i - 16.0) / 219.0
         if x < 0.0 or x > 1.0:  # sub-black and super-white pass through
@@ -27,20 +27,28 @@ def _kernel(y: np.ndarray, u: np.ndarray, v: np.ndarray, gain: float, gamma: flo
         o = min(x**gamma * gain, 1.0) ** (1.0 / gamma)
         lut[i] = 16.0 + 219.0 * o
         ratio[i] = min((o + 0.02) / (x + 0.02), 4.0)
+    lut8 = np.empty(256, np.uint8)
+    for i in range(256):
+        lut8[i] = u8(lut[i])
     h, w = y.shape
     oy = np.empty((h, w), np.uint8)
     for r in range(h):
         for c in range(w):
-            oy[r, c] = u8(lut[y[r, c]])
+            oy[r, c] = lut8[y[r, c]]
     h2, w2 = u.shape
     ou = np.empty((h2, w2), np.uint8)
     ov = np.empty((h2, w2), np.uint8)
+    m = np.empty(w2, np.uint8)
+    c128 = np.float32(128.0)
     for r in range(h2):
+        y0 = y[2 * r]
+        y1 = y[2 * r + 1]
         for c in range(w2):
-            m = (np.int32(y[2 * r, 2 * c]) + y[2 * r, 2 * c + 1] + y[2 * r + 1, 2 * c] + y[2 * r + 1, 2 * c + 1] + 2) // 4
-            k = ratio[m]
-            ou[r, c] = u8(128.0 + (u[r, c] - 128.0) * k)
-            ov[r, c] = u8(128.0 + (v[r, c] - 128.0) * k)
+            m[c] = np.uint8((np.uint32(y0[2 * c]) + y0[2 * c + 1] + y1[2 * c] + y1[2 * c + 1] + 2) >> 2)
+        for c in range(w2):
+            k = ratio[m[c]]
+            ou[r, c] = u8(c128 + (np.float32(u[r, c]) - c128) * k)
+            ov[r, c] = u8(c128 + (np.float32(v[r, c]) - c128) * k)
     return oy, ou, ov
 
 

@@ -12,7 +12,7 @@ from clipkit.effects.kernels import U_B, U_G, U_R, V_B, V_G, V_R, Y_B, Y_G, Y_R,
 from clipkit.frame import Frame
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def _blend(plane: np.ndarray, target: float, a: float) -> np.ndarray:
     h, w = plane.shape
     out = np.empty((h, w), np.uint8)
@@ -22,7 +22,7 @@ def _blend(plane: np.ndarray, target: float, a: float) -> np.ndarray:
     return out
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def _kernel(y: np.ndarray, u: np.ndarray, v: np.ndarray, c: tuple, a: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return _blend(y, c[0], a), _blend(u, c[1], a), _blend(v, c[2], a)
 

@@ -18,7 +18,7 @@ def color_yuv(rgb: tuple[int, int, int]) -> tuple[float, float, float]:
     return (16.0 + Y_R * r + Y_G * g + Y_B * b, 128.0 + U_R * r + U_G * g + U_B * b, 128.0 + V_R * r + V_G * g + V_B * b)
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def _blend(plane: np.ndarray, target: float, a: float) -> np.ndarray:
     h, w = plane.shape
     out = np.empty((h, w), np.uint8)
@@ -28,7 +28,7 @@ def _blend(plane: np.ndarray, target: float, a: float) -> np.ndarray:
     return out
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def _kernel(y: np.ndarray, u: np.ndarray, v: np.ndarray, c: tuple, a: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return _blend(y, c[0], a), _blend(u, c[1], a), _blend(v, c[2], a)
 

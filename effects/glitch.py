@@ -11,7 +11,7 @@ from clipkit.effects import Effect, Param
 from clipkit.frame import Frame
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def _shift_rows(src: np.ndarray, bands: np.ndarray, col: int, div: int) -> np.ndarray:
     """Copy ``src`` with each band's rows rotated sideways; bands[k] = (y0, y1, luma shift, chroma shift)."""
     out = src.copy()
@@ -26,7 +26,7 @@ def _shift_rows(src: np.ndarray, bands: np.ndarray, col: int, div: int) -> np.nd
     return out
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def _kernel(y: np.ndarray, u: np.ndarray, v: np.ndarray, bands: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return _shift_rows(y, bands, 2, 1), _shift_rows(u, bands, 3, 2), _shift_rows(v, bands, 4, 2)
 

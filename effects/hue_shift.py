@@ -13,7 +13,7 @@ from clipkit.effects.kernels import u8
 from clipkit.frame import Frame
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def _kernel(u: np.ndarray, v: np.ndarray, cos_a: float, sin_a: float) -> tuple[np.ndarray, np.ndarray]:
     h, w = u.shape
     ou = np.empty((h, w), np.uint8)

@@ -8,16 +8,13 @@ import numpy as np
 from numba import njit
 
 from clipkit.effects import Effect, Param
-from clipkit.effects.kernels import (
-    B_U, G_U, G_V, R_V, R_Y, U_B, U_G, U_R, V_B, V_G, V_R, Y_B, Y_G, Y_R,
-    ref_apply_rgb_delta, ref_rgb_float, u8,
-)
+from clipkit.effects.kernels import CUBES, apply_cube, cube_grid_rgb, cube_store, new_cube, ref_apply_rgb_transform, ref_rgb_float
 from clipkit.effects.lut import load_cube, ref_lookup, resolve_lut
 from clipkit.errors import ParameterError
 from clipkit.frame import Frame
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def _sample(t: np.ndarray, n: int, r: float, g: float, b: float, lo: np.ndarray, scale: np.ndarray, tetra: bool) -> tuple[float, float, float]:
     """Look up one colour (0..255) in table ``t`` (N, N, N, 3); returns 0..255."""
     x = min(max((r * (1.0 / 255.0) - lo[0]) * scale[0], 0.0), 1.0) * (n - 1)
@@ -87,46 +84,16 @@ def _sample(t: np.ndarray, n: int, r: float, g: float, b: float, lo: np.ndarray,
     return out0 * 255.0, out1 * 255.0, out2 * 255.0
 
 
-@njit(nogil=True, cache=True)
-def _kernel(y: np.ndarray, u: np.ndarray, v: np.ndarray, t: np.ndarray, lo: np.ndarray, scale: np.ndarray,
-            tetra: bool, strength: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+@njit(nogil=True, cache=True, fastmath=True)
+def _build(cube: np.ndarray, t: np.ndarray, lo: np.ndarray, scale: np.ndarray, tetra: bool) -> None:
+    """Fill a colour cube with the LUT's output for every (chroma pair, luma)."""
     n = t.shape[0]
-    h2, w2 = u.shape
-    oy = np.empty(y.shape, np.uint8)
-    ou = np.empty((h2, w2), np.uint8)
-    ov = np.empty((h2, w2), np.uint8)
-    keep = 1.0 - strength
-    for i in range(h2):
-        for j in range(w2):
-            cb = u[i, j] - 128.0
-            cr = v[i, j] - 128.0
-            dr = R_V * cr
-            dg = G_U * cb + G_V * cr
-            db = B_U * cb
-            sr = 0.0
-            sg = 0.0
-            sb = 0.0
-            for di in range(2):
-                for dj in range(2):
-                    yy = (y[2 * i + di, 2 * j + dj] - 16.0) * R_Y
-                    r = min(max(yy + dr, 0.0), 255.0)
-                    g = min(max(yy + dg, 0.0), 255.0)
-                    b = min(max(yy + db, 0.0), 255.0)
-                    lr, lg, lb = _sample(t, n, r, g, b, lo, scale, tetra)
-                    # the change in RGB is added to the planes, so strength 0 is bit-exact
-                    er = min(max(r * keep + lr * strength, 0.0), 255.0) - r
-                    eg = min(max(g * keep + lg * strength, 0.0), 255.0) - g
-                    eb = min(max(b * keep + lb * strength, 0.0), 255.0) - b
-                    oy[2 * i + di, 2 * j + dj] = u8(y[2 * i + di, 2 * j + dj] + Y_R * er + Y_G * eg + Y_B * eb)
-                    sr += er
-                    sg += eg
-                    sb += eb
-            sr *= 0.25
-            sg *= 0.25
-            sb *= 0.25
-            ou[i, j] = u8(u[i, j] + U_R * sr + U_G * sg + U_B * sb)
-            ov[i, j] = u8(v[i, j] + V_R * sr + V_G * sg + V_B * sb)
-    return oy, ou, ov
+    for iu in range(cube.shape[1]):
+        for iv in range(cube.shape[2]):
+            for yv in range(256):
+                r, g, b = cube_grid_rgb(iu, iv, yv)
+                lr, lg, lb = _sample(t, n, r, g, b, lo, scale, tetra)
+                cube_store(cube, iu, iv, yv, lr, lg, lb)
 
 
 class Lut(Effect):
@@ -135,7 +102,11 @@ class Lut(Effect):
     ``file`` is a path (relative to the look or template that names it) or the name of
     a bundled LUT (``clipkit effects show lut`` lists them). The file's
     ``DOMAIN_MIN``/``DOMAIN_MAX`` are honoured; colours outside the domain clamp to its
-    edge. The lookup runs straight on the YUV planes, without converting the frame.
+    edge.
+
+    The LUT is baked once per process into a colour cube indexed by the frame's own
+    YUV values (every luma level, chroma in steps of 2), so a frame costs one table read
+    per pixel and is never converted to RGB.
     """
 
     id = "lut"
@@ -147,7 +118,7 @@ class Lut(Effect):
         Param("interpolation", "choice", "tetrahedral", choices=("tetrahedral", "trilinear"), doc="Blend of grid points: tetrahedral (sharper, the usual choice) or trilinear"),
     )
     example = {"file": "teal_orange", "strength": 0.8}
-    tolerance = 1
+    tolerance = 3  # the cube looks chroma up in steps of 2 and stores 8-bit results
 
     def check(self, values: dict[str, Any]) -> None:
         name = values["file"].describe()
@@ -156,20 +127,28 @@ class Lut(Effect):
         load_cube(resolve_lut(name))  # fail when the effect is built, not mid-render
 
     def prepare(self, ctx: Any, static: dict[str, Any]) -> Any:
-        lut = load_cube(resolve_lut(static["file"]))
-        lo = lut.domain_min.astype(np.float64)
-        scale = 1.0 / (lut.domain_max - lut.domain_min).astype(np.float64)
-        return lut, np.ascontiguousarray(lut.table), lo, scale
+        path = resolve_lut(static["file"])
+        lut = load_cube(path)
+        tetra = static["interpolation"] == "tetrahedral"
+        st = path.stat()
+
+        def build() -> np.ndarray:
+            cube = new_cube()
+            lo = lut.domain_min.astype(np.float64)
+            scale = 1.0 / (lut.domain_max - lut.domain_min).astype(np.float64)
+            _build(cube, np.ascontiguousarray(lut.table), lo, scale, tetra)
+            return cube
+
+        cube = CUBES.get(("lut", str(path.resolve()), st.st_mtime, st.st_size, tetra), build)
+        return lut, cube
 
     def apply(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
-        _, table, lo, scale = state
-        y, u, v = _kernel(frame.y, frame.u, frame.v, table, lo, scale, p["interpolation"] == "tetrahedral", p["strength"])
+        y, u, v = apply_cube(frame.y, frame.u, frame.v, state[1], p["strength"])
         return Frame(y, u, v, frame.alpha)
 
     def reference(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         lut = state[0]
         rgb = np.clip(ref_rgb_float(frame.y, frame.u, frame.v), 0.0, 255.0)
         graded = ref_lookup(rgb / 255.0, lut, p["interpolation"]) * 255.0
-        s = p["strength"]
-        y, u, v = ref_apply_rgb_delta(frame, np.clip(rgb * (1 - s) + graded * s, 0.0, 255.0) - rgb)
+        y, u, v = ref_apply_rgb_transform(frame, graded, p["strength"])
         return Frame(y, u, v, frame.alpha)

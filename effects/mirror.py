@@ -15,7 +15,7 @@ from clipkit.frame import Frame
 MODES = ("none", "left", "right", "top", "bottom", "quad", "kaleidoscope")
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def _fold(src: np.ndarray, mode: int) -> np.ndarray:
     """Mirror modes 1..5 (left, right, top, bottom, quad): index remapping, no resampling."""
     h, w = src.shape
@@ -36,10 +36,13 @@ def _fold(src: np.ndarray, mode: int) -> np.ndarray:
     return out
 
 
-@njit(nogil=True, cache=True)
-def _kaleido(src: np.ndarray, segments: int, angle: float) -> np.ndarray:
-    h, w = src.shape
-    out = np.empty((h, w), np.uint8)
+@njit(nogil=True, cache=True, fastmath=True)
+def _kaleido_map(h: int, w: int, segments: int, angle: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Source taps of every output pixel: top-left index (y0, x0) and weights (fy, fx)."""
+    y0m = np.empty((h, w), np.int32)
+    x0m = np.empty((h, w), np.int32)
+    fym = np.empty((h, w), np.float32)
+    fxm = np.empty((h, w), np.float32)
     cx = w * 0.5
     cy = h * 0.5
     wedge = 2.0 * math.pi / segments
@@ -55,8 +58,23 @@ def _kaleido(src: np.ndarray, segments: int, angle: float) -> np.ndarray:
             sy = min(max(cy + r * math.sin(a + angle) - 0.5, 0.0), h - 1.0)
             x0 = min(int(sx), w - 2)
             y0 = min(int(sy), h - 2)
-            fx = sx - x0
-            fy = sy - y0
+            x0m[i, j] = x0
+            y0m[i, j] = y0
+            fxm[i, j] = sx - x0
+            fym[i, j] = sy - y0
+    return y0m, x0m, fym, fxm
+
+
+@njit(nogil=True, cache=True, fastmath=True)
+def _kaleido(src: np.ndarray, y0m: np.ndarray, x0m: np.ndarray, fym: np.ndarray, fxm: np.ndarray) -> np.ndarray:
+    h, w = src.shape
+    out = np.empty((h, w), np.uint8)
+    for i in range(h):
+        for j in range(w):
+            y0 = y0m[i, j]
+            x0 = x0m[i, j]
+            fx = fxm[i, j]
+            fy = fym[i, j]
             top = src[y0, x0] * (1.0 - fx) + src[y0, x0 + 1] * fx
             bot = src[y0 + 1, x0] * (1.0 - fx) + src[y0 + 1, x0 + 1] * fx
             out[i, j] = u8(top * (1.0 - fy) + bot * fy)
@@ -114,6 +132,19 @@ class Mirror(Effect):
     )
     example = {"mode": "kaleidoscope", "segments": 6, "angle": 15.0}
 
+    def prepare(self, ctx: Any, static: dict[str, Any]) -> Any:
+        return {}  # kaleidoscope maps by (size, segments, angle): trigonometry once, not per frame
+
+    @staticmethod
+    def _map(cache: dict, h: int, w: int, segments: int, angle: float) -> tuple:
+        key = (h, w, segments, angle)
+        hit = cache.get(key)
+        if hit is None:
+            if len(cache) >= 6:  # a spinning (keyframed) angle recomputes; keep a few
+                cache.pop(next(iter(cache)))
+            hit = cache[key] = _kaleido_map(h, w, segments, angle)
+        return hit
+
     def apply(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         mode = MODES.index(p["mode"])
         if mode == 0:
@@ -121,7 +152,7 @@ class Mirror(Effect):
         planes = (frame.y, frame.u, frame.v) + (() if frame.alpha is None else (frame.alpha,))
         if mode == 6:
             a = math.radians(p["angle"])
-            out = [_kaleido(np.ascontiguousarray(pl), p["segments"], a) for pl in planes]
+            out = [_kaleido(pl, *self._map(state, pl.shape[0], pl.shape[1], p["segments"], a)) for pl in planes]
         else:
             out = [_fold(pl, mode) for pl in planes]
         return Frame(out[0], out[1], out[2], out[3] if len(out) > 3 else None)

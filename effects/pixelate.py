@@ -11,7 +11,7 @@ from clipkit.effects import Effect, Param
 from clipkit.frame import Frame
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def _blocks(src: np.ndarray, b: int, ox: int, oy: int) -> np.ndarray:
     h, w = src.shape
     out = np.empty((h, w), np.uint8)
@@ -37,7 +37,7 @@ def _blocks(src: np.ndarray, b: int, ox: int, oy: int) -> np.ndarray:
     return out
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def _kernel(y: np.ndarray, u: np.ndarray, v: np.ndarray, b: int, ox: int, oy: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return _blocks(y, b, ox, oy), _blocks(u, b // 2, ox // 2, oy // 2), _blocks(v, b // 2, ox // 2, oy // 2)
 

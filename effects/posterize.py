@@ -10,7 +10,7 @@ from numba import njit
 from clipkit.effects import Effect, Param
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def _kernel(rgb: np.ndarray, levels: int) -> np.ndarray:
     lut = np.empty(256, np.uint8)
     step = 255.0 / (levels - 1)

@@ -11,7 +11,7 @@ from numba import njit
 from clipkit.effects import Effect, Param
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def _kernel(rgb: np.ndarray, dx: int, dy: int) -> np.ndarray:
     h, w, _ = rgb.shape
     out = np.empty((h, w, 3), np.uint8)

@@ -12,7 +12,7 @@ from clipkit.effects.kernels import u8
 from clipkit.frame import Frame
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def _kernel(u: np.ndarray, v: np.ndarray, amount: float) -> tuple[np.ndarray, np.ndarray]:
     lut = np.empty(256, np.uint8)
     for i in range(256):

@@ -17,7 +17,7 @@ WEIGHTS = (0.62, 0.28, 0.10)
 REACH = 0.03  # largest offset at amount 1, as a share of the frame's short side
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def _kernel(y: np.ndarray, u: np.ndarray, v: np.ndarray, cy: tuple, cc: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     # the edge repeats rather than showing black: a shaken camera never sees "outside"
     return warp_plane(y, cy, 16, True), warp_plane(u, cc, 128, True), warp_plane(v, cc, 128, True)

@@ -12,7 +12,7 @@ from clipkit.effects.kernels import _box_blur, box_passes, ref_box_blur, u8
 from clipkit.frame import Frame
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def _kernel(y: np.ndarray, radii: np.ndarray, amount: float, threshold: float) -> np.ndarray:
     b = _box_blur(y, radii)
     h, w = y.shape

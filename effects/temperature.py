@@ -15,7 +15,7 @@ WARM = 24.0  # chroma levels a full warm shift moves Cb down and Cr up
 TINT = 18.0  # chroma levels a full magenta tint moves Cb and Cr up
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def _kernel(y: np.ndarray, u: np.ndarray, v: np.ndarray, du: float, dv: float) -> tuple[np.ndarray, np.ndarray]:
     h2, w2 = u.shape
     ou = np.empty((h2, w2), np.uint8)

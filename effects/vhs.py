@@ -12,7 +12,7 @@ from clipkit.effects.kernels import u8
 from clipkit.frame import Frame
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def _noise(a: np.int64) -> float:
     """Hash to [-1, 1)."""
     a = (a ^ (a >> 16)) * 0x45D9F3B & 0xFFFFFFFF
@@ -21,7 +21,7 @@ def _noise(a: np.int64) -> float:
     return (a & 0xFFFF) / 32768.0 - 1.0
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def _kernel(y: np.ndarray, u: np.ndarray, v: np.ndarray, rows: np.ndarray, dark: np.ndarray, noise: float, key: np.int64,
             soft: float, cr: int, cshift: int, csat: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     h, w = y.shape

@@ -13,7 +13,7 @@ from clipkit.effects.kernels import u8
 from clipkit.frame import Frame
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def _mask(h: int, w: int, radius: float, softness: float) -> np.ndarray:
     """Falloff in [0, 1] (0 inside, 1 far out) for a plane of h x w, shaped like the frame."""
     out = np.empty((h, w), np.float32)
@@ -29,7 +29,7 @@ def _mask(h: int, w: int, radius: float, softness: float) -> np.ndarray:
     return out
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def _kernel(y: np.ndarray, u: np.ndarray, v: np.ndarray, my: np.ndarray, mc: np.ndarray, strength: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     h, w = y.shape
     oy = np.empty((h, w), np.uint8)

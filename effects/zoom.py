@@ -12,7 +12,7 @@ from clipkit.effects.kernels import warp_frame, warp_plane
 from clipkit.frame import Frame
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def _kernel(y: np.ndarray, u: np.ndarray, v: np.ndarray, cy: tuple, cc: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return warp_plane(y, cy, 16, False), warp_plane(u, cc, 128, False), warp_plane(v, cc, 128, False)
 

@@ -393,13 +393,22 @@ class Chain:
 
 
 class BoundChain:
-    """A chain bound to a render. ``timings`` collects per-effect thread CPU seconds when
-    ``profile`` is true (the bench uses it to measure effects inside a real render)."""
+    """A chain bound to a render.
+
+    With the class attribute ``profile`` set, every bound effect adds the CPU time of
+    its calls (``BoundEffect.seconds``, thread CPU time: what it takes from the other
+    threads, such as the encoder's) and chains bound meanwhile are kept in
+    ``profiled``; ``bench/bench_effects.py`` uses this to measure effects inside real
+    renders.
+    """
 
     profile: ClassVar[bool] = False
+    profiled: ClassVar[list[BoundChain]] = []
 
     def __init__(self, bound: Sequence[Any]) -> None:
         self.bound = list(bound)
+        if BoundChain.profile:
+            BoundChain.profiled.append(self)
 
     def __call__(self, frame: Frame, time: FrameTime) -> Frame:
         rgb: np.ndarray | None = None

@@ -1,6 +1,7 @@
 """Building blocks shared by effect kernels: numba versions and their numpy references.
 
-Every ``@njit`` here is ``nogil`` (decode and encode run beside it) and cached on disk,
+Every ``@njit`` here is ``nogil`` (decode and encode run beside it), cached on disk,
+``fastmath`` (lets LLVM vectorize the per-pixel loops; inputs are finite 8-bit values)
 and single-threaded: on a 2-core machine x264 owns the cores (see DESIGN.md), so
 kernels win by being a thin slice, not by spreading out. Each has a plain-numpy twin
 (``ref_*``) that follows the same arithmetic, so the conformance suite can compare an
@@ -38,6 +39,12 @@ __all__ = [
     "ref_warp_plane",
     "plane_affine",
     "warp_frame",
+    "new_cube",
+    "apply_cube",
+    "cube_grid_rgb",
+    "cube_store",
+    "CUBES",
+    "ref_apply_rgb_transform",
     "u8",
 ]
 
@@ -57,14 +64,15 @@ G_V = -2 * (1 - KR) * KR / KG / _CS
 B_U = 2 * (1 - KB) / _CS
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def u8(x: float) -> np.uint8:
-    """Round and clip a float to a uint8."""
-    if x <= 0.0:
-        return np.uint8(0)
-    if x >= 255.0:
-        return np.uint8(255)
-    return np.uint8(int(x + 0.5))
+    """Round and clip a float to a uint8.
+
+    Branch-free float32 (min/max then a truncating cast), so loops around it vectorize:
+    the branching float64 form made per-pixel kernels 4-8x slower.
+    """
+    f = np.float32(x) + np.float32(0.5)
+    return np.uint8(np.int32(min(max(f, np.float32(0.0)), np.float32(255.0))))
 
 
 def _u8_ref(x: np.ndarray) -> np.ndarray:
@@ -72,7 +80,7 @@ def _u8_ref(x: np.ndarray) -> np.ndarray:
 
 
 # -- colour conversion ----------------------------------------------------------------------
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def yuv420_to_rgb(y: np.ndarray, u: np.ndarray, v: np.ndarray, out: np.ndarray) -> None:
     """Fill ``out`` (H, W, 3) uint8 with the RGB of the planes (chroma per 2x2 block)."""
     h2, w2 = u.shape
@@ -91,7 +99,7 @@ def yuv420_to_rgb(y: np.ndarray, u: np.ndarray, v: np.ndarray, out: np.ndarray) 
                     out[2 * i + di, 2 * j + dj, 2] = u8(yy + db)
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def rgb_to_yuv420(rgb: np.ndarray, y: np.ndarray, u: np.ndarray, v: np.ndarray) -> None:
     """Fill the planes from an RGB image; U and V from each 2x2 block's mean colour."""
     h2, w2 = u.shape
@@ -166,47 +174,44 @@ def box_passes(sigma: float, passes: int = 3) -> list[int]:
     return [max(0, (s - 1) // 2) for s in sizes]
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def _box_h(src: np.ndarray, dst: np.ndarray, r: int) -> None:
     h, w = src.shape
     n = 2 * r + 1
-    half = n // 2
+    mul = np.int64(round(16777216.0 / n))  # (acc * mul + 2^23) >> 24 rounds acc / n, without a division
     for i in range(h):
-        acc = 0
+        acc = np.int64(0)
         for k in range(-r, r + 1):
-            x = min(max(k, 0), w - 1)
-            acc += np.int32(src[i, x])
+            acc += src[i, min(max(k, 0), w - 1)]
         for j in range(w):
-            dst[i, j] = np.uint8((acc + half) // n)
-            add = min(j + r + 1, w - 1)
-            sub = max(j - r, 0)
-            acc += np.int32(src[i, add]) - np.int32(src[i, sub])
+            dst[i, j] = np.uint8((acc * mul + 8388608) >> 24)
+            acc += np.int64(src[i, min(j + r + 1, w - 1)]) - np.int64(src[i, max(j - r, 0)])
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def _box_v(src: np.ndarray, dst: np.ndarray, r: int, acc: np.ndarray) -> None:
     h, w = src.shape
     n = 2 * r + 1
-    half = n // 2
+    mul = np.int64(round(16777216.0 / n))
     for j in range(w):
         acc[j] = 0
     for k in range(-r, r + 1):
         y = min(max(k, 0), h - 1)
         for j in range(w):
-            acc[j] += np.int32(src[y, j])
+            acc[j] += src[y, j]
     for i in range(h):
         add = min(i + r + 1, h - 1)
         sub = max(i - r, 0)
-        for j in range(w):
-            dst[i, j] = np.uint8((acc[j] + half) // n)
-            acc[j] += np.int32(src[add, j]) - np.int32(src[sub, j])
+        for j in range(w):  # whole rows at a time: vectorizes
+            dst[i, j] = np.uint8((acc[j] * mul + 8388608) >> 24)
+            acc[j] += np.int64(src[add, j]) - np.int64(src[sub, j])
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def _box_blur(src: np.ndarray, radii: np.ndarray) -> np.ndarray:
     a = src.copy()
     b = np.empty_like(src)
-    acc = np.empty(src.shape[1], np.int32)
+    acc = np.empty(src.shape[1], np.int64)
     for r in radii:
         if r <= 0:
             continue
@@ -218,8 +223,8 @@ def _box_blur(src: np.ndarray, radii: np.ndarray) -> np.ndarray:
 def box_blur(plane: np.ndarray, radii: list[int]) -> np.ndarray:
     """Blur a uint8 plane by successive box blurs of ``radii`` (edges clamped).
 
-    Each pass rounds to uint8 with integer arithmetic, so :func:`ref_box_blur` gives
-    the same bytes.
+    Each pass rounds to uint8 with integer arithmetic (a multiply and shift standing in
+    for the division), so :func:`ref_box_blur` gives the same bytes.
     """
     if not radii or max(radii) <= 0:
         return plane.copy()
@@ -241,11 +246,11 @@ def ref_box_blur(plane: np.ndarray, radii: list[int]) -> np.ndarray:
             c = np.concatenate([np.zeros_like(np.take(c, [0], axis=axis)), c], axis=axis)
             length = a.shape[axis]
             s = np.take(c, np.arange(n, n + length), axis=axis) - np.take(c, np.arange(0, length), axis=axis)
-            a = (s + n // 2) // n
+            a = (s * int(round(16777216.0 / n)) + 8388608) >> 24  # the kernel's rounding
     return a.astype(np.uint8)
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def box_mean_f32(src: np.ndarray, r: int) -> np.ndarray:
     """Mean over a (2r+1)^2 window with clamped edges, float32 in and out."""
     h, w = src.shape
@@ -304,7 +309,7 @@ def plane_affine(matrix: np.ndarray, plane_scale: float) -> tuple[float, float, 
     return (float(a[0, 0]), float(a[0, 1]), float(off[0]), float(a[1, 0]), float(a[1, 1]), float(off[1]))
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath=True)
 def warp_plane(src: np.ndarray, coeffs: tuple, fill: int, clamp: bool) -> np.ndarray:
     """Bilinear affine resampling of a uint8 plane (see :func:`plane_affine`).
 
@@ -313,6 +318,9 @@ def warp_plane(src: np.ndarray, coeffs: tuple, fill: int, clamp: bool) -> np.nda
     a, b, c, d, e, f = coeffs
     h, w = src.shape
     out = np.empty((h, w), np.uint8)
+    if b == 0.0 and d == 0.0:
+        _warp_axis_aligned(src, out, a, c, e, f, fill, clamp)
+        return out
     for i in range(h):
         for j in range(w):
             sx = a * j + b * i + c
@@ -335,6 +343,41 @@ def warp_plane(src: np.ndarray, coeffs: tuple, fill: int, clamp: bool) -> np.nda
             bot = src[y1c, x0c] * (1.0 - fx) + src[y1c, x1c] * fx
             out[i, j] = u8(top * (1.0 - fy) + bot * fy)
     return out
+
+
+@njit(nogil=True, cache=True, fastmath=True)
+def _warp_axis_aligned(src: np.ndarray, out: np.ndarray, a: float, c: float, e: float, f: float, fill: int, clamp: bool) -> None:
+    """Scale and shift without rotation (zoom): per-column taps computed once, rows reuse them."""
+    h, w = src.shape
+    x0 = np.empty(w, np.int64)
+    x1 = np.empty(w, np.int64)
+    fx = np.empty(w, np.float32)
+    inside_x = np.empty(w, np.bool_)
+    for j in range(w):
+        sx = a * j + c
+        if clamp:
+            sx = min(max(sx, 0.0), w - 1.0)
+        inside_x[j] = clamp or (-0.5 <= sx <= w - 0.5)
+        xf = np.floor(sx)
+        fx[j] = sx - xf
+        x0[j] = min(max(int(xf), 0), w - 1)
+        x1[j] = min(max(int(xf) + 1, 0), w - 1)
+    for i in range(h):
+        sy = e * i + f
+        if clamp:
+            sy = min(max(sy, 0.0), h - 1.0)
+        if not clamp and (sy < -0.5 or sy > h - 0.5):
+            for j in range(w):
+                out[i, j] = fill
+            continue
+        yf = np.floor(sy)
+        fy = np.float32(sy - yf)
+        r0 = src[min(max(int(yf), 0), h - 1)]
+        r1 = src[min(max(int(yf) + 1, 0), h - 1)]
+        for j in range(w):
+            top = r0[x0[j]] * (1.0 - fx[j]) + r0[x1[j]] * fx[j]
+            bot = r1[x0[j]] * (1.0 - fx[j]) + r1[x1[j]] * fx[j]
+            out[i, j] = u8(top * (1.0 - fy) + bot * fy) if inside_x[j] else fill
 
 
 def ref_warp_plane(src: np.ndarray, coeffs: tuple, fill: int, clamp: bool) -> np.ndarray:
@@ -401,3 +444,142 @@ def ref_apply_rgb_delta(frame, delta: np.ndarray) -> tuple[np.ndarray, np.ndarra
     du = U_R * m[..., 0] + U_G * m[..., 1] + U_B * m[..., 2]
     dv = V_R * m[..., 0] + V_G * m[..., 1] + V_B * m[..., 2]
     return _u8_ref(frame.y + dy), _u8_ref(frame.u + du), _u8_ref(frame.v + dv)
+
+
+# -- colour cubes: any per-pixel colour transform as one table lookup ---------------------------
+CUBE_CHROMA = 128  # chroma entries per axis (7 bits: U and V are looked up at u >> 1, v >> 1)
+
+
+def new_cube() -> np.ndarray:
+    """An empty colour cube: output Y, U and V tables, each indexed (U >> 1, V >> 1, Y), uint8.
+
+    Shape (3, 128, 128, 256), 12.6 MB. Chroma first keeps the 256 luma entries of one
+    chroma pair contiguous, and the four pixels of a 2x2 block share that pair.
+    """
+    return np.empty((3, CUBE_CHROMA, CUBE_CHROMA, 256), np.uint8)
+
+
+@njit(nogil=True, cache=True, fastmath=True)
+def cube_grid_rgb(iu: int, iv: int, y: int) -> tuple[float, float, float]:
+    """The RGB (0..255, clipped) a cube entry stands for: chroma at the middle of its 2-level step."""
+    cb = 2.0 * iu + 0.5 - 128.0
+    cr = 2.0 * iv + 0.5 - 128.0
+    yy = (y - 16.0) * R_Y
+    r = min(max(yy + R_V * cr, 0.0), 255.0)
+    g = min(max(yy + G_U * cb + G_V * cr, 0.0), 255.0)
+    b = min(max(yy + B_U * cb, 0.0), 255.0)
+    return r, g, b
+
+
+@njit(nogil=True, cache=True, fastmath=True)
+def cube_store(cube: np.ndarray, iu: int, iv: int, y: int, r: float, g: float, b: float) -> None:
+    """Write the YUV of an RGB result (clipped to 0..255) into a cube entry."""
+    r = min(max(r, 0.0), 255.0)
+    g = min(max(g, 0.0), 255.0)
+    b = min(max(b, 0.0), 255.0)
+    cube[0, iu, iv, y] = u8(16.0 + Y_R * r + Y_G * g + Y_B * b)
+    cube[1, iu, iv, y] = u8(128.0 + U_R * r + U_G * g + U_B * b)
+    cube[2, iu, iv, y] = u8(128.0 + V_R * r + V_G * g + V_B * b)
+
+
+@njit(nogil=True, cache=True, fastmath=True)
+def apply_cube(y: np.ndarray, u: np.ndarray, v: np.ndarray, cube: np.ndarray, strength: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Map every pixel through a colour cube, blended with the input by ``strength``.
+
+    Y per pixel; U and V are each 2x2 block's mean output, blended with the block's
+    input chroma. One table read per pixel and plane, whatever the transform was;
+    the table offsets of a chroma row are expanded to full width first so the luma
+    loops run contiguous (and vectorize with gathers).
+    """
+    h, w = y.shape
+    h2, w2 = u.shape
+    oy = np.empty((h, w), np.uint8)
+    ou = np.empty((h2, w2), np.uint8)
+    ov = np.empty((h2, w2), np.uint8)
+    ty = cube[0].reshape(-1)
+    tu = cube[1].reshape(-1)
+    tv = cube[2].reshape(-1)
+    s = np.float32(strength)
+    quarter = np.float32(0.25)
+    base = np.empty(w, np.int64)
+    t = np.empty(w, np.float32)
+    for r2 in range(h2):
+        cu_row = u[r2]
+        cv_row = v[r2]
+        for c in range(w2):
+            b = ((np.int64(cu_row[c]) >> 1) * 128 + (np.int64(cv_row[c]) >> 1)) * 256
+            base[2 * c] = b
+            base[2 * c + 1] = b
+        for r in range(2 * r2, 2 * r2 + 2):
+            yr = y[r]
+            o = oy[r]
+            for j in range(w):  # the gathers alone, then the arithmetic: both vectorize
+                t[j] = ty[base[j] + yr[j]]
+            for j in range(w):
+                yy = np.float32(yr[j])
+                o[j] = u8(yy + s * (t[j] - yy))
+        y0 = y[2 * r2]
+        y1 = y[2 * r2 + 1]
+        uo = ou[r2]
+        vo = ov[r2]
+        for c in range(w2):
+            b = base[2 * c]
+            k0 = b + y0[2 * c]
+            k1 = b + y0[2 * c + 1]
+            k2 = b + y1[2 * c]
+            k3 = b + y1[2 * c + 1]
+            su = np.float32(np.int32(tu[k0]) + tu[k1] + tu[k2] + tu[k3])
+            sv = np.float32(np.int32(tv[k0]) + tv[k1] + tv[k2] + tv[k3])
+            cu = np.float32(cu_row[c])
+            cv = np.float32(cv_row[c])
+            uo[c] = u8(cu + s * (su * quarter - cu))
+            vo[c] = u8(cv + s * (sv * quarter - cv))
+    return oy, ou, ov
+
+
+def ref_apply_rgb_transform(frame, transformed: np.ndarray, strength: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # noqa: ANN001
+    """numpy reference of a colour-cube effect: ``transformed`` is the exact RGB result
+    (H, W, 3) of each pixel's clipped colour; Y per pixel and each block's mean U and V
+    are blended with the input by ``strength``."""
+    ty, tu, tv = ref_rgb_float_to_yuv420_exact(transformed)
+    s = float(strength)
+    return _u8_ref(frame.y + s * (ty - frame.y)), _u8_ref(frame.u + s * (tu - frame.u)), _u8_ref(frame.v + s * (tv - frame.v))
+
+
+def ref_rgb_float_to_yuv420_exact(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unrounded Y per pixel and block-mean U, V of a float RGB image (clipped to 0..255 first)."""
+    f = np.clip(rgb.astype(np.float64), 0.0, 255.0)
+    r, g, b = f[..., 0], f[..., 1], f[..., 2]
+    y = 16.0 + Y_R * r + Y_G * g + Y_B * b
+    u = 128.0 + U_R * r + U_G * g + U_B * b
+    v = 128.0 + V_R * r + V_G * g + V_B * b
+    h, w = y.shape
+    return y, u.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3)), v.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))
+
+
+class CubeCache:
+    """Colour cubes by key, shared across renders in a process (a few, least recently used)."""
+
+    def __init__(self, size: int = 4) -> None:
+        import threading
+
+        self._size = size
+        self._items: dict = {}
+        self._lock = threading.Lock()
+
+    def get(self, key, build):  # noqa: ANN001, ANN201
+        with self._lock:
+            hit = self._items.pop(key, None)
+            if hit is not None:
+                self._items[key] = hit
+                return hit
+        cube = build()
+        with self._lock:
+            self._items[key] = cube
+            while len(self._items) > self._size:
+                self._items.pop(next(iter(self._items)))
+        return cube
+
+
+CUBES = CubeCache()
+"""The process-wide cube cache (12.6 MB per cube)."""
