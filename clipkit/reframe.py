@@ -143,6 +143,15 @@ def _centroid(weights: np.ndarray) -> tuple[float, float] | None:
     return float((xs * weights).sum() / total), float((ys * weights).sum() / total)
 
 
+def _box(box: Any) -> tuple[float, float, float, float]:
+    """(x, y, w, h) from a tuple or from a box object with those attributes
+    (e.g. :class:`clipkit.overlays.faces.FaceBox`)."""
+    if hasattr(box, "w"):
+        return float(box.x), float(box.y), float(box.w), float(box.h)
+    x, y, w, h = box[:4]
+    return float(x), float(y), float(w), float(h)
+
+
 class SubjectFinder:
     """Locate the subject in successive frames (faces, then motion, then saliency).
 
@@ -151,7 +160,9 @@ class SubjectFinder:
     follow : {'auto', 'faces', 'motion', 'center'}
         What to look for.
     faces : callable or None or 'default'
-        A face detector (grey image -> boxes); ``'default'`` uses :func:`face_detector`.
+        A face detector (grey image -> ``(x, y, w, h)`` boxes or objects with those
+        attributes, such as :class:`clipkit.overlays.faces.YuNetFaceDetector` with a
+        model file); ``'default'`` uses :func:`face_detector`.
     motion_threshold : float > 0
         Mean absolute luma change (0..255) of the moving pixels needed to count as motion.
 
@@ -177,7 +188,7 @@ class SubjectFinder:
         if self.follow in ("auto", "faces") and self.faces is not None:
             scale = min(1.0, _FACE_WIDTH / max(h, w))
             gray = cv2.resize(y_plane, (max(2, int(w * scale)), max(2, int(h * scale))), interpolation=cv2.INTER_AREA) if scale < 1 else y_plane
-            boxes = self.faces(gray)
+            boxes = [_box(b) for b in self.faces(gray)]
             if boxes:
                 x, y, bw, bh = max(boxes, key=lambda b: b[2] * b[3])
                 found = ((x + bw / 2) / scale, (y + bh / 2) / scale, "face")
