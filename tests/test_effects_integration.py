@@ -1,0 +1,162 @@
+"""Effects inside the real pipeline, templates and the CLI; the authoring guide's example."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import clipkit as ck
+import clipkit.effects as fx
+from clipkit.cli.main import main
+from clipkit.template import load_template, template_schema
+from clipkit.testing import check_effect
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _frames(edit: ck.Edit) -> list[ck.Frame]:
+    return list(edit.frames(profile="tiktok"))
+
+
+def test_clip_effects_and_looks_change_rendered_frames(portrait: str) -> None:
+    clip = ck.open(portrait).trim(0, 0.3)
+    canvas = ck.Canvas(160, 284, 30)
+    plain = _frames(ck.sequence([clip], canvas=canvas))
+    contrast = _frames(ck.sequence([clip.with_effect("contrast", amount=1.6)], canvas=canvas))
+    noir = _frames(ck.sequence([clip], canvas=canvas).with_look("noir"))
+    assert len(plain) == len(contrast) == len(noir) == 9
+    assert contrast[0].y.std() > plain[0].y.std() * 1.3
+    assert np.abs(noir[0].u.astype(int) - 128).max() <= 3  # black and white
+    assert np.abs(plain[0].u.astype(int) - 128).max() > 10
+    faded = _frames(ck.sequence([clip.with_look("faded", intensity=0.0)], canvas=canvas))
+    assert all(np.array_equal(a.y, b.y) for a, b in zip(plain, faded))
+
+
+def test_keyframes_follow_clip_time_in_a_sequence(portrait: str, portrait_b: str) -> None:
+    canvas = ck.Canvas(160, 284, 30)
+    fade = {"keyframes": [[0.0, 1.0], [0.2, 0.0]]}
+    a = ck.open(portrait).trim(0, 0.3)
+    b = ck.open(portrait_b).trim(0, 0.3).with_effect("flash", amount=fade, color="white")
+    out = _frames(ck.sequence([a, b], canvas=canvas))
+    assert out[9].y.min() >= 230  # the second clip's own t = 0: fully white
+    assert out[9 + 7].y.min() < 200  # 0.23 s into it: back to the picture
+
+
+def test_beat_envelope_from_the_music_drives_a_parameter(portrait: str, song: str) -> None:
+    canvas = ck.Canvas(160, 284, 30)
+    flash = {"envelope": "beats", "from": 0.0, "to": 1.0, "attack": 0.0, "decay": 0.05}
+    clip = ck.open(portrait).trim(0, 2.0).with_effect("flash", amount=flash, color="white")
+    edit = ck.sequence([clip], canvas=canvas).with_music(ck.audio(song))
+    analysis = edit_analysis(edit)
+    out = _frames(edit)
+    brightness = np.array([f.y.mean() for f in out])
+    beats = [b for b in analysis.beats if b < 1.9]
+    assert beats, "the click track has beats"
+    for b in beats:
+        on = int(round(b * 30))
+        assert brightness[on] > brightness[min(len(out) - 1, on + 8)] + 20
+
+
+def edit_analysis(edit: ck.Edit):  # noqa: ANN201
+    from clipkit.music import analysis_for_edit
+
+    return analysis_for_edit(edit)
+
+
+def test_template_effects_and_look_keys(tmp_path: Path, portrait: str) -> None:
+    schema = template_schema()
+    shot = schema["properties"]["shots"]["items"]["properties"]
+    assert "effects" in shot and "look" in shot and "look" in schema["properties"]
+    contrast_branch = [b for b in shot["effects"]["items"]["allOf"] if b["if"]["anyOf"][0]["properties"]["id"]["const"] == "contrast"][0]
+    assert contrast_branch["then"]["properties"]["amount"]["then"] == {"minimum": 0.0, "maximum": 2.0}
+    lut = tmp_path / "mine.cube"
+    fx.write_cube(lut, fx.lut.identity_table(17) * 0.5)
+    doc = {
+        "version": 1,
+        "canvas": {"width": 160, "height": 284, "fps": 30},
+        "slots": [{"id": "a"}],
+        "shots": [
+            {"slot": "a", "start": 0, "duration": 0.3,
+             "effects": [{"id": "contrast", "amount": 1.2}, {"id": "lut", "file": "mine.cube"}],
+             "look": {"name": "warm", "intensity": 0.5}},
+        ],
+        "look": "vivid",
+    }
+    path = tmp_path / "t.yaml"
+    import yaml
+
+    path.write_text(yaml.safe_dump(doc))
+    edit = load_template(path).build({"a": portrait})
+    nodes = edit.clips[0].effects
+    assert [getattr(n, "id", getattr(n, "name", None)) for n in nodes] == ["contrast", "lut", "warm"]
+    assert len(_frames(edit)) == 9
+    bad = dict(doc, shots=[dict(doc["shots"][0], effects=[{"id": "contrast", "amount": 3.5}])])
+    with pytest.raises(ck.TemplateError, match=r"shots\[0\]\.effects\[0\]\.amount: 3\.5 is above the maximum 2"):
+        load_template(bad)
+    bad = dict(doc, shots=[dict(doc["shots"][0], effects=[{"id": "lut", "file": "../outside.cube"}])])
+    with pytest.raises(ck.TemplateError, match=r"shots\[0\]\.effects\[0\]\.file: .* outside the template's folder"):
+        load_template(bad, allowed_roots=()).build({"a": portrait})
+    path.write_text(yaml.safe_dump(dict(doc, look="vintge")))
+    with pytest.raises(ck.TemplateError, match=r"t\.yaml: look: .*'vintge' is not a look; did you mean vintage"):
+        load_template(path).build({"a": portrait})
+
+
+def test_cli_list_show_test_docs_and_warmup(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["effects", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "contrast" in out and "looks:" in out and "vintage" in out and "failed to load" not in out
+    assert main(["effects", "list", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {e["id"] for e in data["effects"]} == set(fx.effect_ids()) and data["failed"] == []
+    assert main(["effects", "show", "vignette"]) == 0
+    out = capsys.readouterr().out
+    assert "strength" in out and "0 .. 1" in out and "neutral 0" in out and "{id: vignette" in out
+    assert main(["effects", "show", "noir"]) == 0
+    assert "black_white" in capsys.readouterr().out
+    assert main(["effects", "show", "nope"]) == 2
+    assert "not registered" in capsys.readouterr().err
+    assert main(["effects", "test", "contrast"]) == 0
+    assert "contrast: ok (8/8 checks)" in capsys.readouterr().out
+    assert main(["effects", "docs", "-o", str(tmp_path / "fx.md")]) == 0
+    assert (tmp_path / "fx.md").read_text() == (ROOT / "docs" / "effects.md").read_text()
+    assert main(["warmup", "contrast", "saturation"]) == 0
+    assert "warmed 2 effects" in capsys.readouterr().out
+
+
+def test_cli_preview_writes_a_contact_sheet_gif_and_mp4(tmp_path: Path, portrait: str, capsys: pytest.CaptureFixture[str]) -> None:
+    png, gif, mp4 = tmp_path / "p.png", tmp_path / "p.gif", tmp_path / "p.mp4"
+    code = main(["preview", "contrast", "--set", "amount=1.5", "--input", portrait, "--duration", "0.3", "--frames", "3",
+                 "-o", str(png), "--gif", str(gif), "--mp4", str(mp4)])
+    assert code == 0, capsys.readouterr().err
+    sheet = np.asarray(Image.open(png))
+    assert sheet.shape[1] == 3 * 270 and sheet.shape[0] > 2 * 400
+    half = sheet.shape[0] // 2
+    luma = sheet.astype(float) @ np.array([0.2126, 0.7152, 0.0722])
+    before, after = luma[22:half], luma[half + 22 :]  # below each row's label bar
+    assert after.std() > before.std() * 1.2  # the after row has more contrast
+    assert Image.open(gif).n_frames == 9
+    assert ck.probe(str(mp4)).video is not None
+    assert main(["preview", "warm", "--intensity", "0.5", "--input", portrait, "--duration", "0.2", "--frames", "2", "-o", str(tmp_path / "w.png")]) == 0
+    assert main(["preview", "nothing_like_this", "-o", str(tmp_path / "x.png")]) == 2
+    assert main(["preview", "contrast", "--set", "amount=9", "-o", str(tmp_path / "x.png")]) == 2
+    assert "contrast.amount: 9 is above the maximum 2" in capsys.readouterr().err
+
+
+def test_the_authoring_guide_example_works_as_a_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = (ROOT / "docs" / "authoring.md").read_text()
+    code = re.search(r"Save this as `~/clipkit-fx/posterize_luma.py`:\n\n```python\n(.*?)```", text, re.S).group(1)
+    (tmp_path / "posterize_luma.py").write_text(code)
+    monkeypatch.setenv("CLIPKIT_EFFECTS_PATH", str(tmp_path))
+    try:
+        fx.reload()
+        assert fx.plugin_errors() == []
+        results = check_effect("posterize_luma")
+        assert all(v is None for v in results.values()), results
+    finally:
+        monkeypatch.delenv("CLIPKIT_EFFECTS_PATH")
+        fx.reload()
