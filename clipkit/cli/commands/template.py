@@ -12,7 +12,7 @@ from ...template import load_template, parse_set_options, template_schema
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("template", help="template tools: schema, validate")
+    p = sub.add_parser("template", help="template tools: schema, validate, preview")
     tsub = p.add_subparsers(dest="template_command", metavar="ACTION", parser_class=type(p))
     s = tsub.add_parser("schema", help="print the template JSON Schema (for editor autocompletion)")
     s.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
@@ -21,6 +21,9 @@ def register(sub: Any) -> None:
     v.add_argument("template")
     v.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     v.set_defaults(func=run_validate)
+    from .templates import add_preview_parser
+
+    add_preview_parser(tsub)  # preview (issue 6)
     p.set_defaults(func=lambda args: (p.print_help(sys.stderr), 2)[1])
 
 
