@@ -183,21 +183,25 @@ class PlaceholderSource(Source):
 
     def frames(self, *, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0) -> Iterator[tuple[Frame, float]]:
         w, h = self._size
-        base = self._base()
+        base = Frame.from_rgb(self._base())  # converted once; the moving parts are drawn on the planes
         scale = min(w, h) / 360
-        (tw, th), _ = cv2.getTextSize(self.label, cv2.FONT_HERSHEY_DUPLEX, scale, max(1, int(2 * scale)))
+        thick = max(1, int(2 * scale))
+        (tw, th), _ = cv2.getTextSize(self.label, cv2.FONT_HERSHEY_DUPLEX, scale, thick)
+        cv2.putText(base.y, self.label, ((w - tw) // 2, (h + th) // 2), cv2.FONT_HERSHEY_DUPLEX, scale, 16, max(2, int(6 * scale)), cv2.LINE_AA)
+        cv2.putText(base.y, self.label, ((w - tw) // 2, (h + th) // 2), cv2.FONT_HERSHEY_DUPLEX, scale, 235, thick, cv2.LINE_AA)
+        radius = max(6, int(min(w, h) * 0.06))
         for k in range(count):
             t = start + k * speed / float(fps)
-            img = base.copy()
+            frame = base.copy()
             x = int((0.5 + 0.35 * np.sin(t * 2.0)) * w)
-            cv2.circle(img, (x, int(h * 0.87)), max(6, int(min(w, h) * 0.06)), (255, 255, 255), -1)
-            cv2.putText(img, self.label, ((w - tw) // 2, (h + th) // 2), cv2.FONT_HERSHEY_DUPLEX, scale, (0, 0, 0), max(2, int(6 * scale)), cv2.LINE_AA)
-            cv2.putText(img, self.label, ((w - tw) // 2, (h + th) // 2), cv2.FONT_HERSHEY_DUPLEX, scale, (255, 255, 255), max(1, int(2 * scale)), cv2.LINE_AA)
-            cv2.putText(img, f"{t:5.2f}s", (int(w * 0.05), int(h * 0.08)), cv2.FONT_HERSHEY_SIMPLEX, scale * 0.6, (0, 0, 0), max(1, int(2 * scale)), cv2.LINE_AA)
-            yield Frame.from_rgb(img), t
+            cv2.circle(frame.y, (x, int(h * 0.87)), radius, 235, -1)
+            cv2.circle(frame.u, (x // 2, int(h * 0.87) // 2), radius // 2, 128, -1)
+            cv2.circle(frame.v, (x // 2, int(h * 0.87) // 2), radius // 2, 128, -1)
+            cv2.putText(frame.y, f"{t:5.2f}s", (int(w * 0.05), int(h * 0.08)), cv2.FONT_HERSHEY_SIMPLEX, scale * 0.6, 16, thick, cv2.LINE_AA)
+            yield frame, t
 
 
-def placeholder_clip(slot: Mapping[str, Any], *, index: int = 0, duration: float = 30.0) -> Clip:
+def placeholder_clip(slot: Mapping[str, Any], *, index: int = 0, duration: float = 10.0) -> Clip:
     """A placeholder clip meeting ``slot`` 's orientation, as long as ``duration``."""
     orientation = slot.get("orientation", "any")
     size = {"landscape": (960, 540), "square": (720, 720)}.get(orientation, (540, 960))
