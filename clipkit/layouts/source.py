@@ -144,6 +144,31 @@ class Cell:
         return self.at + self.clip.duration
 
 
+def _resize_into(src: np.ndarray, out: np.ndarray) -> None:
+    """Resize ``src`` into the view ``out``, with area averaging for big reductions.
+
+    OpenCV's area filter is fast only at whole-number ratios (about 2 ms for 1080x1920 to
+    half size, about 35 ms at 2.06x), so a large reduction is an exact whole-number area
+    step followed by a bilinear step: close to area quality at bilinear cost.
+    """
+    sh, sw = src.shape[:2]
+    oh, ow = out.shape[:2]
+    if (sh, sw) == (oh, ow):
+        out[...] = src
+        return
+    factor = int(min(sw / ow, sh / oh))
+    if factor < 2:
+        cv2.resize(src, (ow, oh), dst=out, interpolation=cv2.INTER_LINEAR)
+        return
+    cut = src[: sh - sh % factor, : sw - sw % factor]
+    small = (cut.shape[1] // factor, cut.shape[0] // factor)
+    if small == (ow, oh):
+        cv2.resize(cut, small, dst=out, interpolation=cv2.INTER_AREA)
+        return
+    reduced = cv2.resize(cut, small, interpolation=cv2.INTER_AREA)
+    cv2.resize(reduced, (ow, oh), dst=out, interpolation=cv2.INTER_LINEAR)
+
+
 def _bind_effects(nodes: Sequence[Any], ctx: RenderContext) -> list[BoundFrameNode]:
     """Bind a cell clip's effects the way the executor binds a clip's (merged chains)."""
     if not nodes:
@@ -374,12 +399,7 @@ class _CellRender:
         if self.direct and raw.alpha is None:
             sx, sy, sw, sh = self._source_rect(raw)
             for plane, out, half in ((raw.y, dst[0], 1), (raw.u, dst[1], 2), (raw.v, dst[2], 2)):
-                src = plane[sy // half : (sy + sh) // half, sx // half : (sx + sw) // half]
-                if src.shape == out.shape:
-                    out[...] = src
-                else:
-                    interp = cv2.INTER_AREA if out.shape[1] * 1.5 < src.shape[1] else cv2.INTER_LINEAR
-                    cv2.resize(src, (out.shape[1], out.shape[0]), dst=out, interpolation=interp)
+                _resize_into(plane[sy // half : (sy + sh) // half, sx // half : (sx + sw) // half], out)
             return
         if self.processed_for != id(raw) or self.processed is None or self.effects:
             self.processed = self._process(raw, source_t, k)
