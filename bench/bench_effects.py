@@ -204,6 +204,15 @@ def _frames_total() -> int:
     return sum(round((b - a) * FPS) for a, b in TRIMS)
 
 
+def _cpu_seconds() -> float:
+    """User + system CPU of this process (all threads) and its finished children."""
+    import resource
+
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def _clipkit_child(out: str, variant: str) -> None:
     import clipkit as ck
     import clipkit.effects as fx
@@ -215,19 +224,25 @@ def _clipkit_child(out: str, variant: str) -> None:
     edit = ck.sequence(shots, canvas=ck.Canvas(W, H, FPS)).with_original_volume(0).with_music(ck.audio(song), start=10.0)
     if variant == "look":
         edit = edit.with_look(LOOK)
+    elif variant == "look-nograin":  # the same look without its grain: what grain costs x264
+        edit = edit.with_effect(fx.chain(*[n for n in fx.look(LOOK).flat() if n.id != "grain"]))
+    elif variant.startswith("look-"):
+        edit = edit.with_look(variant[5:])
     elif variant == "grade":  # the same three adjustments as the moviepy variant
         edit = edit.with_effect(fx.chain(fx.create("contrast", amount=1.2), fx.create("gamma", gamma=1.1), fx.create("brightness", amount=-0.02)))
     elif variant == "rgb":
         edit = edit.with_effect(fx.chain(fx.create("posterize", levels=6), fx.create("rgb_split", offset=6)))
     t = time.perf_counter()
+    cpu0 = _cpu_seconds()
     edit.render(out, profile="tiktok")
     wall = time.perf_counter() - t
+    cpu = _cpu_seconds() - cpu0
     per_effect = {}
     for chain in fx.BoundChain.profiled:
         for b in chain.bound:
             if getattr(b, "calls", 0):
                 per_effect[b.effect.id] = per_effect.get(b.effect.id, 0.0) + b.seconds / b.calls * 1000.0
-    common.report_self(wall=wall, effects_cpu_ms=per_effect)
+    common.report_self(wall=wall, cpu=cpu, effects_cpu_ms=per_effect)
 
 
 def _moviepy_child(out: str, variant: str) -> None:
@@ -235,6 +250,7 @@ def _moviepy_child(out: str, variant: str) -> None:
 
     clips, song = _media()
     t = time.perf_counter()
+    cpu0 = _cpu_seconds()
     parts = [VideoFileClip(str(p), audio=False).subclipped(a, b) for p, (a, b) in zip(clips, TRIMS)]
     video = concatenate_videoclips(parts)
     if variant == "grade":
@@ -250,17 +266,21 @@ def _moviepy_child(out: str, variant: str) -> None:
     )
     for p in parts:
         p.close()
-    common.report_self(wall=time.perf_counter() - t)
+    wall = time.perf_counter() - t
+    common.report_self(wall=wall, cpu=_cpu_seconds() - cpu0)
 
 
-def render(repeat: int, with_moviepy: bool) -> None:
+def render(repeat: int, with_moviepy: bool, only: list[str] | None = None) -> None:
     _media()
     outdir = common.MEDIA / "out"
     outdir.mkdir(parents=True, exist_ok=True)
     frames = _frames_total()
     variants = [("clipkit", "plain"), ("clipkit", "look"), ("clipkit", "grade"), ("clipkit", "rgb")]
+    variants += [("clipkit", v) for v in (only or []) if v.startswith("look-")]
     if with_moviepy:
         variants += [("moviepy", "plain"), ("moviepy", "grade")]
+    if only:
+        variants = [v for v in variants if f"{v[0]}-{v[1]}" in only or v[1] in only and v[0] == "clipkit"]
     # warm numba's cache first so no variant pays compile time
     subprocess.run([sys.executable, "-m", "clipkit.cli.main", "warmup"], check=True, capture_output=True)
     best: dict[tuple[str, str], common.Run] = {}
@@ -269,22 +289,27 @@ def render(repeat: int, with_moviepy: bool) -> None:
             out = str(outdir / f"fx_{tool}_{variant}.mp4")
             run = common.measure(f"{tool}/{variant}", [sys.executable, __file__, "--run", tool, "--variant", variant, "--out", out], frames=frames)
             key = (tool, variant)
+            print(f"  {tool} {variant}: {run.wall:.2f} s wall, {run.info.get('cpu', float('nan')):.1f} s CPU", file=sys.stderr)
             if key not in best or run.wall < best[key].wall:
                 best[key] = run
     plain = best[("clipkit", "plain")]
-    rows = [["variant", "wall s", "fps", "peak RSS MB", "wall / clipkit plain", "effect CPU ms/frame in the render"]]
+    rows = [["variant", "wall s", "fps", "CPU s", "peak RSS MB", "wall / plain", "CPU / plain", "effect CPU ms/frame in the render"]]
+    plain_cpu = plain.info.get("cpu", float("nan"))
     for key, r in best.items():
-        cpu = r.info.get("effects_cpu_ms") or {}
-        detail = ", ".join(f"{k} {v:.1f}" for k, v in cpu.items())
-        total = f" (sum {sum(cpu.values()):.1f})" if cpu else ""
-        rows.append([f"{key[0]} {key[1]}", f"{r.wall:.2f}", f"{r.fps:.1f}", f"{r.peak_rss_mb:.0f}", f"{r.wall / plain.wall:.3f}", detail + total])
+        fx_cpu = r.info.get("effects_cpu_ms") or {}
+        detail = ", ".join(f"{k} {v:.1f}" for k, v in fx_cpu.items())
+        total = f" (sum {sum(fx_cpu.values()):.1f})" if fx_cpu else ""
+        cpu = r.info.get("cpu", float("nan"))
+        rows.append([f"{key[0]} {key[1]}", f"{r.wall:.2f}", f"{r.fps:.1f}", f"{cpu:.1f}", f"{r.peak_rss_mb:.0f}", f"{r.wall / plain.wall:.3f}", f"{cpu / plain_cpu:.3f}", detail + total])
     print(f"renders: 3 shots of {W}x{H}, {frames} frames at {FPS} fps, music, x264 {common.X264['preset']} crf {common.X264['crf']}; best of {repeat}; nproc={os.cpu_count()}")
     print(common.table(rows))
-    look = best[("clipkit", "look")]
+    look = best.get(("clipkit", "look"))
     print()
-    print(f"render with look '{LOOK}' / plain render : {look.wall / plain.wall:.3f}  (target <= 1.25)")
-    print(f"render with 3-effect grade / plain      : {best[('clipkit', 'grade')].wall / plain.wall:.3f}")
-    if with_moviepy:
+    if look is not None:
+        print(f"render with look '{LOOK}' / plain render : {look.wall / plain.wall:.3f} wall, {look.info['cpu'] / plain_cpu:.3f} CPU  (target <= 1.25)")
+    if ("clipkit", "grade") in best:
+        print(f"render with 3-effect grade / plain      : {best[('clipkit', 'grade')].wall / plain.wall:.3f}")
+    if with_moviepy and ("moviepy", "grade") in best and look is not None:
         mp_plain, mp_grade = best[("moviepy", "plain")], best[("moviepy", "grade")]
         print(f"moviepy grade / clipkit grade (same 3 adjustments) : {mp_grade.wall / best[('clipkit', 'grade')].wall:.2f}x  (target >= 4)")
         print(f"moviepy grade / clipkit look '{LOOK}' (5 effects)  : {mp_grade.wall / look.wall:.2f}x  (target >= 4)")
@@ -381,6 +406,7 @@ def main() -> None:
     ap.add_argument("--render", action="store_true", help="renders with and without effects, and moviepy")
     ap.add_argument("--threads", action="store_true", help="single-threaded vs parallel kernel inside a render")
     ap.add_argument("--no-moviepy", action="store_true", help="skip the (slow) moviepy renders")
+    ap.add_argument("--variants", help="comma-separated subset for --render, e.g. plain,look,moviepy-plain,moviepy-grade")
     ap.add_argument("--repeat", type=int, default=2, help="render repetitions (best kept), default %(default)s")
     ap.add_argument("--calls", type=int, default=15, help="kernel calls per measurement, default %(default)s")
     ap.add_argument("--run", help=argparse.SUPPRESS)
@@ -407,7 +433,7 @@ def main() -> None:
         compile_overhead()
         print()
     if args.render or everything:
-        render(args.repeat, not args.no_moviepy)
+        render(args.repeat, not args.no_moviepy, args.variants.split(",") if args.variants else None)
         print()
     if args.threads or everything:
         threads(args.repeat)

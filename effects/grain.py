@@ -72,6 +72,12 @@ class Grain(Effect):
     The same seed gives the same grain on every render. ``size`` sets the grain
     diameter; the pattern comes from a pre-blurred noise tile read at a new,
     seeded offset per frame and per row.
+
+    Fresh noise on every frame is expensive for the video encoder, not for clipkit:
+    measured in a 1080x1920 veryfast render, the kernel costs about 3 ms a frame while
+    x264 spends some 30 ms more CPU on the noise (about +25% render time). Holding a
+    pattern for 2-3 frames or making it softer barely changes that, so use grain where
+    the look needs it.
     """
 
     id = "grain"

@@ -39,6 +39,9 @@ __all__ = [
     "ref_warp_plane",
     "plane_affine",
     "warp_frame",
+    "gaussian_taps",
+    "gaussian_f32",
+    "ref_gaussian",
     "new_cube",
     "apply_cube",
     "cube_grid_rgb",
@@ -82,46 +85,75 @@ def _u8_ref(x: np.ndarray) -> np.ndarray:
 # -- colour conversion ----------------------------------------------------------------------
 @njit(nogil=True, cache=True, fastmath=True)
 def yuv420_to_rgb(y: np.ndarray, u: np.ndarray, v: np.ndarray, out: np.ndarray) -> None:
-    """Fill ``out`` (H, W, 3) uint8 with the RGB of the planes (chroma per 2x2 block)."""
+    """Fill ``out`` (H, W, 3) uint8 with the RGB of the planes (chroma per 2x2 block).
+
+    The chroma terms of a chroma row are expanded to full width once; the two luma
+    rows then run contiguous float32 loops.
+    """
     h2, w2 = u.shape
+    w = 2 * w2
+    f32 = np.float32
+    dr = np.empty(w, f32)
+    dg = np.empty(w, f32)
+    db = np.empty(w, f32)
+    rv, gu, gv, bu, ry = f32(R_V), f32(G_U), f32(G_V), f32(B_U), f32(R_Y)
     for i in range(h2):
         for j in range(w2):
-            cb = np.float32(u[i, j]) - 128.0
-            cr = np.float32(v[i, j]) - 128.0
-            dr = R_V * cr
-            dg = G_U * cb + G_V * cr
-            db = B_U * cb
-            for di in range(2):
-                for dj in range(2):
-                    yy = (np.float32(y[2 * i + di, 2 * j + dj]) - 16.0) * R_Y
-                    out[2 * i + di, 2 * j + dj, 0] = u8(yy + dr)
-                    out[2 * i + di, 2 * j + dj, 1] = u8(yy + dg)
-                    out[2 * i + di, 2 * j + dj, 2] = u8(yy + db)
+            cb = f32(u[i, j]) - f32(128.0)
+            cr = f32(v[i, j]) - f32(128.0)
+            x = rv * cr
+            dr[2 * j] = x
+            dr[2 * j + 1] = x
+            x = gu * cb + gv * cr
+            dg[2 * j] = x
+            dg[2 * j + 1] = x
+            x = bu * cb
+            db[2 * j] = x
+            db[2 * j + 1] = x
+        for r in range(2 * i, 2 * i + 2):
+            yr = y[r]
+            o = out[r]
+            for j in range(w):
+                yy = (f32(yr[j]) - f32(16.0)) * ry
+                o[j, 0] = u8(yy + dr[j])
+                o[j, 1] = u8(yy + dg[j])
+                o[j, 2] = u8(yy + db[j])
 
 
 @njit(nogil=True, cache=True, fastmath=True)
 def rgb_to_yuv420(rgb: np.ndarray, y: np.ndarray, u: np.ndarray, v: np.ndarray) -> None:
     """Fill the planes from an RGB image; U and V from each 2x2 block's mean colour."""
     h2, w2 = u.shape
+    w = 2 * w2
+    f32 = np.float32
+    sr = np.empty(w, f32)
+    sg = np.empty(w, f32)
+    sb = np.empty(w, f32)
+    yr_, yg_, yb_ = f32(Y_R), f32(Y_G), f32(Y_B)
+    ur_, ug_, ub_ = f32(U_R), f32(U_G), f32(U_B)
+    vr_, vg_, vb_ = f32(V_R), f32(V_G), f32(V_B)
     for i in range(h2):
+        for j in range(w):
+            sr[j] = 0.0
+            sg[j] = 0.0
+            sb[j] = 0.0
+        for r in range(2 * i, 2 * i + 2):
+            src = rgb[r]
+            yo = y[r]
+            for j in range(w):
+                cr = f32(src[j, 0])
+                cg = f32(src[j, 1])
+                cb = f32(src[j, 2])
+                yo[j] = u8(f32(16.0) + yr_ * cr + yg_ * cg + yb_ * cb)
+                sr[j] += cr
+                sg[j] += cg
+                sb[j] += cb
         for j in range(w2):
-            sr = 0.0
-            sg = 0.0
-            sb = 0.0
-            for di in range(2):
-                for dj in range(2):
-                    r = np.float32(rgb[2 * i + di, 2 * j + dj, 0])
-                    g = np.float32(rgb[2 * i + di, 2 * j + dj, 1])
-                    b = np.float32(rgb[2 * i + di, 2 * j + dj, 2])
-                    y[2 * i + di, 2 * j + dj] = u8(16.0 + Y_R * r + Y_G * g + Y_B * b)
-                    sr += r
-                    sg += g
-                    sb += b
-            sr *= 0.25
-            sg *= 0.25
-            sb *= 0.25
-            u[i, j] = u8(128.0 + U_R * sr + U_G * sg + U_B * sb)
-            v[i, j] = u8(128.0 + V_R * sr + V_G * sg + V_B * sb)
+            mr = (sr[2 * j] + sr[2 * j + 1]) * f32(0.25)
+            mg = (sg[2 * j] + sg[2 * j + 1]) * f32(0.25)
+            mb = (sb[2 * j] + sb[2 * j + 1]) * f32(0.25)
+            u[i, j] = u8(f32(128.0) + ur_ * mr + ug_ * mg + ub_ * mb)
+            v[i, j] = u8(f32(128.0) + vr_ * mr + vg_ * mg + vb_ * mb)
 
 
 def ref_rgb_float(y: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -314,6 +346,8 @@ def warp_plane(src: np.ndarray, coeffs: tuple, fill: int, clamp: bool) -> np.nda
     """Bilinear affine resampling of a uint8 plane (see :func:`plane_affine`).
 
     Outside the source, ``fill`` is used, or the nearest edge pixel when ``clamp``.
+    Each row runs in three contiguous passes (coordinates, the four gathers, the
+    blend), which vectorize; a zoom without rotation takes a cheaper separable path.
     """
     a, b, c, d, e, f = coeffs
     h, w = src.shape
@@ -321,63 +355,96 @@ def warp_plane(src: np.ndarray, coeffs: tuple, fill: int, clamp: bool) -> np.nda
     if b == 0.0 and d == 0.0:
         _warp_axis_aligned(src, out, a, c, e, f, fill, clamp)
         return out
+    flat = src.reshape(-1)
+    f32 = np.float32
+    idx = np.empty(w, np.int64)
+    step_x = np.empty(w, np.int64)
+    step_y = np.empty(w, np.int64)
+    wx = np.empty(w, f32)
+    wy = np.empty(w, f32)
+    inside = np.empty(w, f32)
+    p00 = np.empty(w, f32)
+    p01 = np.empty(w, f32)
+    p10 = np.empty(w, f32)
+    p11 = np.empty(w, f32)
+    fillf = f32(fill)
     for i in range(h):
+        bx = b * i + c
+        by = e * i + f
         for j in range(w):
-            sx = a * j + b * i + c
-            sy = d * j + e * i + f
-            if clamp:
-                sx = min(max(sx, 0.0), w - 1.0)
-                sy = min(max(sy, 0.0), h - 1.0)
-            elif sx < -0.5 or sy < -0.5 or sx > w - 0.5 or sy > h - 0.5:
-                out[i, j] = fill
-                continue
-            x0 = int(math.floor(sx))
-            y0 = int(math.floor(sy))
-            fx = sx - x0
-            fy = sy - y0
-            x0c = min(max(x0, 0), w - 1)
-            x1c = min(max(x0 + 1, 0), w - 1)
-            y0c = min(max(y0, 0), h - 1)
-            y1c = min(max(y0 + 1, 0), h - 1)
-            top = src[y0c, x0c] * (1.0 - fx) + src[y0c, x1c] * fx
-            bot = src[y1c, x0c] * (1.0 - fx) + src[y1c, x1c] * fx
-            out[i, j] = u8(top * (1.0 - fy) + bot * fy)
+            sx = a * j + bx
+            sy = d * j + by
+            ok = clamp or (sx >= -0.5 and sy >= -0.5 and sx <= w - 0.5 and sy <= h - 0.5)
+            sx = min(max(sx, 0.0), w - 1.0)
+            sy = min(max(sy, 0.0), h - 1.0)
+            x0 = int(sx)
+            y0 = int(sy)
+            wx[j] = sx - x0
+            wy[j] = sy - y0
+            idx[j] = y0 * w + x0
+            step_x[j] = min(x0 + 1, w - 1) - x0
+            step_y[j] = (min(y0 + 1, h - 1) - y0) * w
+            inside[j] = f32(1.0) if ok else f32(0.0)
+        for j in range(w):
+            k = idx[j]
+            p00[j] = flat[k]
+            p01[j] = flat[k + step_x[j]]
+            p10[j] = flat[k + step_y[j]]
+            p11[j] = flat[k + step_x[j] + step_y[j]]
+        o = out[i]
+        for j in range(w):
+            top = p00[j] + wx[j] * (p01[j] - p00[j])
+            bot = p10[j] + wx[j] * (p11[j] - p10[j])
+            val = top + wy[j] * (bot - top)
+            o[j] = u8(fillf + inside[j] * (val - fillf))
     return out
 
 
 @njit(nogil=True, cache=True, fastmath=True)
 def _warp_axis_aligned(src: np.ndarray, out: np.ndarray, a: float, c: float, e: float, f: float, fill: int, clamp: bool) -> None:
-    """Scale and shift without rotation (zoom): per-column taps computed once, rows reuse them."""
+    """Scale and shift without rotation (zoom).
+
+    Per output row: the two source rows are blended vertically into one float32 row
+    (contiguous, vectorized, and it stays in L1), then each output pixel reads two
+    neighbours of that row with weights computed once per column.
+    """
     h, w = src.shape
+    f32 = np.float32
     x0 = np.empty(w, np.int64)
     x1 = np.empty(w, np.int64)
-    fx = np.empty(w, np.float32)
-    inside_x = np.empty(w, np.bool_)
+    fx = np.empty(w, f32)
+    inside = np.empty(w, f32)  # 1 inside the source, 0 outside (fill)
     for j in range(w):
         sx = a * j + c
-        if clamp:
-            sx = min(max(sx, 0.0), w - 1.0)
-        inside_x[j] = clamp or (-0.5 <= sx <= w - 0.5)
+        ok = clamp or (-0.5 <= sx <= w - 0.5)
+        sx = min(max(sx, 0.0), w - 1.0)
         xf = np.floor(sx)
         fx[j] = sx - xf
-        x0[j] = min(max(int(xf), 0), w - 1)
-        x1[j] = min(max(int(xf) + 1, 0), w - 1)
+        x0[j] = int(xf)
+        x1[j] = min(int(xf) + 1, w - 1)
+        inside[j] = f32(1.0) if ok else f32(0.0)
+    row = np.empty(w, f32)
+    vals = np.empty(w, f32)
+    fillf = f32(fill)
+    one = f32(1.0)
     for i in range(h):
         sy = e * i + f
-        if clamp:
-            sy = min(max(sy, 0.0), h - 1.0)
         if not clamp and (sy < -0.5 or sy > h - 0.5):
             for j in range(w):
                 out[i, j] = fill
             continue
+        sy = min(max(sy, 0.0), h - 1.0)
         yf = np.floor(sy)
-        fy = np.float32(sy - yf)
-        r0 = src[min(max(int(yf), 0), h - 1)]
-        r1 = src[min(max(int(yf) + 1, 0), h - 1)]
+        fy = f32(sy - yf)
+        r0 = src[int(yf)]
+        r1 = src[min(int(yf) + 1, h - 1)]
+        for k in range(w):
+            row[k] = f32(r0[k]) + fy * (f32(r1[k]) - f32(r0[k]))
         for j in range(w):
-            top = r0[x0[j]] * (1.0 - fx[j]) + r0[x1[j]] * fx[j]
-            bot = r1[x0[j]] * (1.0 - fx[j]) + r1[x1[j]] * fx[j]
-            out[i, j] = u8(top * (1.0 - fy) + bot * fy) if inside_x[j] else fill
+            vals[j] = row[x0[j]] + fx[j] * (row[x1[j]] - row[x0[j]])
+        o = out[i]
+        for j in range(w):
+            o[j] = u8(fillf + inside[j] * (vals[j] - fillf))
 
 
 def ref_warp_plane(src: np.ndarray, coeffs: tuple, fill: int, clamp: bool) -> np.ndarray:
@@ -583,3 +650,61 @@ class CubeCache:
 
 CUBES = CubeCache()
 """The process-wide cube cache (12.6 MB per cube)."""
+
+
+# -- small Gaussian blurs -------------------------------------------------------------------------
+def gaussian_taps(sigma: float) -> np.ndarray:
+    """Normalized float32 taps of a Gaussian of ``sigma`` pixels (radius ceil(3 sigma))."""
+    radius = max(1, int(np.ceil(3.0 * sigma)))
+    x = np.arange(-radius, radius + 1, dtype=np.float64)
+    taps = np.exp(-0.5 * (x / max(sigma, 1e-6)) ** 2)
+    return (taps / taps.sum()).astype(np.float32)
+
+
+@njit(nogil=True, cache=True, fastmath=True)
+def gaussian_f32(src: np.ndarray, taps: np.ndarray) -> np.ndarray:
+    """Separable Gaussian of a uint8 plane, edges clamped; float32 result.
+
+    Vertical pass first (whole rows, contiguous), then horizontal on a padded row:
+    every inner loop is contiguous and vectorizes. Meant for small sigmas (a few
+    pixels); the cost grows with the number of taps.
+    """
+    h, w = src.shape
+    r = (taps.shape[0] - 1) // 2
+    out = np.empty((h, w), np.float32)
+    acc = np.empty(w, np.float32)
+    row = np.empty(w + 2 * r, np.float32)
+    for i in range(h):
+        # vertical: into a row of its own (writing at an offset into the padded row
+        # kept LLVM from vectorizing: 50 ms instead of 10)
+        for j in range(w):
+            acc[j] = 0.0
+        for k in range(-r, r + 1):
+            t = taps[k + r]
+            s = src[min(max(i + k, 0), h - 1)]
+            for j in range(w):
+                acc[j] += t * np.float32(s[j])
+        for j in range(w):
+            row[r + j] = acc[j]
+        for j in range(r):
+            row[j] = acc[0]
+            row[r + w + j] = acc[w - 1]
+        o = out[i]
+        for j in range(w):
+            o[j] = 0.0
+        for k in range(2 * r + 1):
+            t = taps[k]
+            for j in range(w):
+                o[j] += t * row[j + k]
+    return out
+
+
+def ref_gaussian(src: np.ndarray, taps: np.ndarray) -> np.ndarray:
+    """numpy reference of :func:`gaussian_f32` (float64)."""
+    r = (len(taps) - 1) // 2
+    a = src.astype(np.float64)
+    t = taps.astype(np.float64)
+    p = np.pad(a, ((r, r), (0, 0)), mode="edge")
+    v = sum(t[k] * p[k : k + a.shape[0]] for k in range(2 * r + 1))
+    p = np.pad(v, ((0, 0), (r, r)), mode="edge")
+    return sum(t[k] * p[:, k : k + a.shape[1]] for k in range(2 * r + 1))

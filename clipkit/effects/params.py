@@ -184,10 +184,7 @@ class Param:
                 raise ParameterError(f"{where}: {describe_value(value)} is not one of {', '.join(self.choices)}")
             return str(value)
         if kind == "color":
-            try:
-                return parse_color(value, field=where)
-            except ParameterError:
-                raise
+            return parse_color(value, field=where)
         if kind == "points":
             return _validate_points(where, value)
         if kind == "file":

@@ -18,7 +18,35 @@ from ..errors import ParameterError
 from .base import from_rgb, to_rgb
 from .registry import effect_ids, get
 
-__all__ = ["warmup"]
+__all__ = ["warmup", "clear_cache"]
+
+
+def clear_cache() -> int:
+    """Delete numba's cached machine code of the effect modules (built-ins, the shared
+    kernels and loaded plugins); returns the number of files removed.
+
+    numba keys a cached kernel on its own file only, so after editing a shared helper
+    the callers' caches must go. Only ``*.nbi``/``*.nbc`` files in the ``__pycache__``
+    folders beside those modules are touched (or under ``NUMBA_CACHE_DIR`` when set).
+    """
+    import os
+    import sys
+    from pathlib import Path
+
+    from .registry import effects as registered
+
+    modules = {sys.modules[type(e).__module__] for e in registered()} | {sys.modules[__name__.rsplit(".", 1)[0] + ".kernels"]}
+    folders = {Path(m.__file__).resolve().parent for m in modules if getattr(m, "__file__", None)}
+    root = os.environ.get("NUMBA_CACHE_DIR")
+    removed = 0
+    for folder in folders:
+        cache = Path(root) / folder.relative_to(folder.anchor) if root else folder / "__pycache__"
+        if not cache.is_dir():
+            continue
+        for path in list(cache.glob("*.nbi")) + list(cache.glob("*.nbc")):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def warmup(ids: list[str] | None = None, *, progress: Callable[[str, float], None] | None = None) -> dict[str, float]:

@@ -64,6 +64,7 @@ def register(sub: Any) -> None:
 
     q = sub.add_parser("warmup", help="compile every effect kernel into the on-disk cache")
     q.add_argument("ids", nargs="*", help="effect ids (default: all)")
+    q.add_argument("--clear", action="store_true", help="first delete the effects' cached kernels (after editing a shared helper)")
     q.set_defaults(func=run_warmup)
 
 
@@ -174,6 +175,10 @@ def run_warmup(args: argparse.Namespace) -> int:
     from ...effects.warmup import warmup
 
     started = time.perf_counter()
+    if args.clear:
+        from ...effects.warmup import clear_cache
+
+        sys.stderr.write(f"  removed {clear_cache()} cached kernel files\n")
     timings = warmup(args.ids or None, progress=lambda name, s: sys.stderr.write(f"  {name:<14} {s:6.2f} s\n"))
     sys.stdout.write(f"warmed {len(timings) - 1} effects in {time.perf_counter() - started:.1f} s (kernels are now in numba's on-disk cache)\n")
     return 0
