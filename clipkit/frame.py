@@ -192,6 +192,16 @@ class Frame:
             None if self.alpha is None else self.alpha.copy(),
         )
 
+    def shared(self) -> Frame:
+        """This frame with its planes marked read-only, for a source that yields it repeatedly.
+
+        A still image, a colour card or a held frame hands the same planes to several
+        output frames; read-only planes make :meth:`writable` copy before anyone draws.
+        """
+        for plane in (self.y, self.u, self.v) + (() if self.alpha is None else (self.alpha,)):
+            plane.flags.writeable = False
+        return self
+
     def writable(self) -> Frame:
         """This frame if all its planes are writable, else a copy.
 

@@ -53,7 +53,10 @@ class Source(ABC):
         """Short human description for errors and progress."""
         return self.path or self.kind
 
-    # Composite sources (layouts, time effects) may define
+    # Sources that yield one frame repeatedly mark it read-only (Frame.shared) so stages
+    # drawing in place copy it first (Frame.writable).
+    # Composite sources (layouts, time effects) may accept a keyword ``ctx`` in ``frames``
+    # (the render's RenderContext, for effects inside cells) and may define
     #   audio_segments(clip, *, out_start, length, sr, gain) -> list[clipkit.audio.Segment]
     # to place their own sound; the planner then uses it instead of the file's track.
 
@@ -111,7 +114,7 @@ class ImageSource(Source):
     def frames(
         self, *, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0
     ) -> Iterator[tuple[Frame, float]]:
-        frame = load_image_frame(self.path)
+        frame = load_image_frame(self.path).shared()
         for k in range(count):
             yield frame, start + k * speed / float(fps)
 
@@ -127,7 +130,7 @@ class ColorSource(Source):
     def frames(
         self, *, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0
     ) -> Iterator[tuple[Frame, float]]:
-        frame = Frame.solid(width, height, self.rgb)
+        frame = Frame.solid(width, height, self.rgb).shared()
         for k in range(count):
             yield frame, start + k / float(fps)
 

@@ -9,6 +9,7 @@ and the decoders' own buffers, whatever the length of the edit.
 
 from __future__ import annotations
 
+import inspect
 import os
 import queue
 import threading
@@ -110,6 +111,14 @@ def _context(plan: RenderPlan) -> RenderContext:
     )
 
 
+def _accepts_ctx(frames: Callable[..., Any]) -> bool:
+    """Whether a source's ``frames`` takes the render context (composite sources do)."""
+    try:
+        return "ctx" in inspect.signature(frames).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 class _ShotStream:
     """Frames of one shot, fitted and processed, pulled one at a time."""
 
@@ -117,8 +126,9 @@ class _ShotStream:
         self.shot = shot
         clip = shot.clip
         source = clip.source
+        extra: dict[str, Any] = {"ctx": ctx} if _accepts_ctx(source.frames) else {}
         self._frames: Iterator[tuple[Frame, float]] = source.frames(
-            start=clip.start, count=shot.count, fps=plan.fps, width=plan.width, height=plan.height, speed=clip.speed
+            start=clip.start, count=shot.count, fps=plan.fps, width=plan.width, height=plan.height, speed=clip.speed, **extra
         )
         self._fitter = Fitter(
             clip.fit or plan.edit.fit,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from ..audio.mix import Segment
@@ -140,18 +141,23 @@ def _audio_segments(edit: Edit, shots: list[ShotPlan], *, sr: int, fps: Fraction
         clip = shot.clip
         source = clip.source
         gain = clip.volume * edit.original_volume
-        custom = getattr(source, "audio_segments", None)
-        if custom is not None:  # composite sources (layouts, time effects) place their own sound
-            a = sample_at(shot.start, sr=sr, fps=fps)
-            segments.extend(custom(clip, out_start=a, length=sample_at(shot.end, sr=sr, fps=fps) - a, sr=sr, gain=gain))
-            continue
-        if not source.has_audio or gain <= 0 or source.path is None or clip.speed != 1.0:
-            continue
         a = sample_at(shot.start, sr=sr, fps=fps)
         b = sample_at(shot.end, sr=sr, fps=fps)
+        # a transition's overlap crossfades the sound with the picture
         fade_in = sample_at(shot.overlap, sr=sr, fps=fps) if shot.overlap else 0
         nxt = shots[k + 1] if k + 1 < len(shots) else None
         fade_out = sample_at(nxt.overlap, sr=sr, fps=fps) if nxt is not None and nxt.overlap else 0
+        custom = getattr(source, "audio_segments", None)
+        if custom is not None:  # composite sources (layouts, time effects) place their own sound
+            for seg in custom(clip, out_start=a, length=b - a, sr=sr, gain=gain):
+                if fade_in and seg.out_start <= a:
+                    seg = replace(seg, fade_in=max(seg.fade_in, fade_in))
+                if fade_out and seg.out_end >= b:
+                    seg = replace(seg, fade_out=max(seg.fade_out, fade_out))
+                segments.append(seg)
+            continue
+        if not source.has_audio or gain <= 0 or source.path is None or clip.speed != 1.0:
+            continue
         # a short fade at hard cuts avoids clicks without softening the cut
         declick = int(sr * 0.004)
         segments.append(
