@@ -15,6 +15,7 @@ import av
 import numpy as np
 
 from ..errors import MediaError, ParameterError
+from .probe import open_container
 
 __all__ = ["load_audio", "AudioStreamReader", "DEFAULT_SR"]
 
@@ -23,14 +24,7 @@ DEFAULT_SR = 48_000
 
 def _open_audio(path: str | os.PathLike[str]) -> tuple[av.container.InputContainer, av.audio.stream.AudioStream]:
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise MediaError(path, "file not found")
-    try:
-        container = av.open(path, "r")
-    except av.error.FFmpegError as exc:
-        raise MediaError(path, f"not a media file FFmpeg can read ({exc.strerror or exc})") from None
-    except OSError as exc:
-        raise MediaError(path, f"cannot be opened ({exc.strerror or exc})") from None
+    container = open_container(path)
     streams = [s for s in container.streams if s.type == "audio"]
     if not streams:
         container.close()

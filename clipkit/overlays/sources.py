@@ -257,7 +257,7 @@ def _video(path: Path) -> StickerMedia:
     frames: list[np.ndarray] = []
     times: list[float] = []
     try:
-        with av.open(label) as container:
+        with av.open(label, "r", metadata_errors="replace") as container:
             if not container.streams.video:
                 raise MediaError(label, "has no video stream")
             stream = container.streams.video[0]
