@@ -65,17 +65,58 @@ __all__ = [
     "open",
     "probe",
     "sequence",
-    "analyze",
-    "montage",
 ]
 
-# music analysis and beat-synced montages (clipkit.music), imported on first use
-_LAZY = {"analyze": "clipkit.music", "montage": "clipkit.music"}
+# The feature packages load on first use, so ``import clipkit`` stays light:
+# names below resolve from their module when first asked for (``ck.Text``, ``ck.duet``).
+_LAZY: dict[str, str] = {
+    # music analysis and beat-synced montages
+    "analyze": "clipkit.music",
+    "montage": "clipkit.music",
+    # effects and looks
+    "effect": "clipkit.effects",
+    "look": "clipkit.effects",
+    "look_names": "clipkit.effects",
+    "effect_ids": "clipkit.effects",
+    # stickers, text and captions
+    "Sticker": "clipkit.overlays",
+    "FaceSticker": "clipkit.overlays",
+    "Text": "clipkit.overlays",
+    "TextStyle": "clipkit.overlays",
+    "text_style": "clipkit.overlays",
+    "Captions": "clipkit.overlays",
+    "Cue": "clipkit.overlays",
+    "Animation": "clipkit.overlays",
+    "SafeArea": "clipkit.overlays",
+    "SAFE_AREA": "clipkit.overlays",
+    "sticker_pack": "clipkit.overlays",
+    # layouts
+    "duet": "clipkit.layouts",
+    "grid": "clipkit.layouts",
+    "pip": "clipkit.layouts",
+    "green_screen": "clipkit.layouts",
+    "layout": "clipkit.layouts",
+    # transitions by name
+    "transition": "clipkit.transitions",
+    "transition_names": "clipkit.transitions",
+}
+_ALIASES = {"effect": "create"}
+_SUBMODULES = ("effects", "overlays", "layouts", "timefx", "music", "reframe", "interop", "library", "testing")
+
+__all__ += sorted(_LAZY)
 
 
 def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        import importlib
+    import importlib
 
-        return getattr(importlib.import_module(_LAZY[name]), name)
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), _ALIASES.get(name, name))
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f"clipkit.{name}")
     raise AttributeError(f"module 'clipkit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
@@ -245,6 +246,47 @@ class Clip:
     def without_audio(self) -> Clip:
         """Mute the clip's own sound."""
         return replace(self, volume=0.0)
+
+    # -- time ---------------------------------------------------------------------------
+    def with_speed(self, factor: float, *, audio: str = "stretch") -> Clip:
+        """Play at a constant speed; see :func:`clipkit.timefx.speed`.
+
+        Parameters
+        ----------
+        factor : float in [0.1, 10]
+            2 plays twice as fast (half as long), 0.5 is slow motion.
+        audio : {"stretch", "mute"}
+            Keep the sound time-stretched without changing its pitch, or mute it.
+        """
+        from .. import timefx
+
+        return timefx.speed(self, factor, audio=audio)
+
+    def with_ramp(self, curve: str | Sequence[Sequence[float]], *, audio: str = "stretch", easing: str = "smooth") -> Clip:
+        """Ramp the speed along a named preset (``hero``, ``montage``, ``bullet``, ...) or
+        keyframes ``[(clip_fraction, speed), ...]``; see :func:`clipkit.timefx.ramp`."""
+        from .. import timefx
+
+        return timefx.ramp(self, curve, audio=audio, easing=easing)
+
+    def reversed(self, *, speed: float = 1.0, audio: str = "stretch") -> Clip:
+        """Play backwards (buffers only this clip's frames); see :func:`clipkit.timefx.reverse`."""
+        from .. import timefx
+
+        return timefx.reverse(self, speed=speed, audio=audio)
+
+    def boomerang(self, *, speed: float = 1.0, loops: int = 1, audio: str = "stretch") -> Clip:
+        """Play forwards then backwards ``loops`` times; see :func:`clipkit.timefx.boomerang`."""
+        from .. import timefx
+
+        return timefx.boomerang(self, speed=speed, loops=loops, audio=audio)
+
+    def with_freeze(self, at: float, duration: float, *, audio: str = "stretch") -> Clip:
+        """Hold the frame at clip second ``at`` for ``duration`` seconds, then go on;
+        see :func:`clipkit.timefx.freeze`."""
+        from .. import timefx
+
+        return timefx.freeze(self, at, duration, audio=audio)
 
     # -- processing -----------------------------------------------------------------------
     def with_effect(self, effect: FrameNode | str, /, **params: Any) -> Clip:

@@ -37,9 +37,16 @@ def register_fit_mode(name: str, factory: FitFactory) -> None:
     _FIT_MODES[name] = factory
 
 
+def _builtin_modes() -> dict[str, FitFactory]:
+    """The registry, with the built-in ``smart`` mode (clipkit.reframe) loaded on first use."""
+    if "smart" not in _FIT_MODES:
+        import clipkit.reframe  # noqa: F401  (registers "smart")
+    return _FIT_MODES
+
+
 def fit_modes() -> tuple[str, ...]:
     """Names of the registered fit modes."""
-    return tuple(_FIT_MODES)
+    return tuple(_builtin_modes())
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +249,7 @@ class Fitter:
         canvas: tuple[int, int],
         background: tuple[int, int, int],
     ) -> None:
-        if mode not in _FIT_MODES:
+        if mode not in _builtin_modes():
             raise ParameterError(f"fit: {mode!r} is not a fit mode; use one of {', '.join(_FIT_MODES)}")
         self.mode = mode
         self.display_size = display_size
