@@ -306,6 +306,57 @@ def test_default_detector_is_the_shipped_haar_cascade_or_says_what_is_missing() 
             FaceSticker(_rgba()).bind(CTX)
 
 
+def _drawn_face(grey: np.ndarray, cx: int, cy: int, s: int) -> None:
+    """A simple drawn face (oval, eyes, brows, nose, mouth) that Haar cascades find."""
+    cv2.ellipse(grey, (cx, cy), (int(s * 0.5), int(s * 0.65)), 0, 0, 360, 190, -1)
+    for dx in (-0.2, 0.2):
+        cv2.ellipse(grey, (int(cx + dx * s), int(cy - 0.12 * s)), (int(0.1 * s), int(0.05 * s)), 0, 0, 360, 40, -1)
+        brow = int(cy - 0.24 * s)
+        cv2.line(grey, (int(cx + dx * s - 0.12 * s), brow), (int(cx + dx * s + 0.12 * s), brow), 60, max(2, int(0.03 * s)))
+    cv2.ellipse(grey, (cx, int(cy + 0.12 * s)), (int(0.06 * s), int(0.04 * s)), 0, 0, 360, 120, -1)
+    cv2.ellipse(grey, (cx, int(cy + 0.3 * s)), (int(0.18 * s), int(0.05 * s)), 0, 0, 360, 70, -1)
+
+
+def test_shipped_cascade_pins_a_sticker_to_a_face_in_a_rendered_video(tmp_path: Path) -> None:
+    import clipkit as ck
+
+    path = tmp_path / "face.mp4"
+    centres = []
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=15)
+        stream.width, stream.height, stream.pix_fmt = 360, 480, "yuv420p"
+        stream.options = {"crf": "12"}
+        for k in range(30):
+            grey = np.full((480, 360), 100, np.uint8)
+            cx = 140 + 3 * k if k < 20 else None  # the face walks right, then leaves
+            if cx is not None:
+                _drawn_face(grey, cx, 220, 140)
+            centres.append(cx)
+            rgb = cv2.cvtColor(cv2.GaussianBlur(grey, (5, 5), 0), cv2.COLOR_GRAY2RGB)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    hat = np.zeros((20, 40, 4), np.uint8)
+    hat[..., 0] = 255  # pure red: high V, the only strong colour in the frame
+    hat[..., 3] = 255
+    sticker = FaceSticker(hat, size=0.8, offset=(0.0, -0.7), detect_every=1, smoothing=0.3, hold=0.1, fade=0.0)
+    edit = ck.sequence([ck.open(str(path))], canvas=ck.Canvas(360, 480, fps=15)).with_overlay(sticker)
+    frames = list(edit.frames(profile="preview"))
+    scale = 360 / frames[0].width  # the preview profile may render smaller
+    seen = 0
+    for k in (3, 10, 17):
+        red = np.nonzero(frames[k].v > 200)
+        assert red[0].size > 0, f"no sticker on frame {k}"
+        x = red[1].mean() * 2 * scale
+        y = red[0].mean() * 2 * scale
+        assert x == pytest.approx(centres[k], abs=25)  # over the face, following it
+        assert y < 220 - 40  # above the face centre (a hat)
+        seen += 1
+    assert seen == 3
+    assert not (frames[29].v > 200).any()  # the face left: no sticker, no error
+
+
 def test_face_box_geometry() -> None:
     a, b = FaceBox(0, 0, 10, 10), FaceBox(5, 0, 10, 10)
     assert a.iou(b) == pytest.approx(50 / 150)
