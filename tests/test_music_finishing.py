@@ -54,6 +54,55 @@ def test_loudness_meter_matches_pyloudnorm_in_any_block_size() -> None:
     assert integrated_loudness(np.zeros((2, SR)), SR) == -math.inf
 
 
+@pytest.mark.parametrize("sr", [8000, 22050, 44100, 48000, 96000])
+def test_k_weighting_is_pyloudnorms_filter_applied_exactly(sr: int) -> None:
+    import pyloudnorm
+    from scipy.signal import sosfilt
+
+    from clipkit.music.finishing import _k_impulse, _k_weighting
+
+    sos = _k_weighting(sr)
+    filters = pyloudnorm.Meter(sr)._filters
+    for row, name in zip(sos, ("high_shelf", "high_pass")):
+        np.testing.assert_allclose(row[:3], np.asarray(filters[name].b) * filters[name].passband_gain, atol=1e-12)
+        np.testing.assert_allclose(row[3:], filters[name].a, atol=1e-12)
+    x = np.random.default_rng(sr).standard_normal((2, sr * 2))
+    reference = sosfilt(sos, x, axis=1)
+    h = _k_impulse(sr)
+    ours = np.stack([np.convolve(c, h)[: x.shape[1]] for c in x])
+    np.testing.assert_allclose(ours, reference, atol=1e-9)
+
+
+def test_oversampling_matches_scipys_design_and_upfirdn() -> None:
+    from scipy.signal import firwin, upfirdn
+
+    from clipkit.music.finishing import _oversampling_filter, _upsample4
+
+    h = _oversampling_filter()
+    np.testing.assert_allclose(h, firwin(48, 0.25, window=("kaiser", 5.0)) * 4, atol=1e-6)
+    x = np.random.default_rng(3).standard_normal((2, 1001)).astype(np.float32)
+    np.testing.assert_allclose(_upsample4(h, x), upfirdn(h, x, up=4, axis=1), atol=1e-5)
+
+
+def test_a_render_with_loudness_normalization_does_not_load_scipy(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    song = tmp_path / "song.wav"
+    track = drum_track(120.0, 3.0, seed=1)
+    write_audio(str(song), track.y, track.sr)
+    code = (
+        "import sys, clipkit as ck\n"
+        f"edit = ck.sequence([ck.color('#101010', duration=1.0)], canvas=ck.Canvas(64, 64, 10)).with_music(ck.audio({str(song)!r}))\n"
+        f"edit.render({str(tmp_path / 'out.mp4')!r}, profile='preview')\n"
+        "print(sorted(m for m in ('scipy', 'scipy.signal', 'pyloudnorm', 'librosa') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+    assert integrated_loudness(load_audio(str(tmp_path / "out.mp4"), sr=SR)[0], SR) == pytest.approx(-14.0, abs=1.0)
+
+
 def test_true_peak_sees_intersample_peaks_and_streams_identically() -> None:
     t = np.arange(SR) / SR
     x = (0.9 * np.sin(2 * np.pi * SR / 4 * t + math.pi / 4)).astype(np.float32)[None, :]  # samples at 0.636
