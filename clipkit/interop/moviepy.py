@@ -209,5 +209,7 @@ def to_moviepy(edit: Edit, *, profile: Any = "tiktok", audio: bool = True) -> An
     clip = clip.with_fps(float(server.plan.fps))
     if audio:
         sound = server.sound()
-        clip = clip.with_audio(mp.AudioArrayClip(np.ascontiguousarray(sound.T.astype(np.float64)), fps=server.plan.sr))
+        track = mp.AudioArrayClip(np.ascontiguousarray(sound.T.astype(np.float64)), fps=server.plan.sr)
+        # AudioArrayClip sets no end, and moviepy's composites need one to know their length
+        clip = clip.with_audio(track.with_duration(sound.shape[1] / server.plan.sr))
     return clip
