@@ -323,3 +323,16 @@ def make_levels_video(
     out.mux(vs.encode(None))
     out.close()
     return path
+
+
+def draw_face(grey: np.ndarray, cx: int, cy: int, size: int) -> None:
+    """Draw a simple face (oval, eyes, brows, nose, mouth) that OpenCV's shipped frontal-face
+    Haar cascade finds, ``size`` pixels wide, centred at ``(cx, cy)`` on a grey image."""
+    s = size
+    cv2.ellipse(grey, (cx, cy), (int(s * 0.5), int(s * 0.65)), 0, 0, 360, 190, -1)
+    for dx in (-0.2, 0.2):
+        cv2.ellipse(grey, (int(cx + dx * s), int(cy - 0.12 * s)), (int(0.1 * s), int(0.05 * s)), 0, 0, 360, 40, -1)
+        brow = int(cy - 0.24 * s)
+        cv2.line(grey, (int(cx + dx * s - 0.12 * s), brow), (int(cx + dx * s + 0.12 * s), brow), 60, max(2, int(0.03 * s)))
+    cv2.ellipse(grey, (cx, int(cy + 0.12 * s)), (int(0.06 * s), int(0.04 * s)), 0, 0, 360, 120, -1)
+    cv2.ellipse(grey, (cx, int(cy + 0.3 * s)), (int(0.18 * s), int(0.05 * s)), 0, 0, 360, 70, -1)

@@ -446,23 +446,22 @@ def test_effect_folder_plugins_load_and_broken_ones_are_reported_by_name(plugin_
 
 
 def test_entry_point_plugins_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real installed distribution (a .dist-info on sys.path) declaring entry points."""
     pkg = tmp_path / "ck_plugin_pkg"
     pkg.mkdir()
     (pkg / "__init__.py").write_text("")
     (pkg / "invert.py").write_text(GOOD_PLUGIN.replace('"test_invert"', '"ep_invert"'))
+    info = tmp_path / "ck_plugin_pkg-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: ck-plugin-pkg\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(
+        "[clipkit.effects]\n"
+        "invert = ck_plugin_pkg.invert\n"
+        "gone = ck_plugin_pkg.missing_module\n"
+        "odd = ck_plugin_pkg.invert:np\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
-    real = importlib.metadata.entry_points
-
-    def fake(**kwargs):  # noqa: ANN003, ANN202
-        if kwargs.get("group") == "clipkit.effects":
-            return [
-                importlib.metadata.EntryPoint("invert", "ck_plugin_pkg.invert", "clipkit.effects"),
-                importlib.metadata.EntryPoint("gone", "ck_plugin_pkg.missing_module", "clipkit.effects"),
-                importlib.metadata.EntryPoint("odd", "ck_plugin_pkg.invert:np", "clipkit.effects"),
-            ]
-        return real(**kwargs)
-
-    monkeypatch.setattr(importlib.metadata, "entry_points", fake)
+    importlib.invalidate_caches()
     try:
         fx.reload()
         assert "ep_invert" in fx.effect_ids()
@@ -471,8 +470,10 @@ def test_entry_point_plugins_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         assert names == {"gone", "odd"}
         assert fx.run_frames(fx.create("ep_invert"), sample_frames(64, 48, count=1))[0].y.mean() > 0
     finally:
-        monkeypatch.setattr(importlib.metadata, "entry_points", real)
+        monkeypatch.undo()
+        importlib.invalidate_caches()
         fx.reload()
+    assert "ep_invert" not in fx.effect_ids()
 
 
 BROKEN = '''

@@ -22,6 +22,8 @@ from clipkit.overlays.faces import FaceBox, FaceSticker, FaceTracker, HaarFaceDe
 from clipkit.overlays.packs import find_sticker, load_pack, sticker_pack, sticker_packs
 from clipkit.overlays.sources import load_sticker_media
 
+import mediagen
+
 CTX = RenderContext(width=200, height=360, fps=Fraction(30))
 
 
@@ -306,17 +308,6 @@ def test_default_detector_is_the_shipped_haar_cascade_or_says_what_is_missing() 
             FaceSticker(_rgba()).bind(CTX)
 
 
-def _drawn_face(grey: np.ndarray, cx: int, cy: int, s: int) -> None:
-    """A simple drawn face (oval, eyes, brows, nose, mouth) that Haar cascades find."""
-    cv2.ellipse(grey, (cx, cy), (int(s * 0.5), int(s * 0.65)), 0, 0, 360, 190, -1)
-    for dx in (-0.2, 0.2):
-        cv2.ellipse(grey, (int(cx + dx * s), int(cy - 0.12 * s)), (int(0.1 * s), int(0.05 * s)), 0, 0, 360, 40, -1)
-        brow = int(cy - 0.24 * s)
-        cv2.line(grey, (int(cx + dx * s - 0.12 * s), brow), (int(cx + dx * s + 0.12 * s), brow), 60, max(2, int(0.03 * s)))
-    cv2.ellipse(grey, (cx, int(cy + 0.12 * s)), (int(0.06 * s), int(0.04 * s)), 0, 0, 360, 120, -1)
-    cv2.ellipse(grey, (cx, int(cy + 0.3 * s)), (int(0.18 * s), int(0.05 * s)), 0, 0, 360, 70, -1)
-
-
 def test_shipped_cascade_pins_a_sticker_to_a_face_in_a_rendered_video(tmp_path: Path) -> None:
     import clipkit as ck
 
@@ -330,7 +321,7 @@ def test_shipped_cascade_pins_a_sticker_to_a_face_in_a_rendered_video(tmp_path: 
             grey = np.full((480, 360), 100, np.uint8)
             cx = 140 + 3 * k if k < 20 else None  # the face walks right, then leaves
             if cx is not None:
-                _drawn_face(grey, cx, 220, 140)
+                mediagen.draw_face(grey, cx, 220, 140)
             centres.append(cx)
             rgb = cv2.cvtColor(cv2.GaussianBlur(grey, (5, 5), 0), cv2.COLOR_GRAY2RGB)
             for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):

@@ -105,6 +105,30 @@ def test_faces_win_over_motion(moving: str) -> None:
     assert np.allclose(centered.cx, W / 2, atol=1)
 
 
+def test_the_shipped_face_detector_frames_a_face_over_motion(tmp_path) -> None:
+    """A drawn face stands at the right while a bright square moves at the left: the
+    real Haar cascade finds the face and the 9:16 crop stays on it."""
+    import mediagen
+
+    w, h = 640, 360
+    path = str(tmp_path / "face.mp4")
+    with av.open(path, "w") as out:
+        vs = out.add_stream("libx264", rate=15)
+        vs.width, vs.height, vs.pix_fmt = w, h, "yuv420p"
+        vs.options = {"crf": "12"}
+        for k in range(30):
+            grey = np.full((h, w), 100, np.uint8)
+            mediagen.draw_face(grey, 480, 170, 130)
+            x = 40 + 6 * k  # the moving distraction
+            grey[150:200, x : x + 50] = 250
+            rgb = cv2.cvtColor(cv2.GaussianBlur(grey, (5, 5), 0), cv2.COLOR_GRAY2RGB)
+            out.mux(vs.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
+        out.mux(vs.encode(None))
+    assert R.face_detector() is not None
+    source = ck.open(path).reframe("9:16").source
+    assert np.all(np.abs(source.cx - 480) < 40), source.cx  # on the face, not the motion
+
+
 def test_face_detector_matches_what_opencv_ships() -> None:
     detector = R.face_detector()
     has_cascades = hasattr(cv2, "CascadeClassifier") and bool(getattr(getattr(cv2, "data", None), "haarcascades", ""))
