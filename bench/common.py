@@ -131,6 +131,7 @@ class Run:
     peak_rss_mb: float
     frames: int
     info: dict
+    cpu: float = float("nan")  # user + system CPU seconds of the whole child process tree
 
     @property
     def fps(self) -> float:
@@ -141,6 +142,9 @@ def measure(name: str, argv: list[str], *, frames: int, env: dict[str, str] | No
     """Run ``argv`` as a child, timing it and sampling the RSS of its process tree."""
     import psutil
 
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
     ps = psutil.Process(proc.pid)
@@ -154,6 +158,8 @@ def measure(name: str, argv: list[str], *, frames: int, env: dict[str, str] | No
         time.sleep(0.02)
     wall = time.perf_counter() - start
     out, err = proc.communicate()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
         raise RuntimeError(f"{name} failed ({proc.returncode}):\n{err.decode(errors='replace')[-3000:]}")
     info: dict = {}
@@ -161,7 +167,7 @@ def measure(name: str, argv: list[str], *, frames: int, env: dict[str, str] | No
         if line.startswith("RESULT "):
             info = json.loads(line[7:])
     child_peak = float(info.get("peak_rss_mb", 0.0))
-    return Run(name, float(info.get("wall", wall)), max(peak_tree / 2**20, child_peak), frames, info)
+    return Run(name, float(info.get("wall", wall)), max(peak_tree / 2**20, child_peak), frames, info, cpu)
 
 
 def report_self(**extra: object) -> None:
