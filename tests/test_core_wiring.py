@@ -4,6 +4,7 @@ shared frames, and metadata that is not valid UTF-8."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -153,3 +154,15 @@ def test_audio_with_metadata_that_is_not_utf8(tmp_path: Path) -> None:
     assert ck.audio(str(path)).duration == pytest.approx(1.0, abs=0.01)
     samples, rate = load_audio(str(path), sr=8000)
     assert rate == 8000 and samples.shape[-1] == pytest.approx(8000, abs=10)
+
+
+def test_allocator_is_pinned_once_unless_the_environment_says_otherwise() -> None:
+    import platform
+
+    code = "from clipkit.render.memory import tune_allocator; print(tune_allocator(), tune_allocator())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+    assert out == ([str(glibc)] * 2)
+    env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "65536"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout.split()
+    assert out == ["False", "False"]

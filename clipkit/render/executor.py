@@ -26,6 +26,7 @@ from ..frame import Frame
 from ..nodes import BoundFrameNode, FrameTime, RenderContext
 from .encoder import Mp4Writer
 from .fit import Fitter, composite_over
+from .memory import tune_allocator
 from .plan import RenderPlan, ShotPlan, plan_edit, sample_at
 from .profiles import Profile, get_profile
 
@@ -233,6 +234,7 @@ def _frame_stream(plan: RenderPlan, *, start: int = 0, stop: int | None = None) 
 
 def iter_edit_frames(edit: Edit, *, profile: str | Profile = "tiktok", start: int = 0, stop: int | None = None) -> Iterator[Frame]:
     """Iterate output frames without encoding (see :meth:`Edit.frames`)."""
+    tune_allocator()
     plan = plan_edit(edit, get_profile(profile))
     return _frame_stream(plan, start=start, stop=stop)
 
@@ -310,6 +312,7 @@ def render_edit(
 ) -> RenderResult:
     """Render ``edit`` to ``path`` (see :meth:`Edit.render`)."""
     started = time.perf_counter()
+    tune_allocator()  # flat memory in long renders (see clipkit.render.memory)
     prof = get_profile(profile)
     if encoder_options:
         prof = prof.with_options(**encoder_options)
