@@ -87,19 +87,28 @@ def _smooth(p: float) -> float:
 
 EASINGS: dict[str, Callable[[float], float]] = {
     "linear": _linear,
-    "ease_in": _ease_in,
-    "ease_out": _ease_out,
-    "ease_in_out": _ease_in_out,
+    "ease-in": _ease_in,
+    "ease-out": _ease_out,
+    "ease-in-out": _ease_in_out,
     "smooth": _smooth,
 }
-"""Easing curves by name: map progress in [0, 1] to eased progress in [0, 1]."""
+"""Easing curves by name: map progress in [0, 1] to eased progress in [0, 1].
+
+Spelled with hyphens as everywhere in clipkit (effects keyframes, overlay animations);
+``ease_in``-style spellings are accepted too."""
+
+
+def _easing_name(name: object, *, field: str = "easing") -> str:
+    """The canonical easing name for ``name`` (underscores read as hyphens)."""
+    canonical = name.replace("_", "-") if isinstance(name, str) else name
+    if canonical not in EASINGS:
+        raise ParameterError(f"{field}: {name!r} is not an easing; use one of {', '.join(EASINGS)}")
+    return canonical  # type: ignore[return-value]
 
 
 def ease(name: str, progress: float) -> float:
     """Eased ``progress`` (clamped to [0, 1]) by the curve ``name`` (see :data:`EASINGS`)."""
-    if name not in EASINGS:
-        raise ParameterError(f"easing: {name!r} is not an easing; use one of {', '.join(EASINGS)}")
-    return EASINGS[name](min(1.0, max(0.0, float(progress))))
+    return EASINGS[_easing_name(name)](min(1.0, max(0.0, float(progress))))
 
 
 # -- plane helpers ------------------------------------------------------------------------
@@ -216,7 +225,7 @@ class Transition:
     ----------
     duration : float > 0
         Seconds of overlap between the two shots.
-    easing : {'linear', 'ease_in', 'ease_out', 'ease_in_out', 'smooth'}
+    easing : {'linear', 'ease-in', 'ease-out', 'ease-in-out', 'smooth'}
         How progress is shaped over the overlap.
     """
 
@@ -228,8 +237,7 @@ class Transition:
         d = self.duration
         if isinstance(d, bool) or not isinstance(d, (int, float)) or not math.isfinite(d) or not d > 0:
             raise ParameterError(f"{self.kind}.duration: {d!r} must be a number of seconds above 0")
-        if self.easing not in EASINGS:
-            raise ParameterError(f"{self.kind}.easing: {self.easing!r} is not an easing; use one of {', '.join(EASINGS)}")
+        object.__setattr__(self, "easing", _easing_name(self.easing, field=f"{self.kind}.easing"))
 
     def bind(self, ctx: RenderContext) -> BoundTransition:
         curve = EASINGS[self.easing]
@@ -356,7 +364,7 @@ class Slide(Transition):
     Parameters
     ----------
     duration, easing
-        See :class:`Transition` (``ease_out`` is the natural choice).
+        See :class:`Transition` (``ease-out`` is the natural choice).
     direction : {'left', 'right', 'up', 'down'}
         Where the incoming shot moves (``left``: it enters from the right edge).
     """
@@ -440,7 +448,7 @@ class WhipPan(Transition):
     Parameters
     ----------
     duration, easing
-        See :class:`Transition` (usually short, 0.2-0.4 s; ``ease_in_out`` gives the whip).
+        See :class:`Transition` (usually short, 0.2-0.4 s; ``ease-in-out`` gives the whip).
     direction : {'left', 'right', 'up', 'down'}
         Direction of the pan.
     blur : float in [0, 0.5]
@@ -449,7 +457,7 @@ class WhipPan(Transition):
 
     direction: str = "left"
     blur: float = 0.15
-    easing: str = "ease_in_out"
+    easing: str = "ease-in-out"
     kind: ClassVar[str] = "whip"
 
     def __post_init__(self) -> None:
@@ -486,7 +494,7 @@ class Spin(Transition):
     Parameters
     ----------
     duration, easing
-        See :class:`Transition` (``ease_in_out`` by default).
+        See :class:`Transition` (``ease-in-out`` by default).
     turns : float in (0, 4]
         Full turns over the transition.
     clockwise : bool
@@ -495,7 +503,7 @@ class Spin(Transition):
 
     turns: float = 1.0
     clockwise: bool = True
-    easing: str = "ease_in_out"
+    easing: str = "ease-in-out"
     kind: ClassVar[str] = "spin"
 
     def __post_init__(self) -> None:
@@ -785,7 +793,11 @@ def transition_schema() -> dict[str, Any]:
         "properties": {
             "type": {"type": "string", "description": "Transition kind.", "enum": ["cut", *transition_names()]},
             "duration": {"type": "number", "exclusiveMinimum": 0, "description": "Seconds of overlap.", "default": 0.5},
-            "easing": {"type": "string", "enum": list(EASINGS), "description": "Progress curve."},
+            "easing": {
+                "type": "string",
+                "enum": list(EASINGS) + [k.replace("-", "_") for k in EASINGS if "-" in k],
+                "description": "Progress curve (ease_in-style spellings are accepted too).",
+            },
             "direction": {"type": "string", "enum": list(DIRECTIONS), "description": "wipe, slide, push, whip: where the motion goes."},
             "color": {"description": "dip, flash: the colour ('#rrggbb', a name, or [r, g, b]).", "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 255}, "minItems": 3, "maxItems": 3}]},
             "softness": {**number, "minimum": 0, "maximum": 0.5, "description": "wipe: soft edge width (share of the frame)."},

@@ -60,6 +60,11 @@ def test_crossfade_weights_follow_the_easing() -> None:
     assert abs(int(linear.y[0, 0]) - (16 + 235) / 2) <= 1
     assert abs(int(eased.y[0, 0]) - (16 + 0.125 * (235 - 16))) <= 1
     assert T.ease("ease_out", 0.5) == pytest.approx(0.875)
+    # hyphens are the house spelling (as in effect keyframes and overlay animations)
+    assert T.ease("ease-out", 0.5) == T.ease("ease_out", 0.5)
+    assert T.crossfade(0.5, easing="ease_in_out").easing == "ease-in-out"
+    with pytest.raises(ck.ParameterError, match="easing: 'bouncy' is not an easing"):
+        T.crossfade(0.5, easing="bouncy")
     assert T.ease("smooth", 0.25) == pytest.approx(0.15625)
 
 

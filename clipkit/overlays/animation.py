@@ -197,6 +197,7 @@ class Track:
                 raise ParameterError(f"{where}.t: {describe_value(t)} is not a time in seconds >= 0")
             if times and float(t) <= times[-1]:
                 raise ParameterError(f"{where}.t: {float(t):g} is not after the previous key's {times[-1]:g}")
+            e = e.replace("_", "-") if isinstance(e, str) else e  # ease_in reads as ease-in
             if e not in EASES:
                 raise ParameterError(f"{where}.ease: {describe_value(e)} is not one of {', '.join(EASES)}")
             times.append(float(t))

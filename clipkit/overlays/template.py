@@ -48,7 +48,7 @@ _COLOR = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "int
 
 def _track(value: dict[str, Any], description: str) -> dict[str, Any]:
     # positional items are "prefixItems" in JSON Schema 2020-12 (a list under "items" is invalid)
-    key = {"type": "array", "minItems": 2, "maxItems": 3, "prefixItems": [_NUM, value, {"enum": list(EASES)}]}
+    key = {"type": "array", "minItems": 2, "maxItems": 3, "prefixItems": [_NUM, value, {"enum": list(EASES) + [e.replace("-", "_") for e in EASES if "-" in e]}]}
     return {
         "description": description + "; a constant, {keyframes: [[t, value, ease], ...]} or {envelope: beats, from, to}",
         "anyOf": [
