@@ -94,6 +94,15 @@ def test_probe_text_vfr_surround_no_audio(capsys: pytest.CaptureFixture[str], vf
     assert "pixel aspect 2" in run(capsys, "probe", anamorphic)[1]
 
 
+def test_probe_text_still_has_no_rate_or_length(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (64, 48), (200, 0, 0)).save(tmp_path / "still.png")
+    code, out, _ = run(capsys, "probe", str(tmp_path / "still.png"))
+    assert code == 0 and "still image" in out and "image: png 64x48" in out
+    assert "fps" not in out and "frames" not in out
+
+
 def test_probe_late_start(capsys: pytest.CaptureFixture[str], late_video: str) -> None:
     out = run(capsys, "probe", late_video)[1]
     assert "starting at 0.500 s" in out

@@ -407,3 +407,17 @@ def test_schema_describes_fields() -> None:
         assert key in shot["properties"]
     assert shot["properties"]["start"]["minimum"] == 0
     assert set(("cover", "contain", "blur", "stretch")) <= set(shot["properties"]["fit"]["enum"])
+
+
+def test_schema_errors_come_in_document_order() -> None:
+    from clipkit.template.schema import schema_errors
+
+    doc = {
+        "version": 1,
+        "output": {"profile": "nope"},  # written first, reported first
+        "canvas": {"width": 1080, "height": 1920, "fps": 30},
+        "slots": [{"id": "a"}],
+        "shots": [{"slot": "a", "start": -1}] + [{"slot": "a"}] * 9 + [{"slot": "a", "start": -2}],
+    }
+    paths = [path for path, _ in schema_errors(doc)]
+    assert paths == ["output.profile", "shots[0].start", "shots[10].start"]

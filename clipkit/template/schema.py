@@ -211,11 +211,29 @@ def _describe(error: jsonschema.ValidationError) -> tuple[str, str]:
     return field_path(path), error.message
 
 
+def _document_position(document: Any, path: Any) -> list[int]:
+    """Where ``path`` sits in ``document``: list indices and keys in the order written."""
+    position: list[int] = []
+    node = document
+    for part in path:
+        if isinstance(node, dict):
+            keys = list(node)
+            position.append(keys.index(part) if part in node else len(keys))
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int):
+            position.append(part)
+            node = node[part] if 0 <= part < len(node) else None
+        else:
+            position.append(0)
+            node = None
+    return position
+
+
 def schema_errors(document: Any, schema: dict[str, Any] | None = None) -> list[tuple[str, str]]:
     """Every schema violation as ``(field path, message)``, in document order."""
     schema = schema or template_schema()
     validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path])
+    errors = sorted(validator.iter_errors(document), key=lambda e: _document_position(document, e.absolute_path))
     out: list[tuple[str, str]] = []
     seen = set()
     for err in errors:

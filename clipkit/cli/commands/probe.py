@@ -24,11 +24,16 @@ def run(args: argparse.Namespace) -> int:
         json.dump(info.to_dict(), sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
-    lines = [f"{info.path}", f"  container: {info.format}, {info.duration:.3f} s"]
-    if info.is_image:
-        lines.append("  still image")
     v = info.video
-    if v is not None:
+    if info.is_image:  # a still has no rate or length of its own: it is held as long as a clip asks
+        lines = [f"{info.path}", f"  container: {info.format}", "  still image (held for the clip's duration)"]
+    else:
+        lines = [f"{info.path}", f"  container: {info.format}, {info.duration:.3f} s"]
+    if v is not None and info.is_image:
+        sar = f", pixel aspect {v.sample_aspect}" if v.sample_aspect != 1 else ""
+        lines.append(f"  image: {v.codec} {v.width}x{v.height} {v.pix_fmt}{' full range' if v.full_range else ''}{sar}")
+        lines.append(f"         shown as {v.display_width}x{v.display_height}, rotation {v.rotation}°")
+    elif v is not None:
         sar = f", pixel aspect {v.sample_aspect}" if v.sample_aspect != 1 else ""
         lines.append(
             f"  video: {v.codec} {v.width}x{v.height} {v.pix_fmt}{' full range' if v.full_range else ''}{sar}"
