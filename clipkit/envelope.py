@@ -8,14 +8,28 @@ timeline (a float or an array) to values in [0, 1].
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from .errors import ParameterError
+from .errors import ParameterError, describe_value
 
-__all__ = ["Envelope", "PulseEnvelope", "pulse_envelope"]
+if TYPE_CHECKING:
+    from .nodes import RenderContext
+
+__all__ = [
+    "ENVELOPE_SOURCES",
+    "Envelope",
+    "PulseEnvelope",
+    "pulse_envelope",
+    "analysis_events",
+    "music_envelope",
+    "check_envelope_spec",
+]
+
+ENVELOPE_SOURCES = ("beats", "downbeats", "onsets")
+"""Events of the edit's music an envelope can pulse on."""
 
 
 @runtime_checkable
@@ -106,3 +120,53 @@ def pulse_envelope(
 ) -> PulseEnvelope:
     """Build a :class:`PulseEnvelope` (see there for the parameters)."""
     return PulseEnvelope(times, strengths, attack=attack, decay=decay)
+
+
+def analysis_events(analysis: Any, source: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """Times and strengths (``None`` when it has none) of ``source`` events in a music analysis."""
+    if source not in ENVELOPE_SOURCES:
+        raise ParameterError(f"envelope: {source!r} is not one of {', '.join(ENVELOPE_SOURCES)}")
+    if source == "beats":
+        times, strengths = analysis.beats, getattr(analysis, "beat_strengths", None)
+    elif source == "downbeats":
+        times, strengths = analysis.downbeats, None
+    else:
+        times, strengths = analysis.onsets, getattr(analysis, "onset_strengths", None)
+    times = np.asarray(times, dtype=np.float64)
+    if strengths is not None:
+        strengths = np.asarray(strengths, dtype=np.float64)
+        if strengths.shape != times.shape:
+            strengths = None
+    return times, strengths
+
+
+def music_envelope(ctx: RenderContext, source: str, *, attack: float, decay: float) -> PulseEnvelope | None:
+    """Pulses on the ``source`` events of the edit's music (``None`` when it has no music)."""
+    analysis = ctx.analysis()
+    if analysis is None:
+        return None
+    times, strengths = analysis_events(analysis, source)
+    return pulse_envelope(times, strengths, attack=attack, decay=decay)
+
+
+def check_envelope_spec(spec: Mapping[str, Any], *, field: str) -> tuple[Any, float, float]:
+    """Check the shared fields of an envelope value ``{envelope, attack, decay, from, to}``.
+
+    Returns ``(source, attack, decay)``; ``from``/``to`` are the caller's to check, in
+    its own units. ``source`` is one of :data:`ENVELOPE_SOURCES` or an envelope callable.
+    """
+    extra = set(spec) - {"envelope", "attack", "decay", "from", "to"}
+    if extra:
+        raise ParameterError(f"{field}: unknown field {sorted(extra)[0]!r} in an envelope; use envelope, attack, decay, from, to")
+    source = spec["envelope"]
+    if isinstance(source, str):
+        if source not in ENVELOPE_SOURCES:
+            raise ParameterError(f"{field}.envelope: {describe_value(source)} is not one of {', '.join(ENVELOPE_SOURCES)}")
+    elif not callable(source):
+        raise ParameterError(f"{field}.envelope: {describe_value(source)} is neither a name nor an envelope callable")
+    attack, decay = spec.get("attack", 0.01), spec.get("decay", 0.2)
+    if isinstance(attack, bool) or not isinstance(attack, (int, float)) or not 0 <= float(attack) <= 2:
+        raise ParameterError(f"{field}.attack: {describe_value(attack)} is outside 0..2 seconds")
+    if isinstance(decay, bool) or not isinstance(decay, (int, float)) or not 0 < float(decay) <= 10:
+        raise ParameterError(f"{field}.decay: {describe_value(decay)} must be above 0 and at most 10 seconds")
+    return source, float(attack), float(decay)

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ..envelope import pulse_envelope
+from ..envelope import ENVELOPE_SOURCES, check_envelope_spec, music_envelope
 from ..errors import ParameterError, describe_value
 from ..frame import parse_color
 from ..nodes import FrameTime, RenderContext
@@ -48,11 +48,9 @@ PARAM_KINDS = ("float", "int", "bool", "choice", "color", "points", "file")
 """Kinds a parameter may have."""
 
 EASES = ("linear", "ease-in", "ease-out", "ease-in-out", "hold")
-_EASE_SPELLINGS = list(EASES) + [e.replace("-", "_") for e in EASES if "-" in e]  # ease_in is read as ease-in
 """Interpolations between keyframes."""
 
-ENVELOPE_SOURCES = ("beats", "downbeats", "onsets")
-"""Named envelopes resolved from the music analysis."""
+_EASE_SPELLINGS = list(EASES) + [e.replace("-", "_") for e in EASES if "-" in e]  # ease_in is read as ease-in
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _RESERVED = frozenset({"id", "name", "params"})
@@ -450,21 +448,7 @@ class EnvelopeValue(ParamValue):
     @classmethod
     def parse(cls, param: Param, value: Mapping[str, Any], *, owner: str) -> EnvelopeValue:
         where = f"{owner}.{param.name}"
-        extra = set(value) - {"envelope", "attack", "decay", "from", "to"}
-        if extra:
-            raise ParameterError(f"{where}: unknown field {sorted(extra)[0]!r} in an envelope; use envelope, attack, decay, from, to")
-        source = value["envelope"]
-        if isinstance(source, str):
-            if source not in ENVELOPE_SOURCES:
-                raise ParameterError(f"{where}.envelope: {describe_value(source)} is not one of {', '.join(ENVELOPE_SOURCES)}")
-        elif not callable(source):
-            raise ParameterError(f"{where}.envelope: {describe_value(source)} is neither a name nor an envelope callable")
-        attack = value.get("attack", 0.01)
-        decay = value.get("decay", 0.2)
-        if not _is_number(attack) or not 0 <= float(attack) <= 2:
-            raise ParameterError(f"{where}.attack: {describe_value(attack)} is outside 0..2 seconds")
-        if not _is_number(decay) or not 0 < float(decay) <= 10:
-            raise ParameterError(f"{where}.decay: {describe_value(decay)} must be above 0 and at most 10 seconds")
+        source, attack, decay = check_envelope_spec(value, field=where)
         rest = param.default if param.neutral is None else param.neutral
         low = param.validate(value.get("from", rest), owner=owner, at=f"{where}.from")
         high = param.validate(value.get("to", param.max), owner=owner, at=f"{where}.to")
@@ -481,18 +465,7 @@ class EnvelopeValue(ParamValue):
         """The envelope callable for this render (``None`` when the edit has no music)."""
         if callable(self.source):
             return self.source
-        analysis = ctx.analysis()
-        if analysis is None:
-            return None
-        if self.source == "beats":
-            times, strengths = analysis.beats, getattr(analysis, "beat_strengths", None)
-        elif self.source == "downbeats":
-            times, strengths = analysis.downbeats, None
-        else:
-            times, strengths = analysis.onsets, getattr(analysis, "onset_strengths", None)
-        if strengths is not None and len(strengths) != len(times):
-            strengths = None
-        return pulse_envelope(times, strengths, attack=self.attack, decay=self.decay)
+        return music_envelope(ctx, self.source, attack=self.attack, decay=self.decay)
 
     def _cast(self, v: float) -> Any:
         return int(round(v)) if self.integer else float(v)

@@ -13,12 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from ..envelope import PulseEnvelope, pulse_envelope
+from ..envelope import ENVELOPE_SOURCES, PulseEnvelope, analysis_events, pulse_envelope
 from ..errors import ParameterError
 
 __all__ = ["ENVELOPE_EVENTS", "beat_envelope"]
 
-ENVELOPE_EVENTS = ("beats", "downbeats", "onsets")
+ENVELOPE_EVENTS = ENVELOPE_SOURCES
 
 
 def beat_envelope(
@@ -56,15 +56,8 @@ def beat_envelope(
         raise ParameterError(f"every: {every!r} must be a whole number >= 1")
     if not 0.0 <= min_strength <= 1.0:
         raise ParameterError(f"min_strength: {min_strength!r} is outside 0..1")
-    if on == "beats":
-        times, strengths = np.asarray(analysis.beats), np.asarray(analysis.beat_strengths)
-    elif on == "onsets":
-        times, strengths = np.asarray(analysis.onsets), np.asarray(analysis.onset_strengths)
-    else:
-        times = np.asarray(analysis.downbeats)
-        strengths = np.ones(times.size)
-    if strengths.shape != times.shape:
-        strengths = np.ones(times.size)
+    times, found = analysis_events(analysis, on)
+    strengths = np.ones(times.size) if found is None else found
     keep = strengths >= min_strength
     times, strengths = times[keep][::every], strengths[keep][::every]
     return pulse_envelope(times, np.clip(strengths, 0, 1) if use_strengths else None, attack=attack, decay=decay)

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ..envelope import pulse_envelope
+from ..envelope import ENVELOPE_SOURCES, check_envelope_spec, music_envelope
 from ..errors import ParameterError, describe_value
 from ..nodes import FrameTime, RenderContext
 
@@ -41,7 +41,6 @@ __all__ = [
 EASES = ("linear", "ease-in", "ease-out", "ease-in-out", "hold", "back-out", "bounce-out", "elastic-out")
 """Easing curves between keyframes and of enter/exit animations."""
 
-ENVELOPE_SOURCES = ("beats", "downbeats", "onsets")
 """Named envelopes resolved from the music analysis."""
 
 ANIMATIONS = ("pop", "bounce", "fade", "slide", "spin")
@@ -95,20 +94,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) and math.isfinite(float(value))
 
 
-def beat_envelope(ctx: RenderContext, source: str, *, attack: float, decay: float) -> Callable[[float], float] | None:
-    """The pulse envelope of the edit's ``beats``, ``downbeats`` or ``onsets`` (``None`` without music)."""
-    analysis = ctx.analysis()
-    if analysis is None:
-        return None
-    if source == "beats":
-        times, strengths = analysis.beats, getattr(analysis, "beat_strengths", None)
-    elif source == "downbeats":
-        times, strengths = analysis.downbeats, None
-    else:
-        times, strengths = analysis.onsets, getattr(analysis, "onset_strengths", None)
-    if strengths is not None and len(strengths) != len(times):
-        strengths = None
-    return pulse_envelope(times, strengths, attack=attack, decay=decay)
+beat_envelope = music_envelope  # the edit's beats/downbeats/onsets as pulses (None without music)
 
 
 # -- tracks ------------------------------------------------------------------------------
@@ -207,20 +193,7 @@ class Track:
 
     @classmethod
     def _envelope(cls, spec: Mapping[str, Any], *, field: str, lo: float, hi: float, unit: str) -> Track:
-        extra = set(spec) - {"envelope", "from", "to", "attack", "decay"}
-        if extra:
-            raise ParameterError(f"{field}: unknown field {sorted(extra)[0]!r} in an envelope; use envelope, from, to, attack, decay")
-        source = spec["envelope"]
-        if isinstance(source, str):
-            if source not in ENVELOPE_SOURCES:
-                raise ParameterError(f"{field}.envelope: {describe_value(source)} is not one of {', '.join(ENVELOPE_SOURCES)}")
-        elif not callable(source):
-            raise ParameterError(f"{field}.envelope: {describe_value(source)} is neither a name nor an envelope callable")
-        attack, decay = spec.get("attack", 0.01), spec.get("decay", 0.2)
-        if not _is_number(attack) or not 0 <= float(attack) <= 2:
-            raise ParameterError(f"{field}.attack: {describe_value(attack)} is outside 0..2 seconds")
-        if not _is_number(decay) or not 0 < float(decay) <= 10:
-            raise ParameterError(f"{field}.decay: {describe_value(decay)} must be above 0 and at most 10 seconds")
+        source, attack, decay = check_envelope_spec(spec, field=field)
         if "from" not in spec or "to" not in spec:
             raise ParameterError(f"{field}: an envelope needs 'from' (the value at rest) and 'to' (the value on a peak)")
         low = _check_value(spec["from"], field=f"{field}.from", dims=1, lo=lo, hi=hi, unit=unit)[0]

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import ParameterError
+from ..progress import ProgressBar
 
 
 def register(sub: Any) -> None:
@@ -142,7 +143,7 @@ def run_montage(args: argparse.Namespace) -> int:
         original_volume=args.original_volume,
         voice=args.voice,
     )
-    bar = _Bar(enabled=not args.quiet and sys.stderr.isatty(), label=os.path.basename(args.output))
+    bar = ProgressBar(enabled=not args.quiet and sys.stderr.isatty(), label=os.path.basename(args.output))
     try:
         result = edit.render(args.output, profile=profile, progress=bar)
     finally:
@@ -155,23 +156,3 @@ def run_montage(args: argparse.Namespace) -> int:
     return 0
 
 
-class _Bar:
-    """A tqdm progress bar on stderr fed by render progress callbacks."""
-
-    def __init__(self, *, enabled: bool, label: str) -> None:
-        self.enabled = enabled
-        self.label = label
-        self.bar: Any = None
-
-    def __call__(self, p: Any) -> None:
-        if not self.enabled:
-            return
-        if self.bar is None:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=p.total_frames, unit="frame", desc=self.label, file=sys.stderr, leave=False, dynamic_ncols=True)
-        self.bar.update(p.frames_done - self.bar.n)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()

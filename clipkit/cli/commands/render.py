@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import ParameterError, TemplateError
-from ...render.executor import RenderProgress, RenderResult
+from ...render.executor import RenderResult
 from ...render.profiles import PROFILES
 from ...resources import samples_dir, templates_dir
 from ...template import load_template, parse_set_options
+from ..progress import ProgressBar
 
 DEMO_TEMPLATE = "demo.yaml"
 DEMO_CLIPS = {"intro": "portrait.mp4", "middle": "landscape.mp4", "outro": "portrait2.mp4"}
@@ -56,34 +57,12 @@ def _parse_clips(items: list[str]) -> dict[str, str]:
     return clips
 
 
-class _ProgressBar:
-    """A tqdm bar on stderr fed by render progress callbacks."""
-
-    def __init__(self, enabled: bool, label: str) -> None:
-        self.enabled = enabled
-        self.label = label
-        self.bar: Any = None
-
-    def __call__(self, p: RenderProgress) -> None:
-        if not self.enabled:
-            return
-        if self.bar is None:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=p.total_frames, unit="frame", desc=self.label, file=sys.stderr, leave=False, dynamic_ncols=True)
-        self.bar.update(p.frames_done - self.bar.n)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
 def _render(template_path: str | Path, *, clips: dict[str, str], music: str | None, sets: list[str], output: str,
             profile: str | None, quiet: bool, keep_metadata: bool, allowed_roots: tuple[str, ...] = ()) -> int:
     template = load_template(template_path, overrides=parse_set_options(sets), allowed_roots=allowed_roots)
     edit = template.build(clips, music=music)
     prof = PROFILES[profile] if profile else template.profile()
-    bar = _ProgressBar(not quiet and sys.stderr.isatty(), os.path.basename(output))
+    bar = ProgressBar(enabled=not quiet and sys.stderr.isatty(), label=os.path.basename(output))
     try:
         result: RenderResult = edit.render(
             output, profile=prof, progress=bar, keep_metadata=keep_metadata or template.keep_metadata
