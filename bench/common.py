@@ -170,6 +170,15 @@ def measure(name: str, argv: list[str], *, frames: int, env: dict[str, str] | No
     return Run(name, float(info.get("wall", wall)), max(peak_tree / 2**20, child_peak), frames, info, cpu)
 
 
+def current_rss_mb() -> float:
+    """This process's resident memory now, in MB (Linux)."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
 def report_self(**extra: object) -> None:
     """Print this process's own peak RSS (for the parent) as a RESULT line."""
     import resource

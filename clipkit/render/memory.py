@@ -21,7 +21,6 @@ It is process-wide, done once on the first render, only on glibc, and never when
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import logging
 import os
 import sys
@@ -31,8 +30,8 @@ __all__ = ["ARENA_MAX", "tune_allocator"]
 
 log = logging.getLogger("clipkit")
 
-ARENA_MAX = 2
-"""glibc malloc arenas the process may use after the first render."""
+ARENA_MAX = 1
+"""glibc malloc arenas the process may use after the first render (one: every thread shares the main heap)."""
 
 _M_ARENA_MAX = -8  # from glibc's malloc.h
 _lock = threading.Lock()
@@ -47,7 +46,9 @@ def tune_allocator() -> bool:
         ok = False
         if sys.platform.startswith("linux") and "MALLOC_ARENA_MAX" not in os.environ:
             try:
-                libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+                # the process's own symbols: libc is loaded already (find_library would
+                # spawn ldconfig or a compiler to look for it)
+                libc = ctypes.CDLL(None)
                 mallopt = getattr(libc, "mallopt", None)  # absent on musl
                 if mallopt is not None:
                     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
