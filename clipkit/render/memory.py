@@ -11,8 +11,9 @@ blocks fragment and the process grows with the length of the input. Measured her
 Two fixes were measured. Pinning the mmap threshold (128 KiB) kept the long render at
 129 MB but made every large buffer a fresh mapping, so each effect paid its page faults:
 a 3-effect grade cost 6.0 ms a frame inside a render instead of 2.7. Capping the arenas
-at two keeps the heap's buffers reused (grade 2.7 ms) and the long render flat (133 MB),
-with no measurable cost to the render's speed. That is what :func:`tune_allocator` does.
+keeps the heap's buffers reused (grade 2.7 ms) and the long render flat (132 MB with two
+arenas, a few MB less with one), with no measurable cost to the render's speed. One arena
+is what :func:`tune_allocator` sets.
 
 It is process-wide, done once on the first render, only on glibc, and never when
 ``MALLOC_ARENA_MAX`` is set in the environment (the operator's choice wins).
