@@ -292,3 +292,13 @@ def test_template_audio_section(files: dict[str, str]) -> None:
     assert load_template({**doc, "audio": {"loudness": -18}}).build({"a": files["clip"]}).extra(LOUDNESS_KEY).target == -18
     with pytest.raises(TemplateError, match="audio"):
         load_template({**doc, "audio": {"loudness": 3}})
+
+
+def test_edit_methods_set_the_same_finishing_as_the_functions() -> None:
+    edit = ck.sequence([ck.color("#000000", duration=1.0)], canvas=ck.Canvas(64, 64, 10))
+    assert edit.with_loudness(-16.0).extras == with_loudness(edit, target=-16.0).extras
+    assert edit.with_loudness(None).extras == with_loudness(edit, target=None).extras
+    assert edit.with_ducking(depth=-6.0, under=("voice",)).extras == with_ducking(edit, depth=-6.0, under=("voice",)).extras
+    assert edit.with_ducking(enabled=False).extras == with_ducking(edit, enabled=False).extras
+    with pytest.raises(ParameterError, match="loudness target: -60"):
+        edit.with_loudness(-60.0)

@@ -219,6 +219,35 @@ class Edit:
             raise ParameterError(f"original_volume: {volume!r} is outside 0..4")
         return replace(self, original_volume=float(volume))
 
+    def with_ducking(self, *, enabled: bool = True, **settings: Any) -> Edit:
+        """Change how the music dips under the clips' sound or a voice-over.
+
+        Ducking is on by default (-10 dB under ``voice`` and ``original``); keywords
+        ``depth``, ``threshold`` (dB), ``attack``, ``release``, ``hold`` (seconds) and
+        ``under`` (roles) as in :func:`clipkit.music.finishing.with_ducking`;
+        ``enabled=False`` turns it off.
+        """
+        from ..music.finishing import with_ducking
+
+        return with_ducking(self, enabled=enabled, **settings)
+
+    def with_loudness(self, target: float | None = -14.0, *, true_peak: float = -1.0, max_gain: float = 20.0) -> Edit:
+        """Normalize the final mix to ``target`` LUFS with a ``true_peak`` dBTP ceiling.
+
+        Parameters
+        ----------
+        target : float in [-40, -5] or None
+            Integrated loudness (default -14 LUFS, the short-video norm); ``None`` turns
+            normalization off (the mix is then only kept from clipping).
+        true_peak : float in [-9, 0]
+            Ceiling in dBTP.
+        max_gain : float in [0, 40]
+            Most the mix is raised, in dB.
+        """
+        from ..music.finishing import with_loudness
+
+        return with_loudness(self, target=target, true_peak=true_peak, max_gain=max_gain)
+
     # -- output ---------------------------------------------------------------------------
     def render(
         self,
