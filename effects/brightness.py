@@ -8,21 +8,16 @@ import numpy as np
 from numba import njit
 
 from clipkit.effects import Effect, Param
-from clipkit.effects.kernels import u8
+from clipkit.effects.kernels import lookup, u8
 from clipkit.frame import Frame
 
 
 @njit(nogil=True, cache=True, fastmath=True)
-def _kernel(y: np.ndarray, offset: float) -> np.ndarray:
+def _table(offset: float) -> np.ndarray:
     lut = np.empty(256, np.uint8)
     for i in range(256):
         lut[i] = u8(i + offset)
-    h, w = y.shape
-    out = np.empty((h, w), np.uint8)
-    for r in range(h):
-        for c in range(w):
-            out[r, c] = lut[y[r, c]]
-    return out
+    return lut
 
 
 class Brightness(Effect):
@@ -40,8 +35,11 @@ class Brightness(Effect):
     )
     example = {"amount": 0.08}
 
+    def luma_table(self, p: dict[str, Any], state: Any) -> np.ndarray:
+        return _table(p["amount"] * 219.0)
+
     def apply(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
-        return Frame(_kernel(frame.y, p["amount"] * 219.0), frame.u, frame.v, frame.alpha)
+        return Frame(lookup(frame.y, _table(p["amount"] * 219.0)), frame.u, frame.v, frame.alpha)
 
     def reference(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         y = frame.y.astype(np.float64) + p["amount"] * 219.0

@@ -8,23 +8,18 @@ import numpy as np
 from numba import njit
 
 from clipkit.effects import Effect, Param
-from clipkit.effects.kernels import u8
+from clipkit.effects.kernels import lookup, u8
 from clipkit.frame import Frame
 
 PIVOT = 125.5  # middle of the 16..235 luma range
 
 
 @njit(nogil=True, cache=True, fastmath=True)
-def _kernel(y: np.ndarray, amount: float, pivot: float) -> np.ndarray:
+def _table(amount: float, pivot: float) -> np.ndarray:
     lut = np.empty(256, np.uint8)
     for i in range(256):
         lut[i] = u8((i - pivot) * amount + pivot)
-    h, w = y.shape
-    out = np.empty((h, w), np.uint8)
-    for r in range(h):
-        for c in range(w):
-            out[r, c] = lut[y[r, c]]
-    return out
+    return lut
 
 
 class Contrast(Effect):
@@ -42,8 +37,11 @@ class Contrast(Effect):
     )
     example = {"amount": 1.2}
 
+    def luma_table(self, p: dict[str, Any], state: Any) -> np.ndarray:
+        return _table(p["amount"], PIVOT)
+
     def apply(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
-        return Frame(_kernel(frame.y, p["amount"], PIVOT), frame.u, frame.v, frame.alpha)
+        return Frame(lookup(frame.y, _table(p["amount"], PIVOT)), frame.u, frame.v, frame.alpha)
 
     def reference(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         y = (frame.y.astype(np.float64) - PIVOT) * p["amount"] + PIVOT

@@ -8,12 +8,12 @@ import numpy as np
 from numba import njit
 
 from clipkit.effects import Effect, Param
-from clipkit.effects.kernels import u8
+from clipkit.effects.kernels import lookup, u8
 from clipkit.frame import Frame
 
 
 @njit(nogil=True, cache=True, fastmath=True)
-def _kernel(y: np.ndarray, gamma: float) -> np.ndarray:
+def _table(gamma: float) -> np.ndarray:
     lut = np.empty(256, np.uint8)
     inv = 1.0 / gamma
     for i in range(256):
@@ -22,12 +22,7 @@ def _kernel(y: np.ndarray, gamma: float) -> np.ndarray:
             lut[i] = i  # sub-black and super-white pass through
         else:
             lut[i] = u8(16.0 + 219.0 * x**inv)
-    h, w = y.shape
-    out = np.empty((h, w), np.uint8)
-    for r in range(h):
-        for c in range(w):
-            out[r, c] = lut[y[r, c]]
-    return out
+    return lut
 
 
 class Gamma(Effect):
@@ -45,8 +40,11 @@ class Gamma(Effect):
     )
     example = {"gamma": 1.15}
 
+    def luma_table(self, p: dict[str, Any], state: Any) -> np.ndarray:
+        return _table(p["gamma"])
+
     def apply(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
-        return Frame(_kernel(frame.y, p["gamma"]), frame.u, frame.v, frame.alpha)
+        return Frame(lookup(frame.y, _table(p["gamma"])), frame.u, frame.v, frame.alpha)
 
     def reference(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         y = frame.y.astype(np.float64)

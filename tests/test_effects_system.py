@@ -223,6 +223,35 @@ def test_bind_chain_merges_neighbouring_effects(monkeypatch: pytest.MonkeyPatch)
     assert calls["to"] == 2
 
 
+def test_neighbouring_luma_tables_merge_into_one_pass_with_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    frames = sample_frames(96, 64, count=3)
+    keyed = {"keyframes": [[0.0, 0.8], [0.1, 1.4, "ease-in"]]}
+    chain = fx.chain(
+        fx.create("contrast", amount=keyed),
+        fx.create("gamma", gamma=1.3),
+        fx.create("saturation", amount=1.3),  # not a table: splits the run
+        fx.create("brightness", amount=-0.05),
+        fx.create("posterize", levels=5),  # RGB: the table before it is applied first
+        fx.create("contrast", amount=1.1),
+    )
+    one_by_one = frames
+    for node in chain.nodes:
+        one_by_one = fx.run_frames(node, one_by_one)
+    passes: list[int] = []
+    real = base.lookup
+    monkeypatch.setattr(base, "lookup", lambda plane, table: passes.append(1) or real(plane, table))
+    merged = fx.run_frames(chain, frames)
+    for a, b in zip(merged, one_by_one):
+        assert frame_difference(a, b) == 0
+    # merged passes per frame: contrast+gamma, then brightness (the last contrast runs on its
+    # own: it follows an RGB effect, whose conversion back comes first)
+    assert len(passes) == 3 * 2
+    # the reference implementations never take the shortcut
+    bound = base.BoundEffect(fx.create("contrast", amount=1.2), _ctx(), reference=True)
+    assert bound.luma_table({"amount": 1.2}) is None
+    assert base.BoundEffect(fx.create("contrast", amount=1.2), _ctx()).luma_table({"amount": 1.2}) is not None
+
+
 def test_identity_effects_pass_the_same_frame_through() -> None:
     frame = sample_frames(64, 48, count=1)[0]
     for node in (fx.create("contrast", amount=1.0), fx.look("vintage", intensity=0.0), fx.create("posterize", levels=256)):

@@ -26,7 +26,7 @@ import numpy as np
 from ..errors import ParameterError
 from ..frame import Frame
 from ..nodes import BoundFrameNode, FrameNode, FrameTime, RenderContext
-from .kernels import rgb_to_yuv420, yuv420_to_rgb
+from .kernels import lookup, rgb_to_yuv420, yuv420_to_rgb
 from .params import Param, ParamValue
 
 __all__ = [
@@ -228,6 +228,16 @@ class Effect:
         """Process one frame with the fast kernels (see the class docstring)."""
         raise NotImplementedError
 
+    def luma_table(self, p: Mapping[str, Any], state: Any) -> np.ndarray | None:
+        """The 256-entry uint8 table this effect maps luma through, if that is all it does.
+
+        Override in effects whose ``apply`` is exactly ``y -> table[y]`` with chroma and
+        alpha untouched (contrast, brightness, gamma). Neighbouring such effects in a
+        chain are then merged into one table and one pass over the frame, with a result
+        identical to running them one by one. ``None`` (the default): not a table.
+        """
+        return None
+
     def reference(self, image: Any, p: Mapping[str, Any], state: Any, time: FrameTime) -> Any:
         """Process one frame in plain numpy (see the class docstring)."""
         raise NotImplementedError
@@ -342,6 +352,13 @@ class BoundEffect:
                 p[name] = p[name] * scale
         return self._run(image, p, self.state, time)
 
+    def luma_table(self, p: Mapping[str, Any]) -> np.ndarray | None:
+        """The effect's luma table for values ``p`` (see :meth:`Effect.luma_table`);
+        never in reference mode, where the plain-numpy implementation must run."""
+        if self._run != self.effect.apply or self.space != "yuv":  # bound methods compare by ==
+            return None
+        return self.effect.luma_table(p, self.state)
+
     def __call__(self, frame: Frame, time: FrameTime) -> Frame:
         p = self.values(time)
         if self.is_identity(p):
@@ -414,12 +431,24 @@ class BoundChain:
         rgb: np.ndarray | None = None
         alpha = frame.alpha
         profile = BoundChain.profile
+        table: np.ndarray | None = None  # luma tables of neighbouring effects, merged
+        tabled: list[BoundEffect] = []
         for b in self.bound:
             if isinstance(b, BoundEffect):
                 p = b.values(time)
                 if b.is_identity(p):
                     continue
                 started = _time.thread_time() if profile else 0.0
+                lut = b.luma_table(p) if rgb is None else None
+                if lut is not None:
+                    table = lut if table is None else lut[table]  # y -> lut[table[y]]
+                    tabled.append(b)
+                    if profile:
+                        b.seconds += _time.thread_time() - started
+                    continue
+                if table is not None:
+                    frame, table = _apply_table(frame, table, tabled, profile), None
+                    tabled = []
                 if b.space == "rgb":
                     if rgb is None:
                         alpha = frame.alpha
@@ -433,9 +462,14 @@ class BoundChain:
                     b.seconds += _time.thread_time() - started
                     b.calls += 1
             else:
+                if table is not None:
+                    frame, table = _apply_table(frame, table, tabled, profile), None
+                    tabled = []
                 if rgb is not None:
                     frame, rgb = from_rgb(rgb, alpha), None
                 frame = b(frame, time)
+        if table is not None:
+            frame = _apply_table(frame, table, tabled, profile)
         if rgb is not None:
             frame = from_rgb(rgb, alpha)
         return frame
@@ -446,6 +480,18 @@ class BoundChain:
             closer = getattr(b, "close", None)
             if closer is not None:
                 closer()
+
+
+def _apply_table(frame: Frame, table: np.ndarray, tabled: Sequence[BoundEffect], profile: bool) -> Frame:
+    """One pass of the merged luma table; chroma and alpha pass through."""
+    started = _time.thread_time() if profile else 0.0
+    out = Frame(lookup(frame.y, table), frame.u, frame.v, frame.alpha)
+    if profile:
+        share = (_time.thread_time() - started) / len(tabled)
+        for b in tabled:
+            b.seconds += share
+            b.calls += 1
+    return out
 
 
 def bind_chain(nodes: Iterable[FrameNode], ctx: RenderContext) -> list[BoundFrameNode]:

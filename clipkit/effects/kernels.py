@@ -83,6 +83,14 @@ def _u8_ref(x: np.ndarray) -> np.ndarray:
 
 
 # -- colour conversion ----------------------------------------------------------------------
+def lookup(plane: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """A new uint8 plane with every value mapped through a 256-entry uint8 table
+    (OpenCV's LUT: about 0.3 ms for a 1080x1920 plane, strided views accepted)."""
+    import cv2
+
+    return cv2.LUT(plane, table)
+
+
 @njit(nogil=True, cache=True, fastmath=True)
 def yuv420_to_rgb(y: np.ndarray, u: np.ndarray, v: np.ndarray, out: np.ndarray) -> None:
     """Fill ``out`` (H, W, 3) uint8 with the RGB of the planes (chroma per 2x2 block).
