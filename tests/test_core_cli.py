@@ -270,6 +270,20 @@ def test_template_validate_errors(capsys: pytest.CaptureFixture[str], tmp_path: 
     assert one_error_line(err) == f"clipkit: error: {path}: shots[1].start: -1 is below 0"
 
 
+def test_template_validate_runs_the_sections_own_checks(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """An unknown look or sticker passes the schema (names are open-ended) but not the build."""
+    for shot_key, value, expected in (
+        ("look", "vintagee", "shots[0].look: 'vintagee' is not a look; did you mean vintage?"),
+        ("effects", [{"id": "contrast", "amount": 9}], "shots[0].effects[0].amount: 9 is above the maximum 2"),
+    ):
+        bad = dict(TEMPLATE, shots=[{"slot": "intro", "duration": 1, shot_key: value}])
+        path = tmp_path / f"bad_{shot_key}.yaml"
+        path.write_text(yaml.safe_dump(bad))
+        code, out, err = run(capsys, "template", "validate", str(path))
+        assert code == 2 and out == ""
+        assert one_error_line(err).startswith(f"clipkit: error: {path}: {expected}")
+
+
 def test_template_without_action(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "template")
     assert code == 2 and "schema" in err and "validate" in err

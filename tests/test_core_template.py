@@ -421,3 +421,18 @@ def test_schema_errors_come_in_document_order() -> None:
     }
     paths = [path for path, _ in schema_errors(doc)]
     assert paths == ["output.profile", "shots[0].start", "shots[10].start"]
+
+
+def test_a_wrong_container_type_is_named_briefly_with_the_fields_expected() -> None:
+    from clipkit.template.schema import schema_errors
+
+    doc = {
+        "version": 1,
+        "canvas": {"width": 1080, "height": 1920, "fps": 30},
+        "slots": [{"id": "a"}],
+        "shots": [{"slot": "a"}],
+        "overlays": [{"text": "hi"}] * 3,
+    }
+    ((path, message),) = schema_errors(doc)
+    assert path == "overlays"
+    assert message == "is a list of 3 item(s), expected an object with the fields captions, stickers, text"

@@ -125,7 +125,9 @@ def _look(value: Any, ctx: TemplateContext, where: str) -> Any:
     try:
         return look(name, intensity=intensity)
     except ParameterError as exc:
-        raise ctx.error(where, str(exc)) from None
+        message = str(exc)
+        message = message[len("look: ") :] if message.startswith("look: ") else message
+        raise ctx.error(where, message) from None
 
 
 def apply_shot_effects(clip: Clip, value: Any, ctx: TemplateContext) -> Clip:

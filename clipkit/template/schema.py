@@ -7,6 +7,7 @@ from typing import Any
 
 import jsonschema
 
+from ..errors import describe_value
 from ..render.fit import fit_modes
 from ..render.profiles import PROFILES
 from ..transitions import transition_schema
@@ -186,7 +187,13 @@ def _describe(error: jsonschema.ValidationError) -> tuple[str, str]:
         return field_path(path), f"{value!r} must be below {arg}"
     if v == "type":
         kinds = arg if isinstance(arg, list) else [arg]
-        return field_path(path), f"{value!r} is not {' or '.join('an ' + k if k[0] in 'aeiou' else 'a ' + k for k in kinds)}"
+        wanted = " or ".join("an " + k if k[0] in "aeiou" else "a " + k for k in kinds)
+        if isinstance(value, (list, dict)):  # say what was given, not the whole of it
+            given = f"a list of {len(value)} item(s)" if isinstance(value, list) else "a mapping"
+            fields = sorted(error.schema.get("properties", {})) if "object" in kinds else []
+            hint = f" with the fields {', '.join(fields)}" if fields else ""
+            return field_path(path), f"is {given}, expected {wanted}{hint}"
+        return field_path(path), f"{describe_value(value)} is not {wanted}"
     if v == "enum":
         return field_path(path), f"{value!r} is not one of: {', '.join(map(str, arg))}"
     if v == "const":
@@ -205,7 +212,7 @@ def _describe(error: jsonschema.ValidationError) -> tuple[str, str]:
             return field_path(path), f"has {what} {', '.join(choices)}; give exactly one"
     if v in ("anyOf", "oneOf"):
         descr = error.schema.get("description")
-        return field_path(path), f"{value!r} is not valid" + (f"; expected {descr}" if descr else "")
+        return field_path(path), f"{describe_value(value)} is not valid" + (f"; expected {descr}" if descr else "")
     if v == "pattern":
         return field_path(path), f"{value!r} does not match the expected form {arg}"
     return field_path(path), error.message

@@ -41,7 +41,13 @@ def run_schema(args: argparse.Namespace) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    from ...library import preview_edit
+
     template = load_template(args.template, overrides=parse_set_options(args.set))
+    # the schema and the loader check the document; building it with placeholder clips
+    # runs every section's own checks too (looks, effects, overlays, layouts, cuts),
+    # still without decoding anything of the creator's
+    preview_edit(template)
     slots = ", ".join(s["id"] + ("?" if s.get("optional") else "") for s in template.slots) or "none"
     sys.stdout.write(f"{args.template}: ok ({template.name}; slots: {slots}; {len(template.document['shots'])} shots)\n")
     return 0
