@@ -295,6 +295,19 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "clipkit", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
+def test_a_reader_that_stops_early_is_not_an_error(tmp_path: Path) -> None:
+    """``clipkit effects list | head -1``: a reader that has gone away ends the command
+    quietly (here the reading end is closed before the command writes anything)."""
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([sys.executable, "-m", "clipkit", "effects", "list"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert b"error" not in err.lower()
+
+
 def test_subprocess_demo(tmp_path: Path) -> None:
     out = tmp_path / "demo.mp4"
     proc = _cli("demo", "-o", str(out), "--profile", "preview", cwd=tmp_path)

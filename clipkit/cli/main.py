@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -63,6 +64,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RenderCancelled:
         sys.stderr.write("clipkit: cancelled; nothing was written\n")
         return 130
+    except BrokenPipeError:
+        # the reader went away (``clipkit effects list | head``): stop quietly, and point
+        # stdout at /dev/null so flushing it at exit does not raise again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except ClipkitError as exc:
         if debug:
             raise
