@@ -26,6 +26,7 @@ within ``max_gain``.
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -325,7 +326,7 @@ class LoudnessMeter:
         self.step = int(round(sr * 0.1))
         self._partial = 0.0
         self._filled = 0
-        self.steps: list[float] = []
+        self.steps = array("d")  # 8 bytes a step (a list of floats takes 32)
 
     def add(self, block: np.ndarray) -> None:
         """Feed samples of shape (channels, n)."""
@@ -357,7 +358,7 @@ class LoudnessMeter:
     @property
     def step_energy(self) -> np.ndarray:
         """Sum of K-weighted squares over channels, per complete 100 ms step."""
-        return np.asarray(self.steps, dtype=np.float64)
+        return np.frombuffer(self.steps, dtype=np.float64).copy()
 
     def integrated(self) -> float:
         """Integrated loudness in LUFS so far (-inf for silence)."""
@@ -406,7 +407,7 @@ class TruePeakMeter:
         self.position = 0  # samples fed
         self.final = 0  # samples whose value is settled
         self._tail = np.zeros((0, 0), np.float32)
-        self.peaks: list[float] = []
+        self.peaks = array("d")  # one per 10 ms: 60 000 for a 10-minute mix
         self._current = 0.0
 
     def _per_sample(self, joined: np.ndarray) -> np.ndarray:
@@ -455,7 +456,7 @@ class TruePeakMeter:
         if self.final % self.chunk:
             self.peaks.append(self._current)
             self._current = 0.0
-        return np.asarray(self.peaks, dtype=np.float64)
+        return np.frombuffer(self.peaks, dtype=np.float64).copy()
 
 
 def integrated_loudness(y: np.ndarray, sr: int) -> float:
