@@ -26,6 +26,7 @@ then leans towards the side that has it). The beat-cut planner (``cuts:`` in tem
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
@@ -218,7 +219,7 @@ def _check_direction(kind: str, direction: str) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class Transition:
+class Transition(ABC):
     """Base of the built-in transitions: a duration and an easing curve.
 
     Parameters
@@ -248,8 +249,9 @@ class Transition:
 
         return bound
 
-    def _drawer(self, ctx: RenderContext) -> BoundTransition:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def _drawer(self, ctx: RenderContext) -> BoundTransition:
+        """Draw ``(a, b, eased progress, time) -> frame`` for one render."""
 
 
 @dataclass(frozen=True, slots=True)

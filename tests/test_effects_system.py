@@ -563,6 +563,18 @@ def test_register_rejects_bad_declarations() -> None:
     with pytest.raises(PluginError, match="needs a neutral value"):
         fx.register(NoDoc)
 
+    class KernelOnly(fx.Effect):
+        """Has a kernel but no reference."""
+
+        id = "kernel_only"
+
+        def apply(self, *a):  # noqa: ANN002, ANN202
+            return a[0]
+
+    with pytest.raises(PluginError, match=r"kernel_only: defines no reference\(\)"):
+        fx.register(KernelOnly)
+    assert "kernel_only" not in fx.effect_ids()
+
 
 # -- builtin layout and docs ------------------------------------------------------------------
 def test_each_builtin_file_is_named_after_its_effect_and_has_kernel_and_reference() -> None:

@@ -16,6 +16,7 @@ one to a clip share their conversions too.
 from __future__ import annotations
 
 import time as _time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -91,7 +92,7 @@ def contiguous(frame: Frame) -> Frame:
     return Frame(y, u, v, a)  # type: ignore[arg-type]
 
 
-class Effect:
+class Effect(ABC):
     """Base class of every effect. Subclass it in a file named after the effect id.
 
     Class attributes
@@ -187,6 +188,9 @@ class Effect:
             raise ValueError(f"{cls.id}: space {cls.space!r} is not one of {', '.join(SPACES)}")
         if not cls.summary():
             raise ValueError(f"{cls.id}: needs a docstring whose first line sums it up")
+        missing = sorted(getattr(cls, "__abstractmethods__", ()))
+        if missing:
+            raise ValueError(f"{cls.id}: defines no {' and no '.join(m + '()' for m in missing)} (both the kernel and the numpy reference are required)")
         names = [p.name for p in cls.params]
         if len(set(names)) != len(names):
             raise ValueError(f"{cls.id}: duplicate parameter names in {names}")
@@ -224,9 +228,9 @@ class Effect:
                 return False
         return True
 
+    @abstractmethod
     def apply(self, image: Any, p: Mapping[str, Any], state: Any, time: FrameTime) -> Any:
         """Process one frame with the fast kernels (see the class docstring)."""
-        raise NotImplementedError
 
     def luma_table(self, p: Mapping[str, Any], state: Any) -> np.ndarray | None:
         """The 256-entry uint8 table this effect maps luma through, if that is all it does.
@@ -238,9 +242,9 @@ class Effect:
         """
         return None
 
+    @abstractmethod
     def reference(self, image: Any, p: Mapping[str, Any], state: Any, time: FrameTime) -> Any:
         """Process one frame in plain numpy (see the class docstring)."""
-        raise NotImplementedError
 
 
 # -- nodes ----------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -319,20 +320,22 @@ def _is_identity_curve(points: Any) -> bool:
 
 
 # -- values over time -----------------------------------------------------------------------
-class ParamValue:
+class ParamValue(ABC):
     """A parameter's value over time; bound once per render to a per-frame resolver."""
 
+    __slots__ = ()
+
+    @abstractmethod
     def bind(self, ctx: RenderContext) -> tuple[Any, Callable[[FrameTime], Any] | None]:
         """``(constant, None)`` for a constant, ``(None, resolver)`` for a changing value."""
-        raise NotImplementedError
 
+    @abstractmethod
     def toward(self, param: Param, neutral: Any, k: float) -> ParamValue:
         """This value moved a fraction ``k`` from ``neutral`` (``k = 1`` is this value)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def describe(self) -> Any:
         """A plain-data form (as a template would write it)."""
-        raise NotImplementedError
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ smaller canvas looks the same.
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import KW_ONLY, dataclass
 from typing import Any
@@ -150,7 +151,7 @@ sprite to draw and its anchor in sprite fractions, or ``None`` to draw nothing."
 
 
 @dataclass(frozen=True)
-class Layer:
+class Layer(ABC):
     """Placement and animation shared by every overlay layer.
 
     Parameters
@@ -195,8 +196,9 @@ class Layer:
         set_(self, "beat_bounce", BeatBounce.parse(self.beat_bounce, field=f"{name}.beat_bounce"))
 
     # subclasses provide the content ---------------------------------------------------
-    def _bind_content(self, ctx: RenderContext) -> Content:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def _bind_content(self, ctx: RenderContext) -> Content:
+        """The layer's content for one render (a sticker's frames, a text's raster)."""
 
     def _state_fns(
         self, ctx: RenderContext
