@@ -34,6 +34,7 @@ from typing import Any, ClassVar
 import cv2
 import numpy as np
 
+from .easing import canonical_ease, ease_spellings
 from .errors import ParameterError
 from .frame import Frame, parse_color
 from .nodes import BoundTransition, FrameTime, RenderContext
@@ -101,7 +102,7 @@ Spelled with hyphens as everywhere in clipkit (effects keyframes, overlay animat
 
 def _easing_name(name: object, *, field: str = "easing") -> str:
     """The canonical easing name for ``name`` (underscores read as hyphens)."""
-    canonical = name.replace("_", "-") if isinstance(name, str) else name
+    canonical = canonical_ease(name)
     if canonical not in EASINGS:
         raise ParameterError(f"{field}: {name!r} is not an easing; use one of {', '.join(EASINGS)}")
     return canonical  # type: ignore[return-value]
@@ -797,7 +798,7 @@ def transition_schema() -> dict[str, Any]:
             "duration": {"type": "number", "exclusiveMinimum": 0, "description": "Seconds of overlap.", "default": 0.5},
             "easing": {
                 "type": "string",
-                "enum": list(EASINGS) + [k.replace("-", "_") for k in EASINGS if "-" in k],
+                "enum": ease_spellings(EASINGS),
                 "description": "Progress curve (ease_in-style spellings are accepted too).",
             },
             "direction": {"type": "string", "enum": list(DIRECTIONS), "description": "wipe, slide, push, whip: where the motion goes."},

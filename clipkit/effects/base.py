@@ -306,7 +306,7 @@ class EffectNode:
 class BoundEffect:
     """An effect bound to one render: resolves its parameters per frame and runs."""
 
-    __slots__ = ("effect", "space", "state", "ctx", "_constants", "_dynamic", "_run", "_px", "_static_identity", "seconds", "calls")
+    __slots__ = ("effect", "space", "state", "ctx", "_constants", "_dynamic", "_run", "_reference", "_px", "_static_identity", "seconds", "calls")
 
     def __init__(self, node: EffectNode, ctx: RenderContext, *, reference: bool = False) -> None:
         self.effect = node.effect
@@ -327,6 +327,7 @@ class BoundEffect:
         static = {p.name: constants[p.name] for p in self.effect.params if not p.keyframable}
         self.state = self.effect.prepare(ctx, static)
         self._run = self.effect.reference if reference else self.effect.apply
+        self._reference = reference
         self._static_identity = not dynamic and self.effect.is_identity(constants)
         self.seconds = 0.0
         self.calls = 0
@@ -359,7 +360,7 @@ class BoundEffect:
     def luma_table(self, p: Mapping[str, Any]) -> np.ndarray | None:
         """The effect's luma table for values ``p`` (see :meth:`Effect.luma_table`);
         never in reference mode, where the plain-numpy implementation must run."""
-        if self._run != self.effect.apply or self.space != "yuv":  # bound methods compare by ==
+        if self._reference or self.space != "yuv":
             return None
         return self.effect.luma_table(p, self.state)
 

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from ..easing import canonical_ease, ease_spellings
 from ..envelope import ENVELOPE_SOURCES, check_envelope_spec, music_envelope
 from ..errors import ParameterError, describe_value
 from ..frame import parse_color
@@ -50,8 +51,6 @@ PARAM_KINDS = ("float", "int", "bool", "choice", "color", "points", "file")
 
 EASES = ("linear", "ease-in", "ease-out", "ease-in-out", "hold")
 """Interpolations between keyframes."""
-
-_EASE_SPELLINGS = list(EASES) + [e.replace("-", "_") for e in EASES if "-" in e]  # ease_in is read as ease-in
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _RESERVED = frozenset({"id", "name", "params"})
@@ -230,10 +229,10 @@ class Param:
         bounds = {k: v for k, v in (("minimum", self.min), ("maximum", self.max)) if v is not None}
         kind = "integer" if self.kind == "int" else "number"
         number = {"type": kind, **bounds}
-        array_key = {"type": "array", "prefixItems": [{"type": "number", "minimum": 0}, number, {"enum": _EASE_SPELLINGS}], "minItems": 2, "maxItems": 3}
+        array_key = {"type": "array", "prefixItems": [{"type": "number", "minimum": 0}, number, {"enum": ease_spellings(EASES)}], "minItems": 2, "maxItems": 3}
         object_key = {
             "type": "object",
-            "properties": {"t": {"type": "number", "minimum": 0}, "value": number, "ease": {"enum": _EASE_SPELLINGS}},
+            "properties": {"t": {"type": "number", "minimum": 0}, "value": number, "ease": {"enum": ease_spellings(EASES)}},
             "required": ["t", "value"],
             "additionalProperties": False,
         }
@@ -395,7 +394,7 @@ class Keyframes(ParamValue):
                 raise ParameterError(f"{where}[{i}].t: {describe_value(t)} is not a time in seconds >= 0")
             if times and float(t) <= times[-1]:
                 raise ParameterError(f"{where}[{i}].t: {float(t):g} is not after the previous key's {times[-1]:g}")
-            e = e.replace("_", "-") if isinstance(e, str) else e  # ease_in reads as ease-in
+            e = canonical_ease(e)
             if e not in EASES:
                 raise ParameterError(f"{where}[{i}].ease: {describe_value(e)} is not one of {', '.join(EASES)}")
             v = param.validate(v, owner=owner, at=f"{where}[{i}].value")

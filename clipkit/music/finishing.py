@@ -13,9 +13,9 @@ detector.
 
 **Loudness** (a master processor): before the render, one extra pass through the mixer
 (audio only: decoding and mixing sound costs a fraction of the video) measures the
-mix's integrated loudness (ITU-R BS.1770-4: pyloudnorm's K-weighting filters applied by FFT convolution, 400 ms
-blocks with 75 % overlap, -70 LUFS absolute and -10 LU relative gates; streamed,
-so memory stays flat) and its true peak (4x oversampled) in 10 ms chunks. From these
+mix's integrated loudness (ITU-R BS.1770-4: pyloudnorm's K-weighting filters, applied
+by FFT convolution; 400 ms blocks with 75 % overlap, -70 LUFS absolute and -10 LU
+relative gates; streamed, so memory stays flat) and its true peak (4x oversampled) in 10 ms chunks. From these
 the render gets one gain to the target (-14 LUFS by default) and a look-ahead limiter
 curve that keeps the true peak at or below the ceiling (-1 dBTP): since the whole
 peak envelope is known in advance, the limiter needs no delay line. Gain lost to
@@ -383,13 +383,11 @@ def _oversampling_filter() -> np.ndarray:
 def _upsample4(h: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Zero-stuff ``x`` (channels, m) by 4 and filter by ``h``: polyphase, one short
     convolution per phase (what scipy.signal.upfirdn(h, x, up=4, axis=1) gives)."""
-    taps = h.size // 4
     rows = []
     for c in range(x.shape[0]):
-        phases = [np.convolve(x[c], h[r::4]) for r in range(4)]  # each m + taps - 1 long
+        phases = [np.convolve(x[c], h[r::4]) for r in range(4)]  # each m + taps/4 - 1 long
         rows.append(np.stack(phases, axis=1).reshape(-1))
-    out = np.stack(rows)
-    return out[:, : (x.shape[1] - 1) * 4 + h.size] if taps else out
+    return np.stack(rows)[:, : (x.shape[1] - 1) * 4 + h.size]
 
 
 class TruePeakMeter:

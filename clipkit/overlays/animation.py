@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ..easing import canonical_ease
 from ..envelope import ENVELOPE_SOURCES, check_envelope_spec, music_envelope
 from ..errors import ParameterError, describe_value
 from ..nodes import FrameTime, RenderContext
@@ -35,13 +36,10 @@ __all__ = [
     "Track",
     "Animation",
     "LayerState",
-    "beat_envelope",
 ]
 
 EASES = ("linear", "ease-in", "ease-out", "ease-in-out", "hold", "back-out", "bounce-out", "elastic-out")
 """Easing curves between keyframes and of enter/exit animations."""
-
-"""Named envelopes resolved from the music analysis."""
 
 ANIMATIONS = ("pop", "bounce", "fade", "slide", "spin")
 """Enter/exit animation kinds."""
@@ -92,9 +90,6 @@ def ease(kind: str, x: float) -> float:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) and math.isfinite(float(value))
-
-
-beat_envelope = music_envelope  # the edit's beats/downbeats/onsets as pulses (None without music)
 
 
 # -- tracks ------------------------------------------------------------------------------
@@ -183,7 +178,7 @@ class Track:
                 raise ParameterError(f"{where}.t: {describe_value(t)} is not a time in seconds >= 0")
             if times and float(t) <= times[-1]:
                 raise ParameterError(f"{where}.t: {float(t):g} is not after the previous key's {times[-1]:g}")
-            e = e.replace("_", "-") if isinstance(e, str) else e  # ease_in reads as ease-in
+            e = canonical_ease(e)
             if e not in EASES:
                 raise ParameterError(f"{where}.ease: {describe_value(e)} is not one of {', '.join(EASES)}")
             times.append(float(t))
@@ -228,7 +223,7 @@ class Track:
             return lambda time: value
         if self.kind == "keyframes":
             return lambda time: self.at(time.local_t)
-        env = self.source if callable(self.source) else beat_envelope(ctx, self.source, attack=self.attack, decay=self.decay)
+        env = self.source if callable(self.source) else music_envelope(ctx, self.source, attack=self.attack, decay=self.decay)
         low, high = self.low, self.high
         if env is None:
             return lambda time: (low,)

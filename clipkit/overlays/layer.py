@@ -25,7 +25,8 @@ import numpy as np
 from ..errors import ParameterError, describe_value
 from ..frame import Frame
 from ..nodes import FrameTime, RenderContext
-from .animation import ENVELOPE_SOURCES, Animation, LayerState, Track, beat_envelope
+from ..envelope import music_envelope
+from .animation import ENVELOPE_SOURCES, Animation, LayerState, Track
 from .composite import Sprite, affine
 
 __all__ = ["SafeArea", "SAFE_AREA", "BeatBounce", "Layer", "Content", "own_frame", "reference_scale"]
@@ -214,7 +215,7 @@ class Layer(ABC):
         bounce: BeatBounce | None = self.beat_bounce
         env = None
         if bounce is not None and bounce.amount > 0:
-            env = beat_envelope(ctx, bounce.on, attack=bounce.attack, decay=bounce.decay)
+            env = music_envelope(ctx, bounce.on, attack=bounce.attack, decay=bounce.decay)
         amount = bounce.amount if bounce is not None else 0.0
 
         def base(time: FrameTime) -> LayerState:

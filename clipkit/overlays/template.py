@@ -25,6 +25,7 @@ import copy
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..easing import ease_spellings
 from ..errors import ClipkitError, MediaError, TemplateError
 from ..template.extensions import register_section
 from .animation import ANIMATIONS, DIRECTIONS, EASES, ENVELOPE_SOURCES
@@ -48,7 +49,7 @@ _COLOR = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "int
 
 def _track(value: dict[str, Any], description: str) -> dict[str, Any]:
     # positional items are "prefixItems" in JSON Schema 2020-12 (a list under "items" is invalid)
-    key = {"type": "array", "minItems": 2, "maxItems": 3, "prefixItems": [_NUM, value, {"enum": list(EASES) + [e.replace("-", "_") for e in EASES if "-" in e]}]}
+    key = {"type": "array", "minItems": 2, "maxItems": 3, "prefixItems": [_NUM, value, {"enum": ease_spellings(EASES)}]}
     return {
         "description": description + "; a constant, {keyframes: [[t, value, ease], ...]} or {envelope: beats, from, to}",
         "anyOf": [

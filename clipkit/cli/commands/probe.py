@@ -29,12 +29,11 @@ def run(args: argparse.Namespace) -> int:
         lines = [f"{info.path}", f"  container: {info.format}", "  still image (held for the clip's duration)"]
     else:
         lines = [f"{info.path}", f"  container: {info.format}, {info.duration:.3f} s"]
+    sar = f", pixel aspect {v.sample_aspect}" if v is not None and v.sample_aspect != 1 else ""
     if v is not None and info.is_image:
-        sar = f", pixel aspect {v.sample_aspect}" if v.sample_aspect != 1 else ""
         lines.append(f"  image: {v.codec} {v.width}x{v.height} {v.pix_fmt}{' full range' if v.full_range else ''}{sar}")
         lines.append(f"         shown as {v.display_width}x{v.display_height}, rotation {v.rotation}°")
     elif v is not None:
-        sar = f", pixel aspect {v.sample_aspect}" if v.sample_aspect != 1 else ""
         lines.append(
             f"  video: {v.codec} {v.width}x{v.height} {v.pix_fmt}{' full range' if v.full_range else ''}{sar}"
         )
