@@ -19,6 +19,7 @@ __all__ = [
     "FontError",
     "RenderCancelled",
     "PluginError",
+    "BatchError",
 ]
 
 
@@ -87,6 +88,36 @@ class TemplateError(ClipkitError, ValueError):
 
 def _rebuild_template_error(message: str, path: str | None, field: str | None) -> TemplateError:
     return TemplateError(message, path=path, field=field)
+
+
+class BatchError(ClipkitError, ValueError):
+    """A batch file or a job in it is malformed; the message starts with where.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, e.g. ``"/data/a.mp4: file not found"``.
+    origin : str, optional
+        The batch file and line, e.g. ``"jobs.jsonl:13"``.
+    field : str, optional
+        The field path in the job, e.g. ``"clips.intro"``.
+    """
+
+    def __init__(self, message: str, *, origin: str | None = None, field: str | None = None) -> None:
+        self.origin = origin
+        self.field = field
+        self.detail = message
+        full = message if field is None else f"{field}: {message}"
+        if origin is not None:
+            full = f"{origin}: {full}"
+        super().__init__(full)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_batch_error, (self.detail, self.origin, self.field))
+
+
+def _rebuild_batch_error(message: str, origin: str | None, field: str | None) -> BatchError:
+    return BatchError(message, origin=origin, field=field)
 
 
 class FontError(ClipkitError, LookupError):

@@ -1,7 +1,8 @@
 """Entry point of the ``clipkit`` command.
 
 Exit codes: 0 success, 2 bad input or usage (one readable line on stderr), 1 an
-internal error, 130 interrupted. ``--debug`` shows tracebacks.
+internal error, 130 interrupted (SIGINT), 143 terminated (SIGTERM). ``--debug`` shows
+tracebacks.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import importlib
 import logging
 import os
 import pkgutil
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from .. import __version__
@@ -19,6 +22,28 @@ from ..errors import ClipkitError, RenderCancelled
 from . import commands
 
 __all__ = ["main", "build_parser"]
+
+
+class Terminated(BaseException):
+    """Raised in the main thread on SIGTERM, so a render unwinds like on Ctrl-C
+    (its temporary file is deleted) instead of dying with it in place."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def install_sigterm_handler() -> None:
+    """Turn SIGTERM (what process managers and Ray send) into :class:`Terminated`.
+
+    Commands that stop cleanly on their own (``clipkit batch``) install their own.
+    """
+    if _in_main_thread():
+        signal.signal(signal.SIGTERM, _raise_terminated)
+
+
+def _in_main_thread() -> bool:  # signal handlers can only be installed there
+    return threading.current_thread() is threading.main_thread()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,7 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    previous_sigterm = signal.getsignal(signal.SIGTERM) if _in_main_thread() else None
     try:
+        install_sigterm_handler()
         parser = build_parser()
         args = parser.parse_args(argv)
         if not getattr(args, "func", None):
@@ -61,6 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         sys.stderr.write("\nclipkit: interrupted; nothing was written\n")
         return 130
+    except Terminated:
+        sys.stderr.write("clipkit: terminated; nothing was written\n")
+        return 143
     except RenderCancelled:
         sys.stderr.write("clipkit: cancelled; nothing was written\n")
         return 130
@@ -80,6 +110,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         sys.stderr.write(f"clipkit: internal error: {type(exc).__name__}: {_one_line(str(exc))} (run with --debug for details)\n")
         return 1
+    finally:
+        if previous_sigterm is not None:  # main() called in-process (tests): leave SIGTERM as it was
+            signal.signal(signal.SIGTERM, previous_sigterm)
 
 
 def _one_line(text: str) -> str:

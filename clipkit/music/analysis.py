@@ -467,11 +467,23 @@ def analyze(
                 result = Analysis._from_arrays(entry)
             except (KeyError, ValueError, TypeError):
                 result = None
+    if result is None and key is not None:
+        # another process (a batch worker) may be analysing this song right now: wait
+        # for it and read its entry instead of analysing the song a second time
+        with cache_module.entry_lock(key):
+            entry = cache_module.load_entry(key)
+            if entry is not None:
+                try:
+                    result = Analysis._from_arrays(entry)
+                except (KeyError, ValueError, TypeError):
+                    result = None
+            if result is None:
+                y, sr = load_audio(path, sr=ANALYSIS_SR, mono=True)
+                result = _analyze(np.ascontiguousarray(y[0]), sr, params)
+                cache_module.store_entry(key, result._arrays())
     if result is None:
         y, sr = load_audio(path, sr=ANALYSIS_SR, mono=True)
         result = _analyze(np.ascontiguousarray(y[0]), sr, params)
-        if key is not None:
-            cache_module.store_entry(key, result._arrays())
     if clip is not None:
         end = min(float(clip.end), result.duration) if result.duration > float(clip.start) else None
         if end is None:

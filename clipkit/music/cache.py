@@ -5,7 +5,9 @@ Entries are ``.npz`` files (no pickles) in ``<user cache dir>/clipkit/music``, o
 the file's bytes and the parameters (which include the analysis version), so a
 renamed or copied song still hits and an edited one misses. Writes go to a temporary
 file renamed into place, so concurrent workers never read half an entry; an entry that
-cannot be read is ignored and recomputed.
+cannot be read is ignored and recomputed. :func:`entry_lock` lets concurrent processes
+(a batch's workers starting on the same song) analyse it once: the first computes while
+the others wait, then read its entry.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ import json
 import os
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["cache_dir", "content_key", "load_entry", "store_entry"]
+__all__ = ["cache_dir", "content_key", "entry_lock", "load_entry", "store_entry"]
 
 _HASH_CHUNK = 1 << 20
 _memo: dict[tuple[str, int, int], str] = {}
@@ -95,3 +99,29 @@ def store_entry(key: str, arrays: dict[str, np.ndarray], folder: Path | None = N
             raise
     except OSError:
         return
+
+
+@contextmanager
+def entry_lock(key: str, folder: Path | None = None) -> Iterator[None]:
+    """Hold an exclusive lock on ``key`` across processes (POSIX ``flock``).
+
+    Without a writable cache folder (or on a system without ``fcntl``) it holds
+    nothing, and concurrent analyses of one song simply both compute it.
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows: no cross-process lock, only duplicated work
+        yield
+        return
+    folder = folder or cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder / f"{key}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock

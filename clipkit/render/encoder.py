@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import re
 import secrets
+import socket
 from fractions import Fraction
 
 import av
@@ -14,7 +17,7 @@ from ..errors import MediaError
 from ..frame import Frame
 from .profiles import Profile
 
-__all__ = ["Mp4Writer", "temporary_path"]
+__all__ = ["Mp4Writer", "temporary_path", "remove_stale_parts"]
 
 log = logging.getLogger(__name__)
 
@@ -22,10 +25,65 @@ log = logging.getLogger(__name__)
 _CONTAINER_TAGS = frozenset({"major_brand", "minor_version", "compatible_brands", "encoder"})
 
 
+def _host_tag() -> str:
+    """Six hex digits naming this machine: a pid means nothing on another node sharing the folder."""
+    return hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
+
+
+# .NAME.PID.HOST.TOKEN.part: the owner is in the name, so a later render can tell a
+# killed process's leftover from another live render's file
+_PART_NAME = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.(?P<host>[0-9a-f]{6})\.[0-9a-f]{8}\.part$")
+
+
 def temporary_path(path: str) -> str:
-    """A hidden temporary name next to ``path`` (same folder, so the rename is atomic)."""
+    """A hidden temporary name next to ``path`` (same folder, so the rename is atomic),
+    naming the owner process and machine."""
     folder, name = os.path.split(os.path.abspath(path))
-    return os.path.join(folder, f".{name}.{secrets.token_hex(4)}.part")
+    return os.path.join(folder, f".{name}.{os.getpid()}.{_host_tag()}.{secrets.token_hex(4)}.part")
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def remove_stale_parts(folder: str) -> list[str]:
+    """Delete the temporary files in ``folder`` left by killed renders on this machine.
+
+    A ``.part`` file whose owner process is gone (SIGKILL, OOM kill, power loss) is
+    never renamed into place; files of live processes and of other machines are kept.
+
+    Returns
+    -------
+    list of str
+        The paths removed.
+    """
+    removed: list[str] = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    host, me = _host_tag(), os.getpid()
+    for entry in names:
+        match = _PART_NAME.match(entry)
+        if match is None or match["host"] != host:
+            continue
+        pid = int(match["pid"])
+        if pid == me or _process_exists(pid):
+            continue
+        try:
+            os.unlink(os.path.join(folder, entry))
+            removed.append(os.path.join(folder, entry))
+        except OSError:
+            pass
+    if removed:
+        log.info("removed %d temporary file(s) left by killed renders in %s", len(removed), folder)
+    return removed
 
 
 def _hardware_encoder_works(codec: str, width: int, height: int, fps: Fraction) -> bool:
@@ -84,6 +142,7 @@ class Mp4Writer:
         folder = os.path.dirname(os.path.abspath(self.path))
         if not os.path.isdir(folder):
             raise MediaError(self.path, f"output folder {folder} does not exist")
+        remove_stale_parts(folder)
         metadata = {k: v for k, v in (metadata or {}).items() if k.lower() not in _CONTAINER_TAGS}
         # without use_metadata_tags the MP4 muxer drops every tag outside its short
         # iTunes list (device make/model among them), so kept metadata needs it
@@ -116,7 +175,7 @@ class Mp4Writer:
         cc = vs.codec_context
         cc.time_base = Fraction(1) / fps
         cc.thread_type = "FRAME"
-        cc.thread_count = 0
+        cc.thread_count = p.threads  # 0: x264 picks (all cores); batches give each render a share
         cc.gop_size = max(1, int(round(float(fps) * p.gop_seconds)))
         cc.color_range = 1  # limited ("TV") range
         cc.colorspace = 1  # BT.709

@@ -50,6 +50,10 @@ class Profile:
         Video encoder. ``libx264`` (default); a hardware H.264 encoder such as
         ``h264_nvenc``, ``h264_qsv``, ``h264_vaapi`` or ``h264_videotoolbox`` is used
         only when asked for and present in this FFmpeg build, else libx264 is used.
+    threads : int in [0, 64]
+        x264 threads; 0 lets x264 choose (about 1.5 per core, all cores). A batch of
+        renders running side by side gives each a share of the cores instead (see
+        ``docs/batch.md`` for the measured curve). The output depends on it slightly.
     """
 
     name: str
@@ -66,6 +70,7 @@ class Profile:
     sample_rate: int = 48000
     h264_profile: str = "high"
     encoder: str = "libx264"
+    threads: int = 0
 
     def with_options(self, **options: Any) -> Profile:
         """A copy with some settings changed (validated)."""
@@ -95,6 +100,8 @@ class Profile:
             raise ParameterError(f"profile.audio_bitrate_kbps: {self.audio_bitrate_kbps!r} is outside 32..512")
         if self.encoder != "libx264" and not self.encoder.startswith("h264_"):
             raise ParameterError(f"profile.encoder: {self.encoder!r} is not an H.264 encoder (libx264 or h264_*)")
+        if isinstance(self.threads, bool) or not isinstance(self.threads, int) or not 0 <= self.threads <= 64:
+            raise ParameterError(f"profile.threads: {self.threads!r} is not a whole number in 0..64 (0 = automatic)")
         if self.h264_profile not in ("baseline", "main", "high"):
             raise ParameterError(f"profile.h264_profile: {self.h264_profile!r} is not baseline, main or high")
 

@@ -1,0 +1,132 @@
+"""Running one job, in whatever process a backend gives it (a pool worker, a Ray task).
+
+A job is a template render through the public API: :func:`clipkit.template.load_template`
+with the job's ``set`` overrides, :meth:`Template.build` with its clips and music, and
+:meth:`Edit.render` to its output. Nothing here touches frames.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..errors import ClipkitError, RenderCancelled
+from .results import JobResult, file_sha256
+
+__all__ = ["run_job", "warm_up", "check_storage"]
+
+ProgressFn = Callable[[int, int], None]
+
+
+def check_storage(job: Mapping[str, Any]) -> str | None:
+    """Why this process cannot read the job's inputs or write its output, or ``None``.
+
+    On a cluster, clips and outputs must be on storage every node sees; checking here,
+    before anything is decoded, turns a node without the share into a clear error.
+    """
+    import socket
+
+    inputs = [("template", job["template"]), *((f"clips.{k}", v) for k, v in job.get("clips", {}).items())]
+    if job.get("music"):
+        inputs.append(("music", job["music"]))
+    host = socket.gethostname()
+    for where, path in inputs:
+        if not os.path.isfile(path):
+            return f"{where}: {path}: not found on worker {host} (clips and outputs must be on storage every worker sees)"
+        if not os.access(path, os.R_OK):
+            return f"{where}: {path}: not readable on worker {host}"
+    folder = os.path.dirname(os.path.abspath(job["output"]))
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        return f"output: {folder}: cannot be created on worker {host} ({exc.strerror or exc})"
+    if not os.access(folder, os.W_OK):
+        return f"output: {folder}: not writable on worker {host}"
+    return None
+
+
+def run_job(
+    job: Mapping[str, Any],
+    *,
+    threads: int = 0,
+    cancel: threading.Event | None = None,
+    progress: ProgressFn | None = None,
+    handed_over: float | None = None,
+) -> JobResult:
+    """Render one prepared job (its ``to_dict()``) and say how it went; never raises
+    for a bad job (the error goes in the result), only for cancellation.
+
+    Parameters
+    ----------
+    job : mapping
+        ``id``, ``template``, ``clips``, ``music``, ``set``, ``output``, ``profile``.
+    threads : int in [0, 64]
+        x264 threads for this render (0: x264's own choice).
+    cancel : threading.Event, optional
+        Set it to stop the render (the result is then ``cancelled``, nothing written).
+    progress : callable, optional
+        ``progress(frames_done, total_frames)`` from the rendering thread.
+    handed_over : float, optional
+        ``time.perf_counter()`` when the job reached this process (default: now), the
+        start of :attr:`JobResult.startup`.
+    """
+    started = handed_over if handed_over is not None else time.perf_counter()
+    first_frame: list[float] = []
+    base = {"id": job["id"], "output": job["output"], "origin": job.get("origin"), "worker": os.getpid()}
+
+    def report(p: Any) -> None:
+        if not first_frame:
+            first_frame.append(time.perf_counter() - started)
+        if progress is not None:
+            progress(p.frames_done, p.total_frames)
+
+    try:
+        problem = check_storage(job)
+        if problem is not None:
+            return JobResult(status="failed", error=problem, elapsed=time.perf_counter() - started, **base)
+        from ..render.profiles import get_profile
+        from ..template import load_template
+
+        template = load_template(job["template"], overrides=dict(job.get("set") or {}))
+        edit = template.build(dict(job.get("clips") or {}), music=job.get("music"))
+        profile = get_profile(job["profile"]) if job.get("profile") else template.profile()
+        if threads:
+            profile = profile.with_options(threads=threads)
+        rendered = edit.render(job["output"], profile=profile, progress=report, cancel=cancel, keep_metadata=template.keep_metadata)
+        digest = file_sha256(rendered.path)
+    except RenderCancelled:
+        return JobResult(status="cancelled", error="cancelled before it finished; nothing written", elapsed=time.perf_counter() - started, **base)
+    except ClipkitError as exc:
+        return JobResult(status="failed", error=_one_line(str(exc)), elapsed=time.perf_counter() - started, **base)
+    except Exception as exc:  # noqa: BLE001 - one job's bug must not take the batch down
+        return JobResult(status="failed", error=f"internal error: {type(exc).__name__}: {_one_line(str(exc))}", elapsed=time.perf_counter() - started, **base)
+    return JobResult(
+        status="ok",
+        frames=rendered.frames,
+        duration=rendered.duration,
+        elapsed=time.perf_counter() - started,
+        sha256=digest,
+        startup=first_frame[0] if first_frame else None,
+        **base,
+    )
+
+
+def warm_up() -> float:
+    """Pay a worker's one-time costs before its first job: imports, the effect registry
+    and every effect kernel from numba's on-disk cache (compiled once per machine),
+    fonts and sticker sprites on first use. Returns the seconds spent."""
+    started = time.perf_counter()
+    import clipkit  # noqa: F401
+    from .. import library, template  # noqa: F401
+    from ..effects.warmup import warmup
+    from ..render import executor  # noqa: F401
+
+    warmup()
+    return time.perf_counter() - started
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
