@@ -281,12 +281,15 @@ def _jobs_from_document(text: str, shown: str, base: Path, *, is_json: bool) -> 
         raise BatchError(f"is not valid YAML: {getattr(exc, 'problem', None) or exc}", origin=where) from None
     if isinstance(document, list):
         document = {"jobs": document}
+    if isinstance(document, dict):
+        unknown = [k for k in document if k not in ("jobs", "defaults")]
+        if unknown:
+            hint = difflib.get_close_matches(str(unknown[0]), ["jobs", "defaults"], n=1)
+            raise BatchError(f"{unknown[0]!r} is not a batch-file section" + (f"; did you mean {hint[0]!r}?" if hint else " (sections: jobs, defaults)"),
+                             origin=shown, field=str(unknown[0]))
     if not isinstance(document, dict) or "jobs" not in document:
         found = type(document).__name__ if not isinstance(document, dict) else f"keys {', '.join(map(str, document)) or 'none'}"
         raise BatchError(f"a batch file has a 'jobs:' list (and optional 'defaults:'); found {found}", origin=shown)
-    unknown = [k for k in document if k not in ("jobs", "defaults")]
-    if unknown:
-        raise BatchError(f"{unknown[0]!r} is not a batch-file section (sections: jobs, defaults)", origin=shown, field=str(unknown[0]))
     entries = document["jobs"]
     if not isinstance(entries, list):
         raise BatchError(f"{describe_value(entries)} is not a list of jobs", origin=shown, field="jobs")
@@ -294,7 +297,7 @@ def _jobs_from_document(text: str, shown: str, base: Path, *, is_json: bool) -> 
     if not isinstance(defaults, Mapping):
         raise BatchError(f"{describe_value(defaults)} is not a mapping of job fields", origin=shown, field="defaults")
     for key in defaults:
-        if key in ("id", "output") and key == "id":
+        if key == "id":
             raise BatchError("ids are per job; defaults cannot set one", origin=shown, field="defaults.id")
         if key not in JOB_FIELDS:
             hint = difflib.get_close_matches(str(key), JOB_FIELDS, n=1)

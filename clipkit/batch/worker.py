@@ -124,7 +124,12 @@ def warm_up() -> float:
     from ..effects.warmup import warmup
     from ..render import executor  # noqa: F401
 
-    warmup()
+    try:
+        warmup()
+    except Exception:  # noqa: BLE001 - a plugin that fails here fails in its own job, with its message
+        import logging
+
+        logging.getLogger(__name__).warning("effect warm-up failed; kernels load on first use", exc_info=True)
     return time.perf_counter() - started
 
 
