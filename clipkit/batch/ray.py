@@ -89,8 +89,8 @@ def run_on_ray(
         options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
         if address:
             ray.init(address=address, **options)
-        else:
-            ray.init(**options)
+        else:  # a Ray of our own for this batch: on loopback, nothing listens outside
+            ray.init(_node_ip_address="127.0.0.1", **options)
             started_here = True
     try:
         yield from _run(ray, jobs, workers=workers, threads=threads, cancel=cancel, fail_fast=fail_fast, progress=progress)

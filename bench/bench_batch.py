@@ -1,0 +1,373 @@
+"""Throughput of N template renders: the batch pool vs a shell loop vs a serial loop vs Ray.
+
+The job (issue 10's target): three clips, 1080x1920, 8 s, a look, music, two stickers
+(one bouncing on the beat, so the song is analysed) and one text, the ``tiktok``
+profile. Each batch of ``--jobs`` jobs (12 by default) runs four ways, each in its own
+child process, interleaved ``--repeat`` times:
+
+- ``pool``: ``clipkit.batch.batch`` on the local pool (spawn, warm-up and all included).
+- ``serial``: one warm process (imports and kernels loaded first) calling ``render()``
+  job after job: the floor a pool must beat.
+- ``shell``: ``clipkit render`` once per job, as a shell loop would.
+- ``ray``: ``batch(backend="ray")`` on a local Ray (2 CPUs, loopback), timed from the
+  first task (``ray.init`` excluded, worker warm-up included).
+
+On generated clips (``bench/.media``) and on real ones from ``../shared/media``
+(``--media generated|real|both``). Also reported: per-job start-up in a warm worker
+(job handed over -> first frame encoded), peak RSS per worker vs a single render, and
+(``--soak N``) RSS and open files of one worker over N small jobs. ``--curve`` measures
+throughput over workers x x264 threads, the data behind ``default_workers``.
+
+Usage::
+
+    python bench/bench_batch.py                       # the comparison, generated + real
+    python bench/bench_batch.py --curve --jobs 4      # workers x threads
+    python bench/bench_batch.py --soak 100            # flat RSS / open files in one worker
+
+The machine may be shared: read the ratios of one run, not the absolute times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "media"
+
+TEMPLATE = """\
+version: 1
+name: Batch bench
+canvas: {width: 1080, height: 1920, fps: 30}
+slots:
+  - {id: one, min_duration: 3}
+  - {id: two, min_duration: 3}
+  - {id: three, min_duration: 2}
+vars: {name: Sam}
+music: {start: 2, fade_out: 0.8, volume: 0.8}
+original_volume: 0.3
+shots:
+  - {slot: one, duration: 3}
+  - {slot: two, duration: 3}
+  - {slot: three, duration: 2}
+look: {name: vivid, intensity: 0.7}
+overlays:
+  stickers:
+    - {pack: hearts/heart_red, position: [0.2, 0.15], start: 0.5, enter: pop, beat_bounce: 0.1}
+    - {pack: sparkles/sparkle_gold, position: [0.8, 0.8], start: 1.0}
+  text:
+    - {text: "Hello {{name}}!", style: neon, position: [0.5, 0.7], enter: pop, start: 0.3}
+output: {profile: tiktok}
+"""
+
+
+# -- media and jobs ---------------------------------------------------------------------------
+def generated_media() -> tuple[list[Path], list[Path]]:
+    clips = [common.make_clip(common.MEDIA / f"clip{i}_1080x1920.mp4", width=1080, height=1920, seconds=8, seed=i) for i in range(3)]
+    songs = [common.make_song(common.MEDIA / "song60.m4a", seconds=60), common.make_song(common.MEDIA / "song45_100.m4a", seconds=45, bpm=100)]
+    return clips, songs
+
+
+def real_media() -> tuple[list[Path], list[Path]]:
+    video = SHARED / "video"
+    music = SHARED / "music"
+    clips = [video / "big_buck_bunny_0_30.webm", video / "faces_video.mp4", video / "chaplin.mp4"]
+    songs = [music / "Kevin_MacLeod_-_Vibe_Ace.ogg", music / "Karissa_Hobbs_-_Lets_Go_Fishin.ogg"]
+    missing = [p for p in clips + songs if not p.exists()]
+    if missing:
+        raise SystemExit(f"real media missing: {', '.join(map(str, missing))} (expected in ../shared/media)")
+    return clips, songs
+
+
+def write_batch(folder: Path, clips: list[Path], songs: list[Path], count: int, *, seconds: float | None = None) -> Path:
+    """``count`` jobs over rotating clip orders and two songs, as a JSONL batch file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    template = TEMPLATE
+    if seconds is not None:  # shorter jobs for the soak run
+        template = template.replace("min_duration: 3", "min_duration: 0.5").replace("min_duration: 2", "min_duration: 0.5")
+        template = template.replace("duration: 3}", f"duration: {seconds / 3:.2f}}}").replace("duration: 2}", f"duration: {seconds / 3:.2f}}}")
+        template = template.replace("width: 1080, height: 1920", "width: 540, height: 960")
+    (folder / "bench.yaml").write_text(template)
+    lines = []
+    for i in range(count):
+        order = [clips[(i + k) % len(clips)] for k in range(3)]
+        lines.append(json.dumps({
+            "id": f"job{i:03d}", "template": "bench.yaml",
+            "clips": {"one": str(order[0]), "two": str(order[1]), "three": str(order[2])},
+            "music": str(songs[i % len(songs)]), "set": {"name": f"Creator {i}"},
+        }))
+    path = folder / "jobs.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+# -- child runs -------------------------------------------------------------------------------
+POOL = r"""
+import json, sys, threading, time, psutil
+from clipkit.batch import LocalPool, batch_iter
+batch_file, out, workers, threads = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+start = time.perf_counter()
+peaks = {}
+done = threading.Event()
+with LocalPool(workers, threads=threads) as pool:
+    def sample():
+        while not done.is_set():
+            for pid in pool.pids:
+                try:
+                    peaks[pid] = max(peaks.get(pid, 0), psutil.Process(pid).memory_info().rss)
+                except psutil.Error:
+                    pass
+            time.sleep(0.05)
+    t = threading.Thread(target=sample, daemon=True); t.start()
+    results = list(batch_iter(batch_file, backend=pool, output_dir=out))
+    done.set(); t.join()
+wall = time.perf_counter() - start
+bad = [r for r in results if r.status != "ok"]
+if bad:
+    sys.exit(f"jobs failed: {bad[0].error}")
+by_worker = {}
+for r in sorted(results, key=lambda r: r.elapsed):
+    by_worker.setdefault(r.worker, []).append(r)
+startups = [r.startup for r in results]
+print("RESULT " + json.dumps({"wall": wall, "frames": sum(r.frames for r in results),
+      "startups": startups, "elapsed": [r.elapsed for r in results],
+      "worker_peak_mb": max(peaks.values()) / 2**20 if peaks else 0.0}))
+"""
+
+SERIAL = r"""
+import json, resource, sys, time
+from clipkit.batch import prepare_jobs, load_jobs
+from clipkit.batch.local import job_message
+from clipkit.batch.worker import run_job, warm_up
+batch_file, out = sys.argv[1], sys.argv[2]
+jobs = prepare_jobs(load_jobs(batch_file), output_dir=out)
+warm_up()  # a warm process: imports and kernels loaded before the clock starts
+start = time.perf_counter()
+first_peak = None
+results = []
+for job in jobs:
+    results.append(run_job(job_message(job)))  # load_template -> build -> render(), x264 threads auto
+    if first_peak is None:
+        first_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+wall = time.perf_counter() - start
+bad = [r for r in results if r.status != "ok"]
+if bad:
+    sys.exit(f"jobs failed: {bad[0].error}")
+print("RESULT " + json.dumps({"wall": wall, "frames": sum(r.frames for r in results), "startups": [r.startup for r in results],
+      "single_render_peak_mb": first_peak}))
+"""
+
+RAY = r"""
+import json, os, sys, time
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+import ray
+from clipkit.batch import batch_iter
+batch_file, out, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
+ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False, _node_ip_address="127.0.0.1")
+start = time.perf_counter()
+results = list(batch_iter(batch_file, backend="ray", threads=threads, output_dir=out))
+wall = time.perf_counter() - start
+ray.shutdown()
+bad = [r for r in results if r.status != "ok"]
+if bad:
+    sys.exit(f"jobs failed: {bad[0].error}")
+print("RESULT " + json.dumps({"wall": wall, "frames": sum(r.frames for r in results), "startups": [r.startup for r in results]}))
+"""
+
+WARM_CACHE = r"""
+import json, sys
+from clipkit.music import analyze
+for song in sys.argv[1:]:
+    analyze(song)
+print("RESULT " + json.dumps({"wall": 0}))
+"""
+
+SHELL = r"""
+import json, subprocess, sys, time
+from clipkit.batch import prepare_jobs, load_jobs
+batch_file, out = sys.argv[1], sys.argv[2]
+jobs = prepare_jobs(load_jobs(batch_file), output_dir=out)
+start = time.perf_counter()
+for job in jobs:   # for job in ...; do clipkit render ...; done
+    argv = ["clipkit", "render", job.template, "-o", job.output, "--quiet", "--music", job.music]
+    argv += [a for slot, path in job.clips.items() for a in ("--clip", f"{slot}={path}")]
+    argv += [a for k, v in job.overrides.items() for a in ("--set", f"{k}={v}")]
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+wall = time.perf_counter() - start
+print("RESULT " + json.dumps({"wall": wall, "frames": 0}))
+"""
+
+
+def run_child(name: str, code: str, args: list[str], cache_dir: Path) -> dict:
+    env = {**os.environ, "CLIPKIT_CACHE_DIR": str(cache_dir)}
+    bin_dir = os.path.dirname(sys.executable)
+    env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")  # the clipkit command of this environment
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise SystemExit(f"{name} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            result = json.loads(line[7:])
+            # CPU of the child and the processes it waited for (pool workers, clipkit render);
+            # Ray's workers are not its children, so Ray's figure is the driver's only
+            result["cpu"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            return result
+    raise SystemExit(f"{name} printed no result:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+
+
+def compare(label: str, clips: list[Path], songs: list[Path], *, jobs: int, workers: int, threads: int, repeat: int, ray: bool, shell: bool) -> None:
+    work = Path(tempfile.mkdtemp(prefix="clipkit-bench-batch-"))
+    try:
+        batch_file = write_batch(work, clips, songs, jobs)
+        cache = work / "cache"
+        # analyse the songs once into the cache the children share, as a warm machine has them
+        run_child("warm cache", WARM_CACHE, [str(p) for p in songs], cache)
+        modes = ["pool", "serial"] + (["shell"] if shell else []) + (["ray"] if ray else [])
+        runs: dict[str, list[dict]] = {m: [] for m in modes}
+        for r in range(repeat):
+            for mode in modes if r % 2 == 0 else list(reversed(modes)):  # interleaved: the shared machine's noise hits all
+                out = work / f"out-{mode}-{r}"
+                if mode == "pool":
+                    runs[mode].append(run_child(mode, POOL, [str(batch_file), str(out), str(workers), str(threads)], cache))
+                elif mode == "serial":
+                    runs[mode].append(run_child(mode, SERIAL, [str(batch_file), str(out)], cache))
+                elif mode == "shell":
+                    runs[mode].append(run_child(mode, SHELL, [str(batch_file), str(out)], cache))
+                else:
+                    runs[mode].append(run_child(mode, RAY, [str(batch_file), str(out), str(threads)], cache))
+                print(f"  [{label}] {mode:<6} run {r + 1}: {runs[mode][-1]['wall']:.1f} s", flush=True)
+        wall = {m: statistics.median(x["wall"] for x in runs[m]) for m in modes}
+        frames = runs["pool"][0]["frames"]
+        rows = [["mode", "wall s (median)", "jobs/min", "fps", "CPU s/job", "pool speed-up"]]
+        for m in modes:
+            cpu = statistics.median(x["cpu"] for x in runs[m]) / jobs
+            rows.append([m, f"{wall[m]:.1f}", f"{jobs / wall[m] * 60:.2f}", f"{frames / wall[m]:.1f}",
+                         f"{cpu:.1f}" if m != "ray" else "-", f"{wall[m] / wall['pool']:.2f}x"])
+        print(f"\n{label}: {jobs} jobs of {frames // jobs} frames, pool = {workers} workers x {threads} x264 thread(s), {repeat} interleaved runs")
+        print(common.table(rows))
+        # per-job start-up in warm workers: every job but the first of each worker
+        startups = sorted(s for run in runs["pool"] for s in run["startups"] if s is not None)
+        warm = startups[workers:] if len(startups) > workers else startups
+        print(f"start-up (handed over -> first frame encoded), pool: median {statistics.median(warm) * 1000:.0f} ms, "
+              f"max {max(warm) * 1000:.0f} ms; serial loop median {statistics.median(s for run in runs['serial'] for s in run['startups'][1:]) * 1000:.0f} ms")
+        outputs = sorted((work / "out-pool-0").glob("*.mp4"))
+        size = statistics.median(p.stat().st_size for p in outputs) / 1e6
+        inputs = sum(p.stat().st_size for p in clips) / 1e6
+        print(f"per job: output {size:.1f} MB (median), inputs {inputs:.1f} MB of clips read (the job's three clips) + the song")
+        worker_peak = max(run["worker_peak_mb"] for run in runs["pool"])
+        single = max(run["single_render_peak_mb"] for run in runs["serial"])
+        print(f"peak RSS: worker {worker_peak:.0f} MB vs a single render's process {single:.0f} MB ({worker_peak / single:.2f}x)")
+        if "ray" in wall:
+            print(f"ray / pool wall: {wall['ray'] / wall['pool']:.2f}x")
+        print(f"pool vs serial: {wall['serial'] / wall['pool']:.2f}x" + (f"; pool vs shell loop: {wall['shell'] / wall['pool']:.2f}x" if shell else ""))
+        print()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def curve(clips: list[Path], songs: list[Path], *, jobs: int, repeat: int) -> None:
+    work = Path(tempfile.mkdtemp(prefix="clipkit-bench-curve-"))
+    try:
+        batch_file = write_batch(work, clips, songs, jobs)
+        cache = work / "cache"
+        settings = [(1, 0), (1, 2), (2, 0), (2, 1), (3, 1)]
+        walls: dict[tuple[int, int], list[float]] = {s: [] for s in settings}
+        for r in range(repeat):
+            for s in settings if r % 2 == 0 else list(reversed(settings)):
+                res = run_child("curve", POOL, [str(batch_file), str(work / f"o{s[0]}{s[1]}{r}"), str(s[0]), str(s[1])], cache)
+                walls[s].append(res["wall"])
+                print(f"  workers={s[0]} threads={s[1] or 'auto'}: {res['wall']:.1f} s", flush=True)
+        base = statistics.median(walls[(1, 0)])
+        rows = [["workers x threads", "wall s (median)", "jobs/min", "vs 1 x auto"]]
+        for s in settings:
+            w = statistics.median(walls[s])
+            rows.append([f"{s[0]} x {s[1] or 'auto'}", f"{w:.1f}", f"{jobs / w * 60:.2f}", f"{base / w:.2f}x"])
+        print(f"\ncurve on {os.cpu_count()} cores, {jobs} jobs, {repeat} interleaved runs")
+        print(common.table(rows))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+SOAK = r"""
+import json, sys, psutil
+from clipkit.batch import LocalPool, batch_iter
+batch_file, out = sys.argv[1], sys.argv[2]
+samples = []
+with LocalPool(1, threads=1) as pool:
+    for i, r in enumerate(batch_iter(batch_file, backend=pool, output_dir=out)):
+        if r.status != "ok":
+            sys.exit(f"job failed: {r.error}")
+        p = psutil.Process(r.worker)
+        samples.append((i + 1, p.memory_info().rss / 2**20, p.num_fds(), len(p.threads())))
+print("RESULT " + json.dumps({"samples": samples}))
+"""
+
+
+def soak(clips: list[Path], songs: list[Path], count: int) -> None:
+    work = Path(tempfile.mkdtemp(prefix="clipkit-bench-soak-"))
+    try:
+        batch_file = write_batch(work, clips, songs, count, seconds=1.5)
+        res = run_child("soak", SOAK, [str(batch_file), str(work / "out")], work / "cache")
+        samples = res["samples"]
+        rows = [["after job", "worker RSS MB", "open fds", "threads"]]
+        for n, rss, fds, threads in samples:
+            if n in (1, 2, 5, 10, 25, 50, 75, count) or n == len(samples):
+                rows.append([str(n), f"{rss:.0f}", str(fds), str(threads)])
+        print(f"\none worker, {count} jobs (540x960, 1.5 s each)")
+        print(common.table(rows))
+        tail = [s[1] for s in samples[len(samples) // 2:]]
+        print(f"RSS from job {samples[len(samples) // 2][0]} to {samples[-1][0]}: {min(tail):.0f}..{max(tail):.0f} MB; "
+              f"open fds {samples[1][2]} after job 2, {samples[-1][2]} after job {samples[-1][0]}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--jobs", type=int, default=12)
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--media", choices=("generated", "real", "both"), default="both")
+    ap.add_argument("--workers", type=int, help="pool workers (default: clipkit.batch.default_workers)")
+    ap.add_argument("--threads", type=int, help="x264 threads per worker (default: clipkit.batch.default_workers)")
+    ap.add_argument("--no-ray", action="store_true")
+    ap.add_argument("--no-shell", action="store_true")
+    ap.add_argument("--curve", action="store_true", help="throughput over workers x threads instead")
+    ap.add_argument("--soak", type=int, metavar="N", help="RSS and open files of one worker over N small jobs instead")
+    args = ap.parse_args()
+    from clipkit.batch import default_workers
+
+    auto_w, auto_t = default_workers()
+    workers, threads = args.workers or auto_w, args.threads if args.threads is not None else auto_t
+    sets = []
+    if args.media in ("generated", "both"):
+        sets.append(("generated", *generated_media()))
+    if args.media in ("real", "both"):
+        sets.append(("real", *real_media()))
+    print(f"{os.cpu_count()} cores (shared machine: compare ratios within one run)")
+    for label, clips, songs in sets:
+        if args.soak:
+            soak(clips, songs, args.soak)
+        elif args.curve:
+            curve(clips, songs, jobs=args.jobs, repeat=args.repeat)
+        else:
+            compare(label, clips, songs, jobs=args.jobs, workers=workers, threads=threads, repeat=args.repeat,
+                    ray=not args.no_ray, shell=not args.no_shell)
+
+
+if __name__ == "__main__":
+    main()
