@@ -37,7 +37,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -194,10 +193,11 @@ print("RESULT " + json.dumps({"wall": 0}))
 """
 
 SHELL = r"""
-import json, subprocess, sys, time
+import json, os, subprocess, sys, time
 from clipkit.batch import prepare_jobs, load_jobs
 batch_file, out = sys.argv[1], sys.argv[2]
 jobs = prepare_jobs(load_jobs(batch_file), output_dir=out)
+os.makedirs(out, exist_ok=True)
 start = time.perf_counter()
 for job in jobs:   # for job in ...; do clipkit render ...; done
     argv = ["clipkit", "render", job.template, "-o", job.output, "--quiet", "--music", job.music]

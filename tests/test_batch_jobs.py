@@ -206,3 +206,12 @@ def test_fail_fast_refuses_a_batch_with_an_invalid_job_in_one_line_with_exit_2(f
     assert proc.returncode == 2
     assert proc.stderr.strip() == f"clipkit: error: {batch}:2: clips.intro: /data/a.mp4: file not found"
     assert not (folder / "out" / "good.mp4").exists()
+
+
+def test_profile_threads_is_validated_by_name() -> None:
+    from clipkit.errors import ParameterError
+    from clipkit.render.profiles import get_profile
+
+    assert get_profile("tiktok").with_options(threads=2).threads == 2
+    with pytest.raises(ParameterError, match=r"profile.threads: -1 is not a whole number in 0..64 \(0 = automatic\)"):
+        get_profile("tiktok").with_options(threads=-1)

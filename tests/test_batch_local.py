@@ -14,7 +14,7 @@ from pathlib import Path
 import av
 import pytest
 
-from clipkit.batch import batch, read_manifest
+from clipkit.batch import batch, batch_iter, read_manifest
 from clipkit.batch.results import file_sha256
 
 TINY = """\
@@ -138,6 +138,29 @@ def test_good_jobs_render_and_a_failing_or_invalid_one_does_not_stop_them(folder
     manifest = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
     assert sorted(m["id"] for m in manifest) == sorted(results)
     assert parts_in(out) == []
+
+
+def test_fail_fast_stops_at_the_first_failed_render(folder: Path, tmp_path: Path) -> None:
+    import mediagen
+
+    short = tmp_path / "short.mp4"
+    mediagen.make_video(str(short), frames=6)
+    jobs = [tiny_job("first"), tiny_job("short", clips={"intro": str(short), "outro": "b.mp4"}), tiny_job("never"), tiny_job("nor")]
+    results = {r.id: r for r in batch(jobs, workers=1, output_dir=tmp_path / "out", fail_fast=True)}
+    assert {k: r.status for k, r in results.items()} == {"first": "ok", "short": "failed", "never": "cancelled", "nor": "cancelled"}
+    assert results["never"].error == "not started: the batch was stopped at the first failure (--fail-fast)"
+    assert not os.path.exists(results["never"].output)
+
+
+def test_a_worker_is_recycled_after_its_share_of_jobs(folder: Path, tmp_path: Path) -> None:
+    from clipkit.batch import LocalPool
+
+    with LocalPool(1, threads=1, max_jobs_per_worker=2) as pool:
+        results = list(batch_iter([tiny_job(f"j{i}") for i in range(3)], backend=pool, output_dir=tmp_path / "out"))
+        recycled = pool.recycled
+    assert [r.status for r in results] == ["ok"] * 3
+    assert results[0].worker == results[1].worker != results[2].worker
+    assert recycled == 1
 
 
 def test_a_worker_that_crashes_hard_is_replaced_and_only_its_job_fails(folder: Path, tmp_path: Path) -> None:

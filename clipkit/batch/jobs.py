@@ -26,7 +26,7 @@ import yaml
 
 from ..errors import BatchError, ClipkitError, TemplateError, describe_value
 
-__all__ = ["Job", "JOB_FIELDS", "load_jobs", "expand_job", "prepare_jobs", "JobSource"]
+__all__ = ["Job", "JOB_FIELDS", "load_jobs", "expand_job", "prepare_jobs", "coerce_jobs"]
 
 JOB_FIELDS = ("id", "template", "clips", "music", "set", "output", "profile", "variants")
 """The keys a job (and ``defaults:``) may have in a batch file."""
@@ -192,9 +192,6 @@ def _overrides(raw: Any, err: Any) -> dict[str, Any]:
 
 
 # -- batch files --------------------------------------------------------------------------
-JobSource = "str | os.PathLike[str] | Job | Mapping[str, Any] | Iterable[Job | Mapping[str, Any]]"
-
-
 def load_jobs(path: str | os.PathLike[str]) -> list[Job]:
     """Read a batch file: JSONL (one job per line), or YAML/JSON with ``jobs:`` and ``defaults:``.
 

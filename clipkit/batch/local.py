@@ -31,6 +31,9 @@ from .results import BatchProgress, JobResult, RunningJob
 
 __all__ = ["LocalPool", "default_workers", "job_message"]
 
+DEFAULT_MAX_JOBS = 200
+"""Jobs a worker renders before a fresh process takes over (bounds slow heap growth)."""
+
 CANCEL_GRACE = 30.0
 """Seconds a cancelled render gets to stop before its worker is killed."""
 
@@ -77,10 +80,12 @@ def _worker_main(conn: Connection, threads: int) -> None:
                 state["event"].set()
 
     def on_sigterm(signum: int, frame: object) -> None:
-        # a process manager stopping everything: finish cleanly (no partial files)
+        # a process manager stopping everything: finish cleanly (no partial files). Only
+        # flags here: taking the job queue's lock in a signal handler could deadlock
         stopping.set()
-        cancel_current()
-        jobs.put(None)
+        event = state["event"]
+        if event is not None:
+            event.set()
 
     signal.signal(signal.SIGTERM, on_sigterm)
     warm_up()
@@ -109,7 +114,10 @@ def _worker_main(conn: Connection, threads: int) -> None:
 
     threading.Thread(target=read_parent, name="clipkit-batch-reader", daemon=True).start()
     while not stopping.is_set():
-        item = jobs.get()
+        try:
+            item = jobs.get(timeout=0.5)
+        except queue.Empty:
+            continue
         if item is None:
             break
         job, handed_over = item
@@ -142,6 +150,7 @@ class _Worker:
     frames: tuple[int, int] = (0, 0)
     cancel_sent: float | None = None
     stopped: bool = False
+    jobs_done: int = 0
 
 
 def _death_cause(exitcode: int | None) -> str:
@@ -166,12 +175,17 @@ class LocalPool:
         Worker processes (default: :func:`default_workers`).
     threads : int in [0, 64], optional
         x264 threads per render (default: :func:`default_workers`; 0 = x264's choice).
+    max_jobs_per_worker : int >= 0
+        Replace a worker by a fresh one after this many jobs (0: never). A render's
+        memory is freed between jobs, but the heap of a long-lived process creeps up
+        slowly (measured: about 0.8 MB a job, see docs/batch.md); recycling bounds it
+        for the price of one warm-up (~1 s) per ``max_jobs_per_worker`` jobs.
 
     Use it as a context manager, or call :meth:`close`; the processes start with the
     first batch.
     """
 
-    def __init__(self, workers: int | None = None, *, threads: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, *, threads: int | None = None, max_jobs_per_worker: int = DEFAULT_MAX_JOBS) -> None:
         auto_workers, auto_threads = default_workers()
         workers = auto_workers if workers is None else workers
         threads = auto_threads if threads is None else threads
@@ -179,12 +193,18 @@ class LocalPool:
             raise ParameterError(f"workers: {workers!r} is not a whole number in 1..256")
         if isinstance(threads, bool) or not isinstance(threads, int) or not 0 <= threads <= 64:
             raise ParameterError(f"threads: {threads!r} is not a whole number in 0..64 (0 = x264's choice)")
+        if isinstance(max_jobs_per_worker, bool) or not isinstance(max_jobs_per_worker, int) or max_jobs_per_worker < 0:
+            raise ParameterError(f"max_jobs_per_worker: {max_jobs_per_worker!r} is not a whole number >= 0 (0 = never recycle)")
         self.workers = workers
         self.threads = threads
+        self.max_jobs_per_worker = max_jobs_per_worker
         self._context = multiprocessing.get_context("spawn")
         self._pool: list[_Worker] = []
+        self._retired: list[_Worker] = []
         self.replaced = 0
         """Workers started again after one died."""
+        self.recycled = 0
+        """Workers retired after ``max_jobs_per_worker`` jobs."""
 
     # -- processes ------------------------------------------------------------------
     def _start_worker(self) -> _Worker:
@@ -204,21 +224,37 @@ class LocalPool:
         """Process ids of the live workers."""
         return [w.process.pid for w in self._pool if w.process.is_alive()]
 
+    def _retire(self, w: _Worker) -> None:
+        """Stop an idle worker that has done its share of jobs (it exits on its own)."""
+        try:
+            w.conn.send(("stop",))
+        except (BrokenPipeError, OSError):
+            pass
+        w.stopped = True
+        self._pool.remove(w)
+        self._retired = [r for r in self._retired if r.process.is_alive()]  # is_alive() reaps the exited
+        self._retired.append(w)
+        self.recycled += 1
+
     def close(self) -> None:
-        """Stop the workers (they finish nothing new) and wait for them."""
+        """Stop the workers and wait for them; a render still running is cancelled
+        (its temporary file deleted), as when a caller stops reading results early."""
         for w in self._pool:
             try:
+                if w.job is not None:
+                    w.conn.send(("cancel", w.job.id))
                 w.conn.send(("stop",))
             except (BrokenPipeError, OSError):
                 pass
         deadline = time.monotonic() + 10
-        for w in self._pool:
+        for w in self._pool + self._retired:
             w.process.join(timeout=max(0.1, deadline - time.monotonic()))
             if w.process.is_alive():
                 w.process.kill()
                 w.process.join(timeout=5)
             w.conn.close()
         self._pool = []
+        self._retired = []
 
     def __enter__(self) -> LocalPool:
         return self
@@ -326,6 +362,10 @@ class LocalPool:
                     if pending and stop_reason is None:
                         self.replaced += 1
                         self._pool.append(self._start_worker())
+                elif outcome and self.max_jobs_per_worker and w.jobs_done >= self.max_jobs_per_worker and w.job is None:
+                    self._retire(w)
+                    if pending and stop_reason is None:
+                        self._pool.append(self._start_worker())
             report()
 
     def _drain(self, w: _Worker, outcome: list[JobResult]) -> bool:
@@ -339,6 +379,7 @@ class LocalPool:
                 elif kind == "result":
                     outcome.append(JobResult.from_dict(message[1]))
                     w.job, w.cancel_sent = None, None
+                    w.jobs_done += 1
         except (EOFError, OSError):
             w.process.join(timeout=5)
             return True
