@@ -41,12 +41,14 @@ CANCEL_GRACE = 30.0
 def default_workers(cores: int | None = None) -> tuple[int, int]:
     """(workers, x264 threads per worker) for a machine with ``cores`` cores.
 
-    From the throughput curve measured by ``bench/bench_batch.py --curve`` (see
-    docs/batch.md): x264 alone fills about 1.5 threads per core, and what it does
-    not fill (decode, effects, overlays, muxing, the job's start) is what a second
-    render overlaps; two renders of one x264 thread each on 2 cores beat one render of
-    auto threads and two of auto threads. So: one worker per core, one x264 thread
-    each, up to 8 workers, beyond which each worker gets ``cores // 8`` threads.
+    One worker per core with one x264 thread each, up to 8 workers; past 8 cores each
+    worker gets ``cores // 8`` threads. Why: one render leaves cores idle (its producer
+    thread decodes, applies effects and overlays one frame at a time, and x264's frame
+    threads wait on it and on their own lookahead), and a second render fills them.
+    Measured by ``bench/bench_batch.py`` on this 2-core machine (see docs/batch.md):
+    2 workers x 1 thread beat one render at a time with x264's own thread count. Renders
+    per node are capped at 8 so that a big node does not hold dozens of 600 MB workers
+    (the split on big nodes is not measured here: this machine has 2 cores).
     """
     if cores is None:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
