@@ -47,11 +47,11 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError
-from .dsp import spectral_features
+from .engines import DEFAULT_ENGINE, check_engine, compute_features
 
 __all__ = ["Analysis", "Section", "analyze", "analyze_signal", "ANALYSIS_VERSION", "ANALYSIS_SR", "DEFAULT_TEMPO_RANGE"]
 
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 """Bumped whenever results change; part of the cache key."""
 
 ANALYSIS_SR = 22_050
@@ -66,10 +66,21 @@ ONSET_LAG = -0.019
 SILENCE_RMS = 10 ** (-60 / 20)  # below -60 dBFS RMS everywhere: treat as silence
 ENERGY_RATE = 10.0
 BODY_WEIGHT = 1.0
+LOW_WEIGHT = 1.0
+HALVE_LOW_RATIO = 0.35
+SUBDIVISION_RATIO = 0.35
+PHASE_RATIO = 1.25
+MIN_TRACK_CONFIDENCE = 0.45  # mean beat confidence below which there is no beat
+FULL_CONFIDENCE = 0.5
+CONFIDENCE_SPAN = 8  # beat periods on either side of a beat in its confidence window
+CONFIDENCE_DRIFT = 1  # frames of tempo drift allowed inside the window
+MIN_BEAT_SECONDS = 2.0
+EDGE_TOLERANCE = 0.97  # a tempo 3 % outside tempo_range still counts as inside
 DOUBLE_WEIGHT = 0.5
 PRIOR_OCTAVES = 0.7
-OFFBEAT_RATIO = 0.9
+OFFBEAT_RATIO = 0.55
 QUAD_WEIGHT = 0.5
+HALF_WEIGHT = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +93,15 @@ class Section:
         Seconds; both on bar lines when the song has downbeats there.
     energy : float in [0, 1]
         Mean energy over the span.
+    confidence : float in [0, 1]
+        Mean beat confidence over the span (how clearly its beat grid is heard; 0
+        without beats).
     """
 
     start: float
     end: float
     energy: float
+    confidence: float = 0.0
 
     @property
     def duration(self) -> float:
@@ -130,6 +145,17 @@ class Analysis:
         Sampling of :attr:`energy`.
     params : dict
         The analysis parameters (part of the cache key).
+    tempo_alternatives : tuple of float
+        The other tempo octave(s) listeners may tap (half and double :attr:`tempo`,
+        the likelier first); empty without beats.
+    confidence : np.ndarray
+        How strongly the audio supports the beat grid, in [0, 1], one value per beat
+        of the analysed song (see :meth:`confidence_at` and :attr:`beat_confidence`).
+    confidence_times : np.ndarray
+        Times of the :attr:`confidence` values (the beats they were measured at).
+    no_beat_reason : str
+        Why there are no beats ("silence", "too short (...)", "no steady beat (...)");
+        empty when there are beats.
     """
 
     duration: float
@@ -148,6 +174,10 @@ class Analysis:
     energy_rate: float = ENERGY_RATE
     energy_start: float = 0.0
     params: dict[str, Any] = field(default_factory=dict)
+    tempo_alternatives: tuple[float, ...] = ()
+    confidence: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    confidence_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    no_beat_reason: str = ""
 
     # -- derived ------------------------------------------------------------------------
     @property
@@ -177,6 +207,27 @@ class Analysis:
         times = self.energy_start + np.arange(self.energy.size) / self.energy_rate
         out = np.interp(t, times, self.energy) if self.energy.size else np.zeros_like(np.asarray(t, float))
         return float(out) if np.ndim(out) == 0 else out
+
+    def confidence_at(self, t: float | np.ndarray) -> float | np.ndarray:
+        """Beat confidence in [0, 1] at time(s) ``t``: that of the nearest measured beat
+        (0 outside the beats' span by more than one beat period, and without beats)."""
+        times = np.asarray(t, dtype=np.float64)
+        if self.confidence.size == 0:
+            out = np.zeros_like(times)
+        else:
+            ref = self.confidence_times
+            idx = np.clip(np.searchsorted(ref, times), 1, max(1, ref.size - 1)) if ref.size > 1 else np.zeros(times.shape, np.int64)
+            if ref.size > 1:
+                left = ref[idx - 1]
+                idx = np.where(np.abs(times - left) <= np.abs(ref[idx] - times), idx - 1, idx)
+            reach = self.beat_period if self.beat_period > 0 else 0.5
+            out = np.where(np.abs(ref[idx] - times) <= reach * 1.01, self.confidence[idx], 0.0)
+        return float(out) if np.ndim(out) == 0 else out
+
+    @property
+    def beat_confidence(self) -> np.ndarray:
+        """Confidence in [0, 1] of each of :attr:`beats`."""
+        return np.asarray(self.confidence_at(self.beats), dtype=np.float64).reshape(-1)
 
     def envelope_times(self) -> np.ndarray:
         """Times of the :attr:`envelope` samples."""
@@ -213,7 +264,7 @@ class Analysis:
         (downbeats,) = keep(self.downbeats)
         onsets, onset_strengths = keep(self.onsets, self.onset_strengths)
         sections = tuple(
-            Section(max(s.start, start) + shift, min(s.end, stop) + shift, s.energy)
+            Section(max(s.start, start) + shift, min(s.end, stop) + shift, s.energy, s.confidence)
             for s in self.sections
             if s.end > start and s.start < stop and min(s.end, stop) - max(s.start, start) > 0
         )
@@ -221,8 +272,11 @@ class Analysis:
         env_b = max(env_a, int(math.ceil((stop - self.envelope_start) * self.envelope_rate - 1e-9)))
         en_a = max(0, int(math.ceil((start - self.energy_start) * self.energy_rate - 1e-9)))
         en_b = max(en_a, int(math.ceil((stop - self.energy_start) * self.energy_rate - 1e-9)))
+        conf_keep = (self.confidence_times >= start - 2 * max(self.beat_period, 0.5)) & (self.confidence_times < stop + 2 * max(self.beat_period, 0.5))
         return replace(
             self,
+            confidence=self.confidence[conf_keep],
+            confidence_times=self.confidence_times[conf_keep] + shift,
             duration=min(stop, self.duration) - start,
             beats=beats,
             beat_strengths=strengths,
@@ -248,9 +302,16 @@ class Analysis:
             "downbeats": [round(float(t), 4) for t in self.downbeats],
             "onsets": [round(float(t), 4) for t in self.onsets],
             "onset_strengths": [round(float(s), 3) for s in self.onset_strengths],
-            "sections": [{"start": round(s.start, 4), "end": round(s.end, 4), "energy": round(s.energy, 3)} for s in self.sections],
+            "tempo_alternatives": [round(t, 3) for t in self.tempo_alternatives],
+            "beat_confidence": [round(float(c), 3) for c in self.beat_confidence],
+            "sections": [
+                {"start": round(s.start, 4), "end": round(s.end, 4), "energy": round(s.energy, 3), "confidence": round(s.confidence, 3)}
+                for s in self.sections
+            ],
             "params": dict(self.params),
         }
+        if self.is_empty:
+            out["no_beat_reason"] = self.no_beat_reason
         if curves:
             out["envelope"] = {"rate": self.envelope_rate, "start": self.envelope_start, "values": [round(float(v), 4) for v in self.envelope]}
             out["energy"] = {"rate": self.energy_rate, "start": self.energy_start, "values": [round(float(v), 4) for v in self.energy]}
@@ -266,8 +327,10 @@ class Analysis:
             "energy_rate": self.energy_rate,
             "energy_start": self.energy_start,
             "params": self.params,
+            "tempo_alternatives": list(self.tempo_alternatives),
+            "no_beat_reason": self.no_beat_reason,
         }
-        sections = np.array([[s.start, s.end, s.energy] for s in self.sections], dtype=np.float64).reshape(-1, 3)
+        sections = np.array([[s.start, s.end, s.energy, s.confidence] for s in self.sections], dtype=np.float64).reshape(-1, 4)
         return {
             "meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
             "beats": self.beats,
@@ -278,6 +341,8 @@ class Analysis:
             "sections": sections,
             "envelope": self.envelope.astype(np.float32),
             "energy": self.energy.astype(np.float32),
+            "confidence": self.confidence.astype(np.float32),
+            "confidence_times": self.confidence_times,
         }
 
     @classmethod
@@ -292,7 +357,7 @@ class Analysis:
             beats_per_bar=int(meta["beats_per_bar"]),
             onsets=_f64(data["onsets"]),
             onset_strengths=_f64(data["onset_strengths"]),
-            sections=tuple(Section(float(a), float(b), float(e)) for a, b, e in np.asarray(data["sections"]).reshape(-1, 3)),
+            sections=tuple(Section(float(a), float(b), float(e), float(c)) for a, b, e, c in np.asarray(data["sections"]).reshape(-1, 4)),
             envelope=_f64(data["envelope"]),
             envelope_rate=float(meta["envelope_rate"]),
             envelope_start=float(meta["envelope_start"]),
@@ -300,6 +365,10 @@ class Analysis:
             energy_rate=float(meta["energy_rate"]),
             energy_start=float(meta["energy_start"]),
             params=dict(meta["params"]),
+            tempo_alternatives=tuple(float(t) for t in meta["tempo_alternatives"]),
+            confidence=_f64(data["confidence"]),
+            confidence_times=_f64(data["confidence_times"]),
+            no_beat_reason=str(meta["no_beat_reason"]),
         )
 
     def __repr__(self) -> str:
@@ -320,8 +389,10 @@ def check_params(
     start_bpm: float,
     beats_per_bar: int,
     tightness: float,
+    engine: str = DEFAULT_ENGINE,
 ) -> dict[str, Any]:
     """Validate analysis parameters and return them as the cache-key dict."""
+    check_engine(engine)
     if isinstance(hop_length, bool) or not isinstance(hop_length, int) or not 64 <= hop_length <= 4096:
         raise ParameterError(f"hop_length: {hop_length!r} must be a whole number of samples in 64..4096")
     try:
@@ -342,6 +413,7 @@ def check_params(
         "start_bpm": float(start_bpm),
         "beats_per_bar": int(beats_per_bar),
         "tightness": float(tightness),
+        "engine": engine,
         "version": ANALYSIS_VERSION,
     }
 
@@ -359,6 +431,7 @@ def analyze_signal(
     start_bpm: float = 120.0,
     beats_per_bar: int = 4,
     tightness: float = 100.0,
+    engine: str = DEFAULT_ENGINE,
 ) -> Analysis:
     """Analyse audio samples already in memory (see :func:`clipkit.music.analyze`).
 
@@ -378,12 +451,14 @@ def analyze_signal(
         Meter used for the downbeats.
     tightness : float > 0
         How strictly beats keep to the tempo (librosa's ``tightness``).
+    engine : {'clipkit', 'librosa'}
+        Front end computing the onset envelopes (see :mod:`clipkit.music.engines`).
 
     Returns
     -------
     Analysis
     """
-    params = check_params(hop_length=hop_length, tempo_range=tempo_range, start_bpm=start_bpm, beats_per_bar=beats_per_bar, tightness=tightness)
+    params = check_params(hop_length=hop_length, tempo_range=tempo_range, start_bpm=start_bpm, beats_per_bar=beats_per_bar, tightness=tightness, engine=engine)
     if isinstance(sr, bool) or not isinstance(sr, (int, np.integer)) or sr <= 0:
         raise ParameterError(f"sr: {sr!r} must be a positive sample rate")
     data = np.asarray(y, dtype=np.float32)
@@ -408,6 +483,7 @@ def analyze(
     start_bpm: float = 120.0,
     beats_per_bar: int = 4,
     tightness: float = 100.0,
+    engine: str = DEFAULT_ENGINE,
     cache: bool = True,
 ) -> Analysis:
     """Analyse a song: tempo, beats, downbeats, onsets, energy and loud sections.
@@ -429,6 +505,9 @@ def analyze(
         Beats per bar for the downbeats (4 for 4/4, 3 for waltz time).
     tightness : float > 0
         How strictly beats keep to one tempo.
+    engine : {'clipkit', 'librosa'}
+        Front end computing the onset envelopes (see :mod:`clipkit.music.engines`
+        and the measurements in ``docs/music.md``); part of the cache key.
     cache : bool
         Read and write the on-disk cache (see :mod:`clipkit.music.cache`).
 
@@ -445,7 +524,7 @@ def analyze(
     from ..media.audio import load_audio
     from . import cache as cache_module
 
-    params = check_params(hop_length=hop_length, tempo_range=tempo_range, start_bpm=start_bpm, beats_per_bar=beats_per_bar, tightness=tightness)
+    params = check_params(hop_length=hop_length, tempo_range=tempo_range, start_bpm=start_bpm, beats_per_bar=beats_per_bar, tightness=tightness, engine=engine)
     clip = None
     if hasattr(music, "path") and hasattr(music, "start") and hasattr(music, "end") and not isinstance(music, (str, os.PathLike)):
         clip = music
@@ -480,7 +559,7 @@ def analyze(
     return result
 
 
-def _empty(duration: float, params: dict[str, Any], *, envelope: np.ndarray | None = None, rate: float, energy: np.ndarray | None = None) -> Analysis:
+def _empty(duration: float, params: dict[str, Any], *, envelope: np.ndarray | None = None, rate: float, energy: np.ndarray | None = None, reason: str = "silence") -> Analysis:
     z = np.zeros(0)
     return Analysis(
         duration=duration,
@@ -495,6 +574,7 @@ def _empty(duration: float, params: dict[str, Any], *, envelope: np.ndarray | No
         envelope_rate=rate,
         energy=z if energy is None else energy,
         params=params,
+        no_beat_reason=reason,
     )
 
 
@@ -503,39 +583,57 @@ def _analyze(y: np.ndarray, sr: int, params: dict[str, Any]) -> Analysis:
     duration = y.size / sr
     rate = sr / hop
     if y.size < N_FFT or float(np.max(np.abs(y), initial=0.0)) < SILENCE_RMS:
-        return _empty(duration, params, rate=rate)
-    feats = spectral_features(y, sr, n_fft=N_FFT, hop_length=hop)
+        reason = "silence" if y.size >= N_FFT else f"too short ({duration:.3f} s; a beat needs a few seconds)"
+        return _empty(duration, params, rate=rate, reason=reason)
+    feats = compute_features(params["engine"], y, sr, n_fft=N_FFT, hop_length=hop)
     onset = feats.onset
     peak = float(np.percentile(onset, 99.5)) if onset.size else 0.0
     envelope = np.clip(onset / peak, 0.0, 1.0) if peak > 0 else np.zeros_like(onset)
     energy = _energy_curve(feats.rms, rate)
     if float(feats.rms.max(initial=0.0)) < SILENCE_RMS or peak <= 0:
-        return _empty(duration, params, envelope=envelope, rate=rate, energy=energy)
+        return _empty(duration, params, envelope=envelope, rate=rate, energy=energy, reason="silence")
 
     lo, hi = params["tempo_range"]
     pulse = _pulse_envelope(feats)
-    period = _estimate_period(pulse, rate, lo, hi, params["start_bpm"])
+    period = _estimate_period(_tempo_envelope(feats), rate, lo, hi, params["start_bpm"])
     beat_frames = np.zeros(0)
     if period is not None:
         beat_frames = _track_beats(pulse, period, params["tightness"])
-        if beat_frames.size >= 4 and rate * 60.0 / (period / 2) <= hi and _offbeats_carry_body(feats, beat_frames):
-            period /= 2
-            beat_frames = _track_beats(pulse, period, params["tightness"])
+        # phase before octave (the octave checks compare the beats with what lies
+        # between them), and again after a change of octave
+        beat_frames = _fix_phase(feats, pulse, beat_frames, period, params["tightness"])
+        octave, beat_frames = _choose_octave(feats, pulse, beat_frames, period, rate, lo, hi, params["tightness"])
+        if octave != period:
+            period = octave
+            beat_frames = _fix_phase(feats, pulse, beat_frames, period, params["tightness"])
     onset_frames = _pick_onsets(onset, rate)
     onset_strengths = _strengths_at(envelope, onset_frames)
     onsets = _refine(envelope, onset_frames) / rate - ONSET_LAG
+    confidence = np.zeros(0)
+    alternatives: tuple[float, ...] = ()
+    reason = ""
+    if beat_frames.size >= 4:
+        confidence = _confidence_curve(feats, pulse, beat_frames)
+        if float(np.mean(confidence)) < MIN_TRACK_CONFIDENCE:
+            reason = "no steady beat (speech, free time or noise)"
+            beat_frames = np.zeros(0)
+    elif not reason:
+        reason = "no steady beat (speech, free time or noise)" if duration >= MIN_BEAT_SECONDS else f"too short ({duration:.2f} s)"
     if beat_frames.size < 4:
         # a few isolated hits are not a beat
         beats = np.zeros(0)
         tempo = 0.0
         strengths = np.zeros(0)
         downbeats = np.zeros(0)
+        confidence = np.zeros(0)
     else:
         beats = _refine(envelope, beat_frames) / rate - ONSET_LAG
         strengths = _strengths_at(envelope, beat_frames.astype(np.int64))
         tempo = 60.0 / float(np.median(np.diff(beats)))
+        alternatives = _alternatives(tempo, lo, hi)
         phase = _bar_phase(feats, beat_frames.astype(np.int64), params["beats_per_bar"])
         downbeats = beats[phase :: params["beats_per_bar"]]
+    confidence_times = beats.copy()
     keep = onsets >= 0
     onsets, onset_strengths = onsets[keep], onset_strengths[keep]
     first = int(np.searchsorted(beats, 0.0)) if beats.size else 0
@@ -556,20 +654,134 @@ def _analyze(y: np.ndarray, sr: int, params: dict[str, Any]) -> Analysis:
         envelope_start=-ONSET_LAG,
         energy=energy,
         params=params,
+        tempo_alternatives=alternatives,
+        confidence=confidence,
+        confidence_times=confidence_times,
+        no_beat_reason=reason if beats.size == 0 else "",
     )
     return replace(analysis, sections=_sections(analysis))
+
+
+def _unit(env: np.ndarray) -> np.ndarray:
+    """``env`` scaled to unit standard deviation (zeros stay zeros)."""
+    sd = float(env.std())
+    return env / sd if sd > 0 else np.zeros_like(env)
 
 
 def _pulse_envelope(feats: Any) -> np.ndarray:
     """The envelope beats are tracked on: full-band flux plus the flux below 1.5 kHz,
     each scaled to unit deviation. The second term keeps bright off-beat hi-hats from
     outvoting the kick and snare that carry the beat."""
-    out = np.zeros_like(feats.onset)
-    for env, weight in ((feats.onset, 1.0), (feats.onset_body, BODY_WEIGHT)):
-        sd = float(env.std())
-        if sd > 0:
-            out += weight * env / sd
-    return out
+    return _unit(feats.onset) + BODY_WEIGHT * _unit(feats.onset_body)
+
+
+def _tempo_envelope(feats: Any) -> np.ndarray:
+    """The envelope the tempo is read from: the pulse plus the flux below 200 Hz.
+
+    The low band is where the beat's own instruments (kick, bass) live; off-beat hats,
+    strums and skanks repeat at every eighth note, so on the full band alone a period of
+    three eighths (a 3:2 error) can look as regular as the beat."""
+    return _pulse_envelope(feats) + LOW_WEIGHT * _unit(feats.onset_low)
+
+
+def _support(env: np.ndarray, frames: np.ndarray) -> float:
+    """Mean of ``env``'s peak within one frame of each frame (0 without frames)."""
+    frames = np.asarray(frames, dtype=np.int64)
+    if frames.size == 0:
+        return 0.0
+    n = env.size
+    return float(np.mean(np.max(np.stack([env[np.clip(frames + d, 0, n - 1)] for d in (-1, 0, 1)]), axis=0)))
+
+
+def _midpoints(frames: np.ndarray) -> np.ndarray:
+    frames = np.asarray(frames, dtype=np.int64)
+    return (frames[:-1] + frames[1:]) // 2
+
+
+def _choose_octave(feats: Any, pulse: np.ndarray, frames: np.ndarray, period: float, rate: float, lo: float, hi: float, tightness: float) -> tuple[float, np.ndarray]:
+    """Move the grid to the tempo octave listeners tap (see the module notes, step 3)."""
+    if frames.size < 8:
+        return period, frames
+    bpm = rate * 60.0 / period
+    low = _unit(feats.onset_low)
+    full = _unit(feats.onset)
+    # double: the points halfway between beats hit as hard below 1.5 kHz as the beats
+    if bpm * 2 <= hi / EDGE_TOLERANCE and _offbeats_carry_body(feats, frames):
+        period /= 2
+        return period, _track_beats(pulse, period, tightness)
+    # halve: the low band alternates between hits and nothing from beat to beat, and
+    # nothing subdivides the beats (the grid is the fastest pulse, the tatum): a
+    # boom-chick or oom-pah at 70 BPM read as 140
+    if bpm / 2 >= lo * EDGE_TOLERANCE:
+        rise = _unit(feats.low_rise)
+        even, odd = _support(rise, frames[0::2]), _support(rise, frames[1::2])
+        strong, weak = max(even, odd), min(even, odd)
+        between = _support(full, _midpoints(frames))
+        on = _support(full, frames)
+        if strong > 0 and weak < HALVE_LOW_RATIO * strong and between < SUBDIVISION_RATIO * on:
+            period *= 2
+            return period, _track_beats(pulse, period, tightness)
+    return period, frames
+
+
+def _fix_phase(feats: Any, pulse: np.ndarray, frames: np.ndarray, period: float, tightness: float) -> np.ndarray:
+    """Put the grid on the downbeat side of the beat, checked over the whole track.
+
+    A bright off-beat (strum, skank, open hat, clap) can be the loudest attack and pull
+    the tracker half a beat off. Over the whole song, compare the flux below 200 Hz on
+    the grid with its half-period shift; when the shift carries clearly more low end,
+    track again on an envelope led by the low band, and keep that grid if it sits on the
+    low end."""
+    if frames.size < 4:
+        return frames
+    low = _unit(feats.onset_low)
+    on, off = _support(low, frames), _support(low, _midpoints(frames))
+    if not off > PHASE_RATIO * on:
+        return frames
+    led = 2.0 * low + _unit(feats.onset_body)
+    again = _track_beats(led, period, tightness)
+    if again.size >= 4 and _support(low, again) > _support(low, _midpoints(again)):
+        return again
+    return frames
+
+
+def _confidence_curve(feats: Any, pulse: np.ndarray, frames: np.ndarray) -> np.ndarray:
+    """How strongly the audio supports the beat grid, in [0, 1], one value per beat.
+
+    For each beat: the correlation of the (locally de-meaned) envelope over the eight
+    beat periods on either side with itself one period later (the best lag within one
+    frame of the song's period, which allows for drift), on the pulse and on the
+    low-led envelope, the larger one. Music repeats from beat to beat (0.2-0.8 here on
+    real songs, 0.7 and more on steady generated grooves); speech and noise do not
+    (under about 0.1). ``FULL_CONFIDENCE`` or more counts as full confidence."""
+    frames = np.asarray(frames, dtype=np.int64)
+    if frames.size < 2:
+        return np.zeros(frames.size)
+    n = pulse.size
+    period = max(3, int(round(float(np.median(np.diff(frames))))))
+    led = 2.0 * _unit(feats.onset_low) + _unit(feats.onset_body)
+    best = np.zeros(frames.size)
+    for env in (pulse, led):
+        e = env - _moving_average(env, period)
+        power = np.concatenate(([0.0], np.cumsum(e * e)))
+        for lag in range(period - CONFIDENCE_DRIFT, period + CONFIDENCE_DRIFT + 1):
+            if lag >= n:
+                continue
+            prod = np.concatenate(([0.0], np.cumsum(e[:-lag] * e[lag:])))
+            a = np.clip(frames - CONFIDENCE_SPAN * period, 0, n - lag)
+            b = np.clip(frames + CONFIDENCE_SPAN * period, 0, n - lag)
+            cross = prod[b] - prod[a]
+            denom = np.sqrt(np.maximum((power[b] - power[a]) * (power[b + lag] - power[a + lag]), 0.0))
+            corr = np.where((denom > 0) & (b - a >= 2 * lag), cross / np.where(denom > 0, denom, 1.0), 0.0)
+            best = np.maximum(best, corr)
+    return np.clip(best / FULL_CONFIDENCE, 0.0, 1.0)
+
+
+def _alternatives(tempo: float, lo: float, hi: float) -> tuple[float, ...]:
+    """The other tempo octave(s) a listener might tap: half and double, the one
+    closest to the 80-160 BPM listeners favour first."""
+    out = [t for t in (tempo / 2, tempo * 2) if 30.0 <= t <= 300.0]
+    return tuple(round(t, 3) for t in sorted(out, key=lambda t: abs(math.log2(t / 113.0))))
 
 
 def _moving_average(x: np.ndarray, size: int) -> np.ndarray:
@@ -599,7 +811,10 @@ def _estimate_period(onset: np.ndarray, rate: float, lo: float, hi: float, start
     own = np.interp(lags, np.arange(acf.size), acf)
     double = np.interp(np.minimum(2 * lags, acf.size - 1), np.arange(acf.size), acf)
     quad = np.interp(np.minimum(4 * lags, acf.size - 1), np.arange(acf.size), acf)
-    salience = np.maximum(own + DOUBLE_WEIGHT * double + QUAD_WEIGHT * quad, 0.0)
+    # a beat is subdivided (eighths repeat at half its period); a period of three
+    # eighths, which off-beat hats and strums make look regular, is not
+    half = np.interp(lags / 2, np.arange(acf.size), acf)
+    salience = np.maximum(own + DOUBLE_WEIGHT * double + QUAD_WEIGHT * quad + HALF_WEIGHT * np.maximum(half, 0.0), 0.0)
     prior = np.exp(-0.5 * (np.log2(bpms / start_bpm) / PRIOR_OCTAVES) ** 2)
     score = salience * prior
     if not np.any(score > 0):
@@ -699,23 +914,19 @@ def _track_beats(onset: np.ndarray, period: float, tightness: float) -> np.ndarr
 
 
 def _offbeats_carry_body(feats: Any, beat_frames: np.ndarray) -> bool:
-    """True when the points halfway between beats hit as hard below 1.5 kHz as the
-    beats do (a snare on 2 and 4 read as off-beats): the beat is twice as fast."""
-    body = np.zeros_like(feats.onset)
+    """True when the points halfway between beats carry both the low end (below 200 Hz)
+    and the body (below 1.5 kHz) nearly as hard as the beats do (a kick and snare on
+    every half beat read as off-beats): the beat is twice as fast. A strum or skank
+    between the beats is bright without low end, an octave bass bounce is low end
+    without body: neither doubles the tempo."""
+    frames = np.asarray(beat_frames, dtype=np.int64)
+    mids = _midpoints(frames)
+    ratios = []
     for env in (feats.onset_low, feats.onset_body):
-        sd = float(env.std())
-        if sd > 0:
-            body += env / sd
-    frames = beat_frames.astype(np.int64)
-    mids = ((frames[:-1] + frames[1:]) // 2).astype(np.int64)
-    n = body.size
-
-    def peak(at: np.ndarray) -> np.ndarray:
-        return np.max(np.stack([body[np.clip(at + d, 0, n - 1)] for d in (-1, 0, 1)]), axis=0)
-
-    on = float(np.mean(peak(frames)))
-    off = float(np.mean(peak(mids)))
-    return on > 0 and off >= OFFBEAT_RATIO * on
+        unit = _unit(env)
+        on = _support(unit, frames)
+        ratios.append(_support(unit, mids) / on if on > 0 else 0.0)
+    return min(ratios) >= OFFBEAT_RATIO
 
 
 def _refine(envelope: np.ndarray, frames: np.ndarray) -> np.ndarray:
@@ -844,5 +1055,7 @@ def _sections(a: Analysis) -> tuple[Section, ...]:
                 end = float(bars[k])
         if end - start >= 4.0:
             level = float(e[i : j + 1].mean())
-            out.append(Section(float(max(0.0, start)), float(end), round(level, 4)))
+            inside = a.beats[(a.beats >= start) & (a.beats < end)]
+            sure = float(np.mean(a.confidence_at(inside))) if inside.size else 0.0
+            out.append(Section(float(max(0.0, start)), float(end), round(level, 4), round(sure, 4)))
     return tuple(out)
