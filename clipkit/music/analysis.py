@@ -78,7 +78,8 @@ MIN_BEAT_SECONDS = 2.0
 EDGE_TOLERANCE = 0.97  # a tempo 3 % outside tempo_range still counts as inside
 DOUBLE_WEIGHT = 0.5
 PRIOR_OCTAVES = 0.7
-OFFBEAT_RATIO = 0.55
+OFFBEAT_MIN_RATIO = 0.4  # each band's off-beat/beat ratio needed to double the tempo
+OFFBEAT_SUM_RATIO = 1.35  # and the two ratios' sum
 QUAD_WEIGHT = 0.5
 HALF_WEIGHT = 0.5
 
@@ -764,7 +765,10 @@ def _confidence_curve(feats: Any, pulse: np.ndarray, frames: np.ndarray) -> np.n
     for env in (pulse, led):
         e = env - _moving_average(env, period)
         power = np.concatenate(([0.0], np.cumsum(e * e)))
-        for lag in range(period - CONFIDENCE_DRIFT, period + CONFIDENCE_DRIFT + 1):
+        # one beat later, or two (a grid folded to twice the played pulse, e.g. a
+        # 64 BPM ballad read at 128, repeats every other beat)
+        lags = [lag for base in (period, 2 * period) for lag in range(base - CONFIDENCE_DRIFT, base + CONFIDENCE_DRIFT + 1)]
+        for lag in lags:
             if lag >= n:
                 continue
             prod = np.concatenate(([0.0], np.cumsum(e[:-lag] * e[lag:])))
@@ -926,7 +930,7 @@ def _offbeats_carry_body(feats: Any, beat_frames: np.ndarray) -> bool:
         unit = _unit(env)
         on = _support(unit, frames)
         ratios.append(_support(unit, mids) / on if on > 0 else 0.0)
-    return min(ratios) >= OFFBEAT_RATIO
+    return min(ratios) >= OFFBEAT_MIN_RATIO and sum(ratios) >= OFFBEAT_SUM_RATIO
 
 
 def _refine(envelope: np.ndarray, frames: np.ndarray) -> np.ndarray:
