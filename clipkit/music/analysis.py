@@ -584,7 +584,7 @@ def _analyze(y: np.ndarray, sr: int, params: dict[str, Any]) -> Analysis:
     duration = y.size / sr
     rate = sr / hop
     if y.size < N_FFT or float(np.max(np.abs(y), initial=0.0)) < SILENCE_RMS:
-        reason = "silence" if y.size >= N_FFT else f"too short ({duration:.3f} s; a beat needs a few seconds)"
+        reason = "silence" if y.size >= N_FFT and duration >= MIN_BEAT_SECONDS else _too_short(duration)
         return _empty(duration, params, rate=rate, reason=reason)
     feats = compute_features(params["engine"], y, sr, n_fft=N_FFT, hop_length=hop)
     onset = feats.onset
@@ -596,7 +596,8 @@ def _analyze(y: np.ndarray, sr: int, params: dict[str, Any]) -> Analysis:
 
     lo, hi = params["tempo_range"]
     pulse = _pulse_envelope(feats)
-    period = _estimate_period(_tempo_envelope(feats), rate, lo, hi, params["start_bpm"])
+    # a beat needs a few periods to be heard: shorter sounds get onsets, no grid
+    period = _estimate_period(_tempo_envelope(feats), rate, lo, hi, params["start_bpm"]) if duration >= MIN_BEAT_SECONDS else None
     beat_frames = np.zeros(0)
     if period is not None:
         beat_frames = _track_beats(pulse, period, params["tightness"])
@@ -618,8 +619,8 @@ def _analyze(y: np.ndarray, sr: int, params: dict[str, Any]) -> Analysis:
         if float(np.mean(confidence)) < MIN_TRACK_CONFIDENCE:
             reason = "no steady beat (speech, free time or noise)"
             beat_frames = np.zeros(0)
-    elif not reason:
-        reason = "no steady beat (speech, free time or noise)" if duration >= MIN_BEAT_SECONDS else f"too short ({duration:.2f} s)"
+    else:
+        reason = "no steady beat (speech, free time or noise)" if duration >= MIN_BEAT_SECONDS else _too_short(duration)
     if beat_frames.size < 4:
         # a few isolated hits are not a beat
         beats = np.zeros(0)
@@ -661,6 +662,10 @@ def _analyze(y: np.ndarray, sr: int, params: dict[str, Any]) -> Analysis:
         no_beat_reason=reason if beats.size == 0 else "",
     )
     return replace(analysis, sections=_sections(analysis))
+
+
+def _too_short(duration: float) -> str:
+    return f"too short for a beat ({duration:.3f} s; at least {MIN_BEAT_SECONDS:g} s needed)"
 
 
 def _unit(env: np.ndarray) -> np.ndarray:
@@ -887,8 +892,10 @@ def _track_beats(onset: np.ndarray, period: float, tightness: float) -> np.ndarr
         beats.append(i)
         i = int(back[i])
     frames = np.array(beats[::-1], dtype=np.int64)
+    if frames.size < 2:
+        return frames.astype(np.float64)
     # trim weak beats at both ends (silence before the music, a fade at the end)
-    smooth = np.convolve(local[frames], np.hanning(5), mode="same")
+    smooth = np.convolve(local[frames], np.hanning(5), mode="same") if frames.size >= 5 else local[frames]
     thresh = 0.5 * math.sqrt(float(np.mean(smooth**2)))
     strong = np.flatnonzero(smooth > thresh)
     if strong.size == 0:

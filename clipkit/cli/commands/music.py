@@ -101,7 +101,7 @@ def run_beats(args: argparse.Namespace) -> int:
         return 0
     lines = [f"{args.file}", f"  duration: {analysis.duration:.2f} s"]
     if analysis.is_empty:
-        lines.append("  no beat found (silence, speech or too short)")
+        lines.append(f"  no beat found: {analysis.no_beat_reason or 'silence, speech or too short'}")
     else:
         bar = f"{analysis.beats_per_bar} beats per bar"
         lines.append(f"  tempo: {analysis.tempo:.1f} BPM, {analysis.beats.size} beats, {analysis.downbeats.size} bars ({bar}), first bar line at {analysis.downbeats[0]:.2f} s" if analysis.downbeats.size else f"  tempo: {analysis.tempo:.1f} BPM, {analysis.beats.size} beats")
