@@ -75,6 +75,9 @@ FULL_CONFIDENCE = 0.5
 CONFIDENCE_SPAN = 8  # beat periods on either side of a beat in its confidence window
 CONFIDENCE_DRIFT = 1  # frames of tempo drift allowed inside the window
 MIN_BEAT_SECONDS = 2.0
+DRIFT_WINDOW = 6.0  # seconds per local tempo reading
+DRIFT_MIN_PEAK = 0.2  # weakest autocorrelation peak trusted as a local tempo
+DRIFT_TOLERANCE = 0.045  # local tempo this close to the song's: steady
 EDGE_TOLERANCE = 0.97  # a tempo 3 % outside tempo_range still counts as inside
 DOUBLE_WEIGHT = 0.5
 PRIOR_OCTAVES = 0.7
@@ -600,14 +603,16 @@ def _analyze(y: np.ndarray, sr: int, params: dict[str, Any]) -> Analysis:
     period = _estimate_period(_tempo_envelope(feats), rate, lo, hi, params["start_bpm"]) if duration >= MIN_BEAT_SECONDS else None
     beat_frames = np.zeros(0)
     if period is not None:
-        beat_frames = _track_beats(pulse, period, params["tightness"])
+        tight = params["tightness"]
+        drift = _tempo_drift(_tempo_envelope(feats), rate, period)
+        beat_frames = _track_beats(pulse, period, tight, drift)
         # phase before octave (the octave checks compare the beats with what lies
         # between them), and again after a change of octave
-        beat_frames = _fix_phase(feats, pulse, beat_frames, period, params["tightness"])
-        octave, beat_frames = _choose_octave(feats, pulse, beat_frames, period, rate, lo, hi, params["tightness"])
+        beat_frames = _fix_phase(feats, pulse, beat_frames, period, tight, drift)
+        octave, beat_frames = _choose_octave(feats, pulse, beat_frames, period, rate, lo, hi, tight, drift)
         if octave != period:
             period = octave
-            beat_frames = _fix_phase(feats, pulse, beat_frames, period, params["tightness"])
+            beat_frames = _fix_phase(feats, pulse, beat_frames, period, tight, drift)
     onset_frames = _pick_onsets(onset, rate)
     onset_strengths = _strengths_at(envelope, onset_frames)
     onsets = _refine(envelope, onset_frames) / rate - ONSET_LAG
@@ -704,7 +709,9 @@ def _midpoints(frames: np.ndarray) -> np.ndarray:
     return (frames[:-1] + frames[1:]) // 2
 
 
-def _choose_octave(feats: Any, pulse: np.ndarray, frames: np.ndarray, period: float, rate: float, lo: float, hi: float, tightness: float) -> tuple[float, np.ndarray]:
+def _choose_octave(
+    feats: Any, pulse: np.ndarray, frames: np.ndarray, period: float, rate: float, lo: float, hi: float, tightness: float, drift: np.ndarray | None
+) -> tuple[float, np.ndarray]:
     """Move the grid to the tempo octave listeners tap (see the module notes, step 3)."""
     if frames.size < 8:
         return period, frames
@@ -714,7 +721,7 @@ def _choose_octave(feats: Any, pulse: np.ndarray, frames: np.ndarray, period: fl
     # double: the points halfway between beats hit as hard below 1.5 kHz as the beats
     if bpm * 2 <= hi / EDGE_TOLERANCE and _offbeats_carry_body(feats, frames):
         period /= 2
-        return period, _track_beats(pulse, period, tightness)
+        return period, _track_beats(pulse, period, tightness, drift)
     # halve: the low band alternates between hits and nothing from beat to beat, and
     # nothing subdivides the beats (the grid is the fastest pulse, the tatum): a
     # boom-chick or oom-pah at 70 BPM read as 140
@@ -726,11 +733,11 @@ def _choose_octave(feats: Any, pulse: np.ndarray, frames: np.ndarray, period: fl
         on = _support(full, frames)
         if strong > 0 and weak < HALVE_LOW_RATIO * strong and between < SUBDIVISION_RATIO * on:
             period *= 2
-            return period, _track_beats(pulse, period, tightness)
+            return period, _track_beats(pulse, period, tightness, drift)
     return period, frames
 
 
-def _fix_phase(feats: Any, pulse: np.ndarray, frames: np.ndarray, period: float, tightness: float) -> np.ndarray:
+def _fix_phase(feats: Any, pulse: np.ndarray, frames: np.ndarray, period: float, tightness: float, drift: np.ndarray | None = None) -> np.ndarray:
     """Put the grid on the downbeat side of the beat, checked over the whole track.
 
     A bright off-beat (strum, skank, open hat, clap) can be the loudest attack and pull
@@ -745,7 +752,7 @@ def _fix_phase(feats: Any, pulse: np.ndarray, frames: np.ndarray, period: float,
     if not off > PHASE_RATIO * on:
         return frames
     led = 2.0 * low + _unit(feats.onset_body)
-    again = _track_beats(led, period, tightness)
+    again = _track_beats(led, period, tightness, drift)
     if again.size >= 4 and _support(low, again) > _support(low, _midpoints(again)):
         return again
     return frames
@@ -846,8 +853,12 @@ def _estimate_period(onset: np.ndarray, rate: float, lo: float, hi: float, start
     return lag
 
 
-def _track_beats(onset: np.ndarray, period: float, tightness: float) -> np.ndarray:
-    """Ellis' dynamic-programming beat tracker; returns beat frames (ints as floats)."""
+def _track_beats(onset: np.ndarray, period: float, tightness: float, drift: np.ndarray | None = None) -> np.ndarray:
+    """Ellis' dynamic-programming beat tracker; returns beat frames (ints as floats).
+
+    ``drift`` (one value per frame, see :func:`_tempo_drift`) scales the period along
+    the song, so the log-squared penalty is measured from the local period: a tempo
+    change or a slow sway is followed instead of fought."""
     std = float(onset.std())
     if std <= 0:
         return np.zeros(0)
@@ -857,10 +868,13 @@ def _track_beats(onset: np.ndarray, period: float, tightness: float) -> np.ndarr
     window = np.exp(-0.5 * (k * 32.0 / period) ** 2)
     local = np.convolve(norm, window, mode="same")
     n = local.size
-    lo_off = max(1, int(round(period / 2)))
-    hi_off = max(lo_off + 1, int(round(2 * period)))
+    scale = np.ones(n) if drift is None or drift.size != n else np.asarray(drift, dtype=np.float64)
+    lo_off = max(1, int(round(period * float(scale.min()) / 2)))
+    hi_off = max(lo_off + 1, int(round(2 * period * float(scale.max()))))
     offsets = np.arange(hi_off, lo_off - 1, -1)  # distance back to the candidate previous beat
-    txcost = -tightness * np.log(offsets / period) ** 2
+    log_offsets = np.log(offsets)
+    steady = drift is None or float(np.ptp(scale)) < 1e-6
+    txcost = -tightness * (log_offsets - math.log(period * float(scale[0]))) ** 2
     cum = np.zeros(n)
     back = np.full(n, -1, dtype=np.int64)
     threshold = 0.01 * float(local.max())
@@ -872,6 +886,8 @@ def _track_beats(onset: np.ndarray, period: float, tightness: float) -> np.ndarr
             cum[i] = local[i]
             continue
         skip = max(0, -a)
+        if not steady:
+            txcost = -tightness * (log_offsets - math.log(period * scale[i])) ** 2
         cand = txcost[skip:] + cum[a + skip : b]
         j = int(np.argmax(cand))
         cum[i] = local[i] + cand[j]
@@ -906,7 +922,7 @@ def _track_beats(onset: np.ndarray, period: float, tightness: float) -> np.ndarr
     reach = max(1, int(round(period * 0.1)))
     floor = 0.5 * float(np.median(local[kept]))
     while True:
-        guess = int(round(kept[-1] + period))
+        guess = int(round(kept[-1] + period * scale[min(n - 1, kept[-1])]))
         if guess + reach >= n:
             break
         j = guess - reach + int(np.argmax(local[guess - reach : guess + reach + 1]))
@@ -914,7 +930,7 @@ def _track_beats(onset: np.ndarray, period: float, tightness: float) -> np.ndarr
             break
         kept.append(j)
     while True:
-        guess = int(round(kept[0] - period))
+        guess = int(round(kept[0] - period * scale[max(0, kept[0])]))
         if guess - reach < 1:
             break
         j = guess - reach + int(np.argmax(local[guess - reach : guess + reach + 1]))
@@ -922,6 +938,54 @@ def _track_beats(onset: np.ndarray, period: float, tightness: float) -> np.ndarr
             break
         kept.insert(0, j)
     return np.asarray(kept, dtype=np.float64)
+
+
+def _tempo_drift(env: np.ndarray, rate: float, period: float) -> np.ndarray | None:
+    """Local tempo relative to the song's, one value per frame, or None when steady.
+
+    In windows of ``DRIFT_WINDOW`` seconds (every second), the autocorrelation of the
+    de-meaned envelope is searched for its peak within a quarter of the song's period
+    (the same octave; a window cannot switch to half or double time); weak windows keep
+    the song's period. The ratios are median-filtered over five windows. A song whose
+    local tempo stays within ``DRIFT_TOLERANCE`` of its own is steady."""
+    n = env.size
+    win = int(max(DRIFT_WINDOW * rate, 8 * period))
+    if n < 2 * win:
+        return None
+    e = env - _moving_average(env, int(round(period)))
+    lo, hi = int(math.floor(period * 0.8)), int(math.ceil(period * 1.25))
+    if lo < 2 or hi >= win // 2:
+        return None
+    hop = int(round(rate))
+    centres, ratios = [], []
+    for a in range(0, n - win + 1, hop):
+        seg = e[a : a + win]
+        energy = float(seg @ seg)
+        if energy <= 0:
+            ratios.append(1.0)
+            centres.append(a + win // 2)
+            continue
+        acf = np.array([float(seg[: win - lag] @ seg[lag:]) / energy for lag in range(lo - 1, hi + 2)])
+        j = int(np.argmax(acf[1:-1])) + 1
+        best = acf[j]
+        ratio = 1.0
+        # only a true peak inside the search range: a slope rising to its edge is
+        # another periodicity (a syncopated figure), not this beat sped up or slowed
+        if best >= DRIFT_MIN_PEAK and best >= acf[j - 1] and best >= acf[j + 1] and 1 < j < acf.size - 2:
+            a_, b_, c_ = acf[j - 1], acf[j], acf[j + 1]
+            denom = a_ - 2 * b_ + c_
+            offset = 0.5 * (a_ - c_) / denom if denom < 0 else 0.0
+            ratio = (lo - 1 + j + float(np.clip(offset, -0.5, 0.5))) / period
+        ratios.append(ratio)
+        centres.append(a + win // 2)
+    r = np.asarray(ratios)
+    if r.size >= 5:
+        from scipy.ndimage import median_filter
+
+        r = median_filter(r, size=5, mode="nearest")
+    if float(np.max(np.abs(r - 1.0))) < DRIFT_TOLERANCE:
+        return None
+    return np.interp(np.arange(n), np.asarray(centres, dtype=np.float64), r)
 
 
 def _offbeats_carry_body(feats: Any, beat_frames: np.ndarray) -> bool:
