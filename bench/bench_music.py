@@ -65,7 +65,9 @@ LIBROSA_COLD = """
 import sys, time, json
 t0 = time.perf_counter()
 import librosa
-y, sr = librosa.load(sys.argv[1], sr=22050, mono=True)
+from clipkit.media.audio import load_audio
+y, sr = load_audio(sys.argv[1], sr=22050, mono=True)
+y = y[0]
 t1 = time.perf_counter()
 librosa.beat.beat_track(y=y, sr=sr)
 t2 = time.perf_counter()

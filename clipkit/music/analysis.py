@@ -77,6 +77,8 @@ CONFIDENCE_DRIFT = 1  # frames of tempo drift allowed inside the window
 MIN_BEAT_SECONDS = 2.0
 DRIFT_WINDOW = 6.0  # seconds per local tempo reading
 DRIFT_MIN_PEAK = 0.2  # weakest autocorrelation peak trusted as a local tempo
+DRIFT_RANGE = (0.8, 1.25)  # local/song period ratios followed (a tempo change of up to +-25 %)
+DRIFT_GAIN = 0.05  # how much better the local period must repeat than the song's
 DRIFT_TOLERANCE = 0.045  # local tempo this close to the song's: steady
 EDGE_TOLERANCE = 0.97  # a tempo 3 % outside tempo_range still counts as inside
 DOUBLE_WEIGHT = 0.5
@@ -944,16 +946,17 @@ def _tempo_drift(env: np.ndarray, rate: float, period: float) -> np.ndarray | No
     """Local tempo relative to the song's, one value per frame, or None when steady.
 
     In windows of ``DRIFT_WINDOW`` seconds (every second), the autocorrelation of the
-    de-meaned envelope is searched for its peak within a quarter of the song's period
-    (the same octave; a window cannot switch to half or double time); weak windows keep
-    the song's period. The ratios are median-filtered over five windows. A song whose
+    de-meaned envelope is searched for a peak at 0.8-1.25 times the song's period (the
+    same octave; a window cannot switch to half or double time) that repeats clearly
+    better than the song's period there; other windows keep the song's period. The ratios are median-filtered over five windows. A song whose
     local tempo stays within ``DRIFT_TOLERANCE`` of its own is steady."""
     n = env.size
     win = int(max(DRIFT_WINDOW * rate, 8 * period))
     if n < 2 * win:
         return None
     e = env - _moving_average(env, int(round(period)))
-    lo, hi = int(math.floor(period * 0.8)), int(math.ceil(period * 1.25))
+    # search a wider span than is accepted, so a peak is known to be a peak
+    lo, hi = int(math.floor(period * 0.7)), int(math.ceil(period * 1.4))
     if lo < 2 or hi >= win // 2:
         return None
     hop = int(round(rate))
@@ -971,11 +974,14 @@ def _tempo_drift(env: np.ndarray, rate: float, period: float) -> np.ndarray | No
         ratio = 1.0
         # only a true peak inside the search range: a slope rising to its edge is
         # another periodicity (a syncopated figure), not this beat sped up or slowed
-        if best >= DRIFT_MIN_PEAK and best >= acf[j - 1] and best >= acf[j + 1] and 1 < j < acf.size - 2:
+        at_song_period = float(np.interp(period, np.arange(lo - 1, hi + 2), acf))
+        if best >= DRIFT_MIN_PEAK and best >= acf[j - 1] and best >= acf[j + 1] and 1 < j < acf.size - 2 and best >= at_song_period + DRIFT_GAIN:
             a_, b_, c_ = acf[j - 1], acf[j], acf[j + 1]
             denom = a_ - 2 * b_ + c_
             offset = 0.5 * (a_ - c_) / denom if denom < 0 else 0.0
             ratio = (lo - 1 + j + float(np.clip(offset, -0.5, 0.5))) / period
+            if not DRIFT_RANGE[0] <= ratio <= DRIFT_RANGE[1]:
+                ratio = 1.0
         ratios.append(ratio)
         centres.append(a + win // 2)
     r = np.asarray(ratios)
