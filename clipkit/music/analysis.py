@@ -68,8 +68,12 @@ ENERGY_RATE = 10.0
 BODY_WEIGHT = 1.0
 LOW_WEIGHT = 1.0
 HALVE_LOW_RATIO = 0.35
+QUARTER_RATIO = 1.5  # attacks on the quarter points / on the beats that mean half tempo
+QUARTER_LOW_RATIO = 0.3  # with this much of the low end back between the beats
+DOUBLE_RISE_RATIO = 0.9  # low-end rise between the beats / on them that doubles the tempo
 SUBDIVISION_RATIO = 0.35
-PHASE_RATIO = 1.25
+PHASE_RATIO = 1.25  # low end off the grid / on it that triggers the phase check
+PHASE_SHIFTS = (1 / 3, 1 / 2, 2 / 3)  # beat fractions the grid is compared with (straight and swung off-beats)
 MIN_TRACK_CONFIDENCE = 0.45  # mean beat confidence below which there is no beat
 FULL_CONFIDENCE = 0.5
 CONFIDENCE_SPAN = 8  # beat periods on either side of a beat in its confidence window
@@ -718,17 +722,21 @@ def _choose_octave(
     if frames.size < 8:
         return period, frames
     bpm = rate * 60.0 / period
-    low = _unit(feats.onset_low)
     full = _unit(feats.onset)
-    # double: the points halfway between beats hit as hard below 1.5 kHz as the beats
-    if bpm * 2 <= hi / EDGE_TOLERANCE and _offbeats_carry_body(feats, frames):
-        period /= 2
-        return period, _track_beats(pulse, period, tightness, drift)
+    rise = _unit(feats.low_rise)
+    # double: the points halfway between beats carry the low end and the body as the
+    # beats do (a kick and snare on every half beat), or the loudness-weighted low end
+    # hits as hard there (a kick on every half beat): the low-band pulse is twice as fast
+    if bpm * 2 <= hi / EDGE_TOLERANCE:
+        on_low = _support(rise, frames)
+        low_between = _support(rise, _midpoints(frames)) / on_low if on_low > 0 else 0.0
+        if _offbeats_carry_body(feats, frames) or low_between >= DOUBLE_RISE_RATIO or _offbeats_on_quarters(feats, frames):
+            period /= 2
+            return period, _track_beats(pulse, period, tightness, drift)
     # halve: the low band alternates between hits and nothing from beat to beat, and
     # nothing subdivides the beats (the grid is the fastest pulse, the tatum): a
     # boom-chick or oom-pah at 70 BPM read as 140
     if bpm / 2 >= lo * EDGE_TOLERANCE:
-        rise = _unit(feats.low_rise)
         even, odd = _support(rise, frames[0::2]), _support(rise, frames[1::2])
         strong, weak = max(even, odd), min(even, odd)
         between = _support(full, _midpoints(frames))
@@ -742,21 +750,30 @@ def _choose_octave(
 def _fix_phase(feats: Any, pulse: np.ndarray, frames: np.ndarray, period: float, tightness: float, drift: np.ndarray | None = None) -> np.ndarray:
     """Put the grid on the downbeat side of the beat, checked over the whole track.
 
-    A bright off-beat (strum, skank, open hat, clap) can be the loudest attack and pull
-    the tracker half a beat off. Over the whole song, compare the flux below 200 Hz on
-    the grid with its half-period shift; when the shift carries clearly more low end,
-    track again on an envelope led by the low band, and keep that grid if it sits on the
-    low end."""
+    A bright off-beat (strum, skank, open hat, clap, a swung "and") can be the loudest
+    attack and pull the tracker off the beat. Over the whole song, compare the flux
+    below 200 Hz on the grid with the grid shifted by a third, a half and two thirds of
+    a beat; when a shift carries clearly more low end, track again on an envelope led
+    by the low band, and keep that grid if it sits on more low end than all its shifts."""
     if frames.size < 4:
         return frames
     low = _unit(feats.onset_low)
-    on, off = _support(low, frames), _support(low, _midpoints(frames))
+
+    def on_and_off(grid: np.ndarray) -> tuple[float, float]:
+        gaps = np.diff(grid)
+        base = grid[:-1]
+        shifted = [_support(low, np.round(base + f * gaps)) for f in PHASE_SHIFTS]
+        return _support(low, grid), max(shifted)
+
+    on, off = on_and_off(frames)
     if not off > PHASE_RATIO * on:
         return frames
     led = 2.0 * low + _unit(feats.onset_body)
     again = _track_beats(led, period, tightness, drift)
-    if again.size >= 4 and _support(low, again) > _support(low, _midpoints(again)):
-        return again
+    if again.size >= 4:
+        on_again, off_again = on_and_off(again)
+        if on_again > off_again:
+            return again
     return frames
 
 
@@ -905,6 +922,12 @@ def _track_beats(onset: np.ndarray, period: float, tightness: float, drift: np.n
     median = float(np.median(cum[peaks]))
     good = peaks[cum[peaks] >= 0.5 * median]
     i = int(good[-1]) if good.size else int(peaks[-1])
+    # the backtrace starts from the best end point within the last beat and a half,
+    # not simply the last peak: ending on a loud off-beat would pull the whole end of
+    # the grid onto the off-beats before the path rejoins the beat
+    near_end = good[good >= i - 1.5 * period * float(scale[i])] if good.size else np.zeros(0, np.int64)
+    if near_end.size:
+        i = int(near_end[np.argmax(cum[near_end])])
     beats = []
     while i >= 0:
         beats.append(i)
@@ -992,6 +1015,20 @@ def _tempo_drift(env: np.ndarray, rate: float, period: float) -> np.ndarray | No
     if float(np.max(np.abs(r - 1.0))) < DRIFT_TOLERANCE:
         return None
     return np.interp(np.arange(n), np.asarray(centres, dtype=np.float64), r)
+
+
+def _offbeats_on_quarters(feats: Any, frames: np.ndarray) -> bool:
+    """True when the loudest attacks fall a quarter and three quarters of the way
+    between the beats, and the low end also comes back halfway: a boom-chick or oom-pah
+    read at half its tempo (its "chick" is the off-beat of a beat twice as fast)."""
+    frames = np.asarray(frames, dtype=np.int64)
+    gaps = np.diff(frames)
+    full, low = _unit(feats.onset), _unit(feats.onset_low)
+    on = _support(full, frames)
+    quarters = min(_support(full, np.round(frames[:-1] + f * gaps)) for f in (0.25, 0.75))
+    low_on = _support(low, frames)
+    low_mid = _support(low, _midpoints(frames))
+    return on > 0 and low_on > 0 and quarters >= QUARTER_RATIO * on and low_mid >= QUARTER_LOW_RATIO * low_on
 
 
 def _offbeats_carry_body(feats: Any, beat_frames: np.ndarray) -> bool:
