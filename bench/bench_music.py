@@ -183,8 +183,9 @@ def real() -> None:
     if not files:
         print(f"\nreal recordings: {MEDIA} not found, skipped")
         return
-    print("\nreal recordings (no annotations): tempo; share of beats within 70 ms of a strong low-band onset; clipkit vs librosa agreement")
-    print(f"  {'file':34s} {'s':>5s} " + " ".join(f"{name + ' BPM':>15s} {'low':>5s}" for name in TRACKERS) + f" {'ck~lib':>7s} {'ckl~lib':>7s} {'README':>7s}")
+    print("\nreal recordings (no annotations): tempo; 'low' = share of the tracker's beats within 70 ms of a strong low-band onset;")
+    print("  ck~lib = share of clipkit's beats within 70 ms of librosa's, lib~ck the reverse (1.0 when librosa taps every other one of our beats)")
+    print(f"  {'file':34s} {'s':>5s} " + " ".join(f"{name + ' BPM':>15s} {'low':>5s}" for name in TRACKERS) + f" {'ck~lib':>7s} {'lib~ck':>7s} {'ckl~lib':>7s} {'README':>7s}")
     for path in files:
         y, sr = load_audio(path, sr=22050, mono=True)
         y = np.ascontiguousarray(y[0])
@@ -194,7 +195,7 @@ def real() -> None:
         lib = res["librosa"][1]
         stated = README_TEMPI.get(path.name)
         print(
-            f"  {path.name[:34]:34s} {y.size / sr:5.0f} " + " ".join(cells) + f" {_share_near(res['clipkit'][1], lib):7.2f} {_share_near(res['ck-librosa'][1], lib):7.2f}"
+            f"  {path.name[:34]:34s} {y.size / sr:5.0f} " + " ".join(cells) + f" {_share_near(res['clipkit'][1], lib):7.2f} {_share_near(lib, res['clipkit'][1]):7.2f} {_share_near(res['ck-librosa'][1], lib):7.2f}"
             + (f" {stated:7.0f}" if stated else f" {'-':>7s}")
         )
 
@@ -241,6 +242,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="one seed per generated track")
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--skip-real", action="store_true")
+    parser.add_argument("--skip-generated", action="store_true")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} (shared; timings are noisy)")
     if not args.skip_speed:
@@ -255,7 +257,8 @@ def main() -> None:
             speed(song, cache_root)
     if not args.skip_real:
         real()
-    generated(args.quick)
+    if not args.skip_generated:
+        generated(args.quick)
 
 
 if __name__ == "__main__":

@@ -1,22 +1,44 @@
 """Music analysis: tempo, beats, downbeats, onsets, energy and high-energy sections.
 
-How it works (all on one STFT, see :mod:`clipkit.music.dsp`):
+How it works (one STFT; the front end is an *engine*, see :mod:`clipkit.music.engines`):
 
-1. **Onset envelope.** Mono audio at 22 050 Hz, a centred 2048-point STFT every
+1. **Onset envelopes.** Mono audio at 22 050 Hz, a centred 2048-point STFT every
    512 samples (23 ms), 128 Slaney mel bands in dB, and the half-wave rectified
-   frame-to-frame difference averaged over the bands (librosa's ``onset_strength``).
-2. **Tempo.** The autocorrelation of the (locally de-meaned) onset envelope gives a
-   salience for every period; it is weighted by a log-normal prior around ``start_bpm``
-   (one octave wide, as librosa's) and restricted to ``tempo_range`` (70-180 BPM by
-   default, the range of short-video music). Comparing the salience of the best period
-   with its double and half inside that range is what fixes half/double-tempo errors:
-   a 75 BPM reading of a 150 BPM track cannot win when 75 is outside the range.
-3. **Beats.** Ellis' dynamic programme (as in librosa's ``beat_track``): each frame
-   scores its onset strength plus the best previous beat one period earlier, with a
-   log-squared penalty for deviating from the period; weak beats at the very start and
-   end (silence, fade) are trimmed. Each beat is then refined to the sub-frame peak of
-   the onset envelope, and the flux's fixed lag behind the attack is removed.
-4. **Downbeats (bar phase).** librosa has no downbeat tracker. Bars start where the
+   frame-to-frame rise averaged over all bands, over the bands below 1.5 kHz (the
+   body: kick, snare, bass, chords) and below 200 Hz (the low end: kick, bass), plus
+   the loudness-weighted rise of the low band's amplitude. The beat is tracked on the
+   full band plus the body (bright hi-hats alone cannot carry it).
+2. **Tempo.** The autocorrelation of the pulse plus the low band gives a salience for
+   every period: its own peak, half its double's and quadruple's (a beat repeats at its
+   multiples), and half the peak at half the period (a beat is subdivided; a period of
+   three eighths, which off-beat hats and strums make look regular, is not). A
+   log-normal prior around ``start_bpm`` weighs it, inside ``tempo_range``.
+3. **Beats.** Ellis' dynamic programme (as librosa's ``beat_track``): each frame scores
+   its onset strength plus the best previous beat one period earlier, with a
+   log-squared penalty for deviating from the period. The period may drift along the
+   song: where the local autocorrelation clearly repeats at 0.8-1.25 times the song's
+   period, the penalty is measured from the local period (tempo changes, sways). The
+   backtrace starts from the best end point of the last beat and a half, weak beats at
+   the ends are trimmed, and the grid is carried to the ends while onsets keep coming.
+4. **Phase, over the whole song.** A bright off-beat (a country strum, a reggae skank,
+   an open hat, a swung "and") can be the loudest attack. The low-band flux on the
+   grid is compared with the grid shifted by 1/3, 1/2 and 2/3 of a beat; when a shift
+   carries clearly more low end, the beats are tracked again on an envelope led by the
+   low band and that grid is kept if it sits on more low end than all its shifts.
+5. **Tempo octave.** Listeners tap 80-160 BPM and follow the low end. The tempo is
+   doubled when the points halfway between beats carry the low end and the body as the
+   beats do (kick and snare on every half beat), or the loudness-weighted low end hits
+   as hard there, or the loudest attacks sit on the quarter points (a boom-chick read
+   at half speed); it is halved when the low end alternates between hits and nothing
+   and nothing subdivides the beats (a 70 BPM oom-pah read at 140). The other octave is
+   reported in ``tempo_alternatives``.
+6. **Confidence.** For each beat, the correlation of the envelope around it (eight
+   beats either side) with itself one or two beats later: music repeats from beat to
+   beat, speech and noise do not. A song whose mean beat confidence is below
+   ``MIN_TRACK_CONFIDENCE`` has no beat ("no steady beat"); sections carry their mean.
+7. **Sub-frame refinement.** Each beat moves to the sub-frame peak of the envelope,
+   minus the flux's measured lag behind the attack.
+8. **Downbeats (bar phase).** librosa has no downbeat tracker. Bars start where the
    low end and the harmony change: for every beat we measure (a) the spectral flux below
    200 Hz (kick drums and new bass notes), (b) how much the log-mel spectrum below
    2 kHz differs between the beat after and the beat before (chord/bass changes). Each
@@ -24,15 +46,15 @@ How it works (all on one STFT, see :mod:`clipkit.music.dsp`):
    ``beats_per_bar`` possible phases, and the phase with the highest mean accent gives
    the downbeats. The full-band onset strength is deliberately left out: the loudest
    hits are often the snare or clap on 2 and 4 (the backbeat), not the bar's start.
-5. **Onsets.** Peaks of the onset envelope (local maximum over 30 ms, above the
+9. **Onsets.** Peaks of the onset envelope (local maximum over 30 ms, above the
    0.2 s local mean by a margin, at least 30 ms apart), with strengths in [0, 1].
-6. **Energy and sections.** RMS loudness in dB smoothed over one second gives an
-   energy curve in [0, 1] (1 = the loudest second, 0 = 40 dB below or silence).
-   High-energy sections (drops, choruses) are the spans clearly above the song's
-   usual level, at least 4 s long, snapped to bar lines.
+10. **Energy and sections.** RMS loudness in dB smoothed over one second gives an
+    energy curve in [0, 1] (1 = the loudest second, 0 = 40 dB below or silence).
+    High-energy sections (drops, choruses) are the spans clearly above the song's
+    usual level, at least 4 s long, snapped to bar lines.
 
-Silence and files shorter than a few beats give an analysis with no beats (tempo 0),
-never an error.
+Silence, speech, noise and sounds shorter than ``MIN_BEAT_SECONDS`` give an analysis
+with no beats (tempo 0) and a ``no_beat_reason``, never an error.
 """
 
 from __future__ import annotations
@@ -783,9 +805,11 @@ def _confidence_curve(feats: Any, pulse: np.ndarray, frames: np.ndarray) -> np.n
     For each beat: the correlation of the (locally de-meaned) envelope over the eight
     beat periods on either side with itself one period later (the best lag within one
     frame of the song's period, which allows for drift), on the pulse and on the
-    low-led envelope, the larger one. Music repeats from beat to beat (0.2-0.8 here on
-    real songs, 0.7 and more on steady generated grooves); speech and noise do not
-    (under about 0.1). ``FULL_CONFIDENCE`` or more counts as full confidence."""
+    low-led envelope, the larger one, and at two beats as well (a grid folded to twice
+    the played pulse repeats every other beat). ``FULL_CONFIDENCE`` or more counts as
+    full confidence. Measured mean per song: 0.51-0.94 on the six real recordings in
+    shared/media, 0.8-1 on steady generated grooves, 0.19-0.5 on generated speech-like
+    sound and 0.25-0.37 on noise."""
     frames = np.asarray(frames, dtype=np.int64)
     if frames.size < 2:
         return np.zeros(frames.size)
