@@ -776,7 +776,7 @@ def _fix_phase(feats: Any, pulse: np.ndarray, frames: np.ndarray, period: float,
     attack and pull the tracker off the beat. Over the whole song, compare the flux
     below 200 Hz on the grid with the grid shifted by a third, a half and two thirds of
     a beat; when a shift carries clearly more low end, track again on an envelope led
-    by the low band, and keep that grid if it sits on more low end than all its shifts."""
+    by the low band, and keep that grid if its low end stands out more from its shifts."""
     if frames.size < 4:
         return frames
     low = _unit(feats.onset_low)
@@ -794,7 +794,9 @@ def _fix_phase(feats: Any, pulse: np.ndarray, frames: np.ndarray, period: float,
     again = _track_beats(led, period, tightness, drift)
     if again.size >= 4:
         on_again, off_again = on_and_off(again)
-        if on_again > off_again:
+        # kept when it sits on clearly more low end relative to its shifts (a half-beat
+        # shift as strong as the grid is the octave's business, decided next)
+        if on_again - off_again > on - off:
             return again
     return frames
 
