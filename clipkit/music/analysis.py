@@ -87,26 +87,27 @@ N_FFT = 2048
 ONSET_LAG = -0.019
 SILENCE_RMS = 10 ** (-60 / 20)  # below -60 dBFS RMS everywhere: treat as silence
 ENERGY_RATE = 10.0
-BODY_WEIGHT = 1.0
-LOW_WEIGHT = 1.0
-HALVE_LOW_RATIO = 0.35
+BODY_WEIGHT = 1.0  # weight of the body band (< 1.5 kHz) in the tracking pulse
+LOW_WEIGHT = 1.0  # weight of the low band (< 200 Hz) added for the tempo reading
+HALVE_LOW_RATIO = 0.35  # weak/strong low-end rise of alternate beats that halves the tempo
 QUARTER_RATIO = 1.5  # attacks on the quarter points / on the beats that mean half tempo
 QUARTER_LOW_RATIO = 0.3  # with this much of the low end back between the beats
 DOUBLE_RISE_RATIO = 0.9  # low-end rise between the beats / on them that doubles the tempo
-SUBDIVISION_RATIO = 0.35
+SUBDIVISION_RATIO = 0.35  # attacks between the beats / on them below which nothing subdivides them
 PHASE_RATIO = 1.25  # low end off the grid / on it that triggers the phase check
 PHASE_SHIFTS = (1 / 3, 1 / 2, 2 / 3)  # beat fractions the grid is compared with (straight and swung off-beats)
 MIN_TRACK_CONFIDENCE = 0.45  # mean beat confidence below which there is no beat
-FULL_CONFIDENCE = 0.5
+FULL_CONFIDENCE = 0.5  # beat-to-beat correlation that counts as full confidence
 CONFIDENCE_SPAN = 8  # beat periods on either side of a beat in its confidence window
 CONFIDENCE_DRIFT = 1  # frames of tempo drift allowed inside the window
-MIN_BEAT_SECONDS = 2.0
+MIN_BEAT_SECONDS = 2.0  # shorter sounds get onsets but no beat grid
 DRIFT_WINDOW = 6.0  # seconds per local tempo reading
 DRIFT_MIN_PEAK = 0.2  # weakest autocorrelation peak trusted as a local tempo
 DRIFT_RANGE = (0.8, 1.25)  # local/song period ratios followed (a tempo change of up to +-25 %)
 DRIFT_GAIN = 0.05  # how much better the local period must repeat than the song's
 DRIFT_TOLERANCE = 0.045  # local tempo this close to the song's: steady
 EDGE_TOLERANCE = 0.97  # a tempo 3 % outside tempo_range still counts as inside
+LISTENER_TEMPI = (80.0, 160.0)  # the BPM most listeners tap; the nearer octave is the likelier alternative
 DOUBLE_WEIGHT = 0.5
 PRIOR_OCTAVES = 0.7
 OFFBEAT_MIN_RATIO = 0.4  # each band's off-beat/beat ratio needed to double the tempo
@@ -842,7 +843,8 @@ def _alternatives(tempo: float, lo: float, hi: float) -> tuple[float, ...]:
     """The other tempo octave(s) a listener might tap: half and double, the one
     closest to the 80-160 BPM listeners favour first."""
     out = [t for t in (tempo / 2, tempo * 2) if 30.0 <= t <= 300.0]
-    return tuple(round(t, 3) for t in sorted(out, key=lambda t: abs(math.log2(t / 113.0))))
+    centre = math.sqrt(LISTENER_TEMPI[0] * LISTENER_TEMPI[1])
+    return tuple(round(t, 3) for t in sorted(out, key=lambda t: abs(math.log2(t / centre))))
 
 
 def _moving_average(x: np.ndarray, size: int) -> np.ndarray:
