@@ -780,7 +780,9 @@ def _fix_phase(feats: Any, pulse: np.ndarray, frames: np.ndarray, period: float,
     by the low band, and keep that grid if its low end stands out more from its shifts."""
     if frames.size < 4:
         return frames
-    low = _unit(feats.onset_low)
+    # the low end both as new notes (log flux) and as loudness (amplitude rise): an
+    # octave-bass bounce on the "and" is a new note, but the kick on the beat is louder
+    low = 0.5 * (_unit(feats.onset_low) + _unit(feats.low_rise))
 
     def on_and_off(grid: np.ndarray) -> tuple[float, float]:
         gaps = np.diff(grid)
