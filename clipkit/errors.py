@@ -49,8 +49,45 @@ class MediaError(ClipkitError, OSError):
         return (type(self), (self.path, self.problem))
 
 
+_UNSET: Any = object()
+
+
 class ParameterError(ClipkitError, ValueError):
-    """A value given to the API is out of range or of the wrong kind."""
+    """A value given to the API is out of range or of the wrong kind.
+
+    Parameters
+    ----------
+    message : str
+        The whole message, e.g. ``"trim.start: -1 is below 0"``.
+    field : str, optional
+        The parameter's path (``"trim.start"``, ``"canvas.width"``), so callers such as
+        the template loader can place the error without reading the message.
+    value : object, optional
+        The value refused.
+    allowed : str, optional
+        What is allowed, in words (``">= 0"``, ``"one of cover, contain"``).
+    """
+
+    def __init__(self, message: str, *, field: str | None = None, value: Any = _UNSET, allowed: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.value = None if value is _UNSET else value
+        self.has_value = value is not _UNSET
+        self.allowed = allowed
+
+    @property
+    def detail(self) -> str:
+        """The message without its leading ``field: `` (when the field is known)."""
+        text = str(self)
+        prefix = f"{self.field}: "
+        return text[len(prefix) :] if self.field and text.startswith(prefix) else text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_parameter_error, (type(self), str(self), self.field, self.value if self.has_value else _UNSET, self.allowed))
+
+
+def _rebuild_parameter_error(cls: type, message: str, field: str | None, value: Any, allowed: str | None) -> ParameterError:
+    return cls(message, field=field, value=value, allowed=allowed)
 
 
 class TemplateError(ClipkitError, ValueError):
@@ -64,6 +101,13 @@ class TemplateError(ClipkitError, ValueError):
         The template file, prefixed to the message when given.
     field : str, optional
         The field path, e.g. ``"shots[3].start"``.
+    value : object, optional
+        The value refused.
+    allowed : str, optional
+        What is allowed, in words.
+    problems : sequence of TemplateError, optional
+        Every problem found when several were (``template validate`` lists them all);
+        this error is the first of them.
     """
 
     def __init__(
@@ -72,21 +116,35 @@ class TemplateError(ClipkitError, ValueError):
         *,
         path: str | os.PathLike[str] | None = None,
         field: str | None = None,
+        value: Any = _UNSET,
+        allowed: str | None = None,
+        problems: Any = (),
     ) -> None:
         self.path = os.fspath(path) if path is not None else None
         self.field = field
         self.detail = message
+        self.value = None if value is _UNSET else value
+        self.has_value = value is not _UNSET
+        self.allowed = allowed
+        self.problems: tuple[TemplateError, ...] = tuple(problems) or (self,)
         full = message if field is None else f"{field}: {message}"
         if self.path is not None:
             full = f"{self.path}: {full}"
-        super().__init__(full)
+        ValueError.__init__(self, full)
+
+    @property
+    def errors(self) -> list[tuple[str | None, str]]:
+        """``(field, message)`` of every problem, in document order."""
+        return [(p.field, p.detail) for p in self.problems]
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_template_error, (self.detail, self.path, self.field))
+        value = self.value if self.has_value else _UNSET
+        problems = () if self.problems == (self,) else self.problems
+        return (_rebuild_template_error, (self.detail, self.path, self.field, value, self.allowed, problems))
 
 
-def _rebuild_template_error(message: str, path: str | None, field: str | None) -> TemplateError:
-    return TemplateError(message, path=path, field=field)
+def _rebuild_template_error(message: str, path: str | None, field: str | None, value: Any = _UNSET, allowed: str | None = None, problems: Any = ()) -> TemplateError:
+    return TemplateError(message, path=path, field=field, value=value, allowed=allowed, problems=problems)
 
 
 class FontError(ClipkitError, LookupError):

@@ -92,7 +92,10 @@ def parse_color(value: str | tuple[int, int, int] | list[int], *, field: str = "
                 pass
     raise ParameterError(
         f"{field}: {value!r} is not a colour; use '#rrggbb', '#rgb', a name such as "
-        f"{', '.join(sorted(_NAMED_COLORS)[:6])}, or [r, g, b] with each in 0..255"
+        f"{', '.join(sorted(_NAMED_COLORS)[:6])}, or [r, g, b] with each in 0..255",
+        field=field,
+        value=value,
+        allowed="'#rrggbb', '#rgb', a colour name, or [r, g, b] in 0..255",
     )
 
 

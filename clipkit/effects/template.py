@@ -20,7 +20,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ParameterError
-from ..template.extensions import register_section, register_shot_key
 from .looks import effect_entry, look, look_names
 from .lut import bundled_luts
 from .registry import effects, get
@@ -152,11 +151,3 @@ def apply_edit_effects(edit: Edit, value: Any, ctx: TemplateContext) -> Edit:
 def apply_edit_look(edit: Edit, value: Any, ctx: TemplateContext) -> Edit:
     """Top-level ``look:``, on the whole composed frame."""
     return edit.with_effect(_look(value, ctx, "look"))
-
-
-# per shot: after layout (10) and time effects (20s), effects then the look grade
-register_shot_key("effects", effects_schema(), apply_shot_effects, order=60)
-register_shot_key("look", look_schema(), apply_shot_look, order=61)
-# whole edit: after the cuts re-time the shots (50)
-register_section("effects", effects_schema(), apply_edit_effects, order=80)
-register_section("look", look_schema(), apply_edit_look, order=81)

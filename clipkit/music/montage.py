@@ -17,8 +17,8 @@ from .cuts import CutPlan, plan_cuts, snap_to_grid
 
 __all__ = ["SongFit", "fit_song", "montage", "analysis_for_edit", "PLAN_KEY"]
 
-PLAN_KEY = "music.cut_plan"
-"""Key under which :func:`montage` stores its :class:`CutPlan` in the edit's extras."""
+PLAN_KEY = "cut_plan"
+"""The :class:`~clipkit.Edit` field where :func:`montage` leaves its :class:`CutPlan` (``edit.cut_plan``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +166,7 @@ def montage(
     Returns
     -------
     Edit
-        With the plan stored under ``edit.extra("music.cut_plan")``.
+        With the plan in ``edit.cut_plan``.
     """
     from ..audio.tracks import AudioClip
     from ..audio.tracks import audio as open_audio
@@ -221,7 +221,7 @@ def montage(
         from ..audio.tracks import AudioTrack
 
         edit = edit.with_audio(AudioTrack(narration, at=0.0, role="voice"))
-    return edit.with_extra(PLAN_KEY, plan)
+    return replace(edit, cut_plan=plan)
 
 
 def _shot_clips(clips: Sequence[Any], plan: CutPlan, *, pick_windows: bool, score: Any) -> list[Any]:

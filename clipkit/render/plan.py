@@ -8,11 +8,12 @@ from fractions import Fraction
 from ..audio.mix import Segment
 from ..edit.clip import Canvas, Clip
 from ..edit.edit import Edit
+from ..edit.framing import Reframe
 from ..errors import ParameterError
 from ..nodes import TransitionNode
 from .profiles import Profile
 
-__all__ = ["ShotPlan", "RenderPlan", "plan_edit", "sample_at"]
+__all__ = ["ShotPlan", "RenderPlan", "plan_edit", "resolve_clip", "sample_at"]
 
 
 def sample_at(frame: int, *, sr: int, fps: Fraction) -> int:
@@ -83,6 +84,17 @@ def _render_size(canvas: Canvas, scale: float) -> tuple[int, int]:
     return max(16, int(round(canvas.width * scale / 2)) * 2), max(16, int(round(canvas.height * scale / 2)) * 2)
 
 
+def resolve_clip(clip: Clip) -> Clip:
+    """Carry out what the edit model only records: a :class:`~clipkit.edit.framing.Reframe`
+    fit is analysed (one decode pass) and becomes a crop path (:func:`clipkit.reframe.reframe`)."""
+    if isinstance(clip.fit, Reframe):
+        from ..reframe import reframe
+
+        request = clip.fit
+        return reframe(replace(clip, fit=None), request.aspect, **request.options)
+    return clip
+
+
 def plan_edit(edit: Edit, profile: Profile) -> RenderPlan:
     """Place every shot and sound on the output grid.
 
@@ -97,7 +109,7 @@ def plan_edit(edit: Edit, profile: Profile) -> RenderPlan:
     pos = Fraction(0)
     prev_end = 0
     for i, shot in enumerate(edit.shots):
-        clip = shot.clip
+        clip = resolve_clip(shot.clip)
         dur = Fraction(clip.duration).limit_denominator(1_000_000)
         trans = shot.transition if i > 0 else None
         if trans is not None:
@@ -146,9 +158,9 @@ def _audio_segments(edit: Edit, shots: list[ShotPlan], *, sr: int, fps: Fraction
         fade_in = sample_at(shot.overlap, sr=sr, fps=fps) if shot.overlap else 0
         nxt = shots[k + 1] if k + 1 < len(shots) else None
         fade_out = sample_at(nxt.overlap, sr=sr, fps=fps) if nxt is not None and nxt.overlap else 0
-        custom = getattr(source, "audio_segments", None)
-        if custom is not None:  # composite sources (layouts, time effects) place their own sound
-            for seg in custom(clip, out_start=a, length=b - a, sr=sr, gain=gain):
+        own = source.audio_segments(clip, out_start=a, length=b - a, sr=sr, gain=gain) if gain > 0 else None
+        if own is not None:  # composite sources (layouts, time effects) place their own sound
+            for seg in own:
                 if fade_in and seg.out_start <= a:
                     seg = replace(seg, fade_in=max(seg.fade_in, fade_in))
                 if fade_out and seg.out_end >= b:

@@ -16,12 +16,12 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from ...errors import ParameterError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def register(sub: Any) -> None:
@@ -186,6 +186,8 @@ def run_warmup(args: argparse.Namespace) -> int:
 
 # -- preview ------------------------------------------------------------------------------------
 def _parse_params(items: list[str]) -> dict[str, Any]:
+    import yaml
+
     out: dict[str, Any] = {}
     for item in items:
         key, sep, raw = item.partition("=")
@@ -222,6 +224,8 @@ def preview_node(name: str, params: dict[str, Any], intensity: float) -> tuple[A
 
 
 def _label(img: np.ndarray, text: str) -> np.ndarray:
+    import numpy as np
+
     import cv2
 
     bar = np.full((22, img.shape[1], 3), 24, np.uint8)
@@ -230,6 +234,8 @@ def _label(img: np.ndarray, text: str) -> np.ndarray:
 
 
 def run_preview(args: argparse.Namespace) -> int:
+    import numpy as np
+
     import clipkit as ck
     from PIL import Image
 
