@@ -19,6 +19,8 @@ __all__ = [
     "FontError",
     "RenderCancelled",
     "PluginError",
+    "ClipkitDeprecationWarning",
+    "renamed",
 ]
 
 
@@ -157,6 +159,31 @@ class PluginError(ClipkitError, ImportError):
 
 class RenderCancelled(ClipkitError):
     """The render was cancelled (through its cancel event or by an interrupt)."""
+
+
+class ClipkitDeprecationWarning(FutureWarning):
+    """An old name that still works for one release (a FutureWarning, so users see it).
+
+    Attributes
+    ----------
+    old, new : str
+        The old and the new name.
+    """
+
+    def __init__(self, message: str, *, old: str = "", new: str = "") -> None:
+        super().__init__(message)
+        self.old = old
+        self.new = new
+
+
+def renamed(where: str, old: str, new: str) -> None:
+    """Warn that ``where``'s ``old`` name is now ``new`` (the old one works until the next release)."""
+    import warnings
+
+    warnings.warn(
+        ClipkitDeprecationWarning(f"{where}: {old!r} is deprecated; use {new!r} (see docs/glossary.md)", old=old, new=new),
+        stacklevel=3,
+    )
 
 
 def describe_value(value: object) -> str:

@@ -69,6 +69,9 @@ class PluginFailure:
     message: str
     details: str = ""
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.source}): {self.message}"
+
 
 def load_object(spec: str) -> Any:
     """Import ``"package.module:attribute"`` (or a plain module path) and return it."""
@@ -112,6 +115,8 @@ class Registry(Generic[T]):
         Turns an entry point's object into registrations; see :data:`Adapt`.
     hint : str, optional
         Where users see the list (added to "not registered" messages).
+    unknown : str
+        The start of the message for a name nothing has (``{value}`` is the quoted name).
     """
 
     def __init__(
@@ -124,8 +129,11 @@ class Registry(Generic[T]):
         check: Check | None = None,
         adapt: Adapt | None = None,
         hint: str = "",
+        unknown: str = "",
     ) -> None:
         self.kind = kind
+        article = "an" if kind[:1] in "aeiou" else "a"
+        self._unknown = unknown or f"{{value}} is not {article} {kind}"
         self.group = group
         self._builtins = dict(builtins or {})
         self._loaders = tuple(loaders)
@@ -261,6 +269,10 @@ class Registry(Generic[T]):
     def reload(self) -> None:
         """Forget every registration and failure, then load them again."""
         with self._lock:
+            for loader in self._loaders:
+                forget = getattr(loader, "forget", None)
+                if forget is not None:
+                    forget()
             self._values.clear()
             self._sources.clear()
             self._failures.clear()
@@ -308,7 +320,7 @@ class Registry(Generic[T]):
             raise ParameterError(f"{self.kind} {name!r} failed to load: {failed[0].message}")
         close = difflib.get_close_matches(str(name), list(self.names()), n=3)
         raise ParameterError(
-            f"{describe_value(name)} is not a {self.kind}"
+            self._unknown.format(value=describe_value(name))
             + (f"; did you mean {', '.join(close)}?" if close else f"; use one of {', '.join(self.names())}")
             + (f" (see {self._hint})" if self._hint else "")
         )
@@ -322,6 +334,10 @@ class Registry(Generic[T]):
         """Where ``name`` was registered from (``builtin``, an entry point, a path)."""
         self.get(name)
         return self._sources.get(name, "?")
+
+    def values(self) -> list[T]:
+        """Every loaded plug-in, in :meth:`names` order."""
+        return [value for _, value in self.items()]
 
     def failures(self) -> list[PluginFailure]:
         """Plug-ins that failed to load (empty when all is well)."""
@@ -374,7 +390,7 @@ LAYOUTS: Registry[Callable[..., Any]] = Registry(
         "duet": "clipkit.layouts:duet",
         "grid": "clipkit.layouts:grid",
         "pip": "clipkit.layouts:pip",
-        "green-screen": "clipkit.layouts:green_screen",
+        "green_screen": "clipkit.layouts:green_screen",
     },
     check=_callable("layout"),
 )

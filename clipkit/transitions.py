@@ -36,7 +36,7 @@ import numpy as np
 
 from .easing import canonical_ease, ease_spellings
 from .errors import ParameterError
-from .frame import Frame, parse_color
+from .frame import Frame, color_yuv8, parse_color
 from .nodes import BoundTransition, FrameTime, RenderContext
 from .registry import TRANSITIONS
 
@@ -117,11 +117,6 @@ def ease(name: str, progress: float) -> float:
 
 
 # -- plane helpers ------------------------------------------------------------------------
-
-
-def _yuv_of(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
-    px = Frame.solid(2, 2, rgb)
-    return int(px.y[0, 0]), int(px.u[0, 0]), int(px.v[0, 0])
 
 
 def _blend(a: Frame, b: Frame, w: float) -> Frame:
@@ -293,7 +288,7 @@ class Dip(Transition):
             raise ParameterError(f"{self.kind}.hold: {self.hold!r} is outside 0..0.8")
 
     def _drawer(self, ctx: RenderContext) -> BoundTransition:
-        yuv = _yuv_of(self.color)
+        yuv = color_yuv8(self.color)
         half = (1.0 - self.hold) / 2
 
         def draw(a: Frame, b: Frame, p: float, time: FrameTime) -> Frame:
@@ -622,7 +617,7 @@ class Flash(Transition):
         object.__setattr__(self, "color", parse_color(self.color, field=f"{self.kind}.color"))
 
     def _drawer(self, ctx: RenderContext) -> BoundTransition:
-        yuv = _yuv_of(self.color)
+        yuv = color_yuv8(self.color)
 
         def draw(a: Frame, b: Frame, p: float, time: FrameTime) -> Frame:
             base = a if p < 0.5 else b

@@ -320,11 +320,12 @@ class Clip:
         node = _resolve_effect(effect, params)
         return replace(self, effects=self.effects + (node,))
 
-    def with_look(self, name: str, *, intensity: float = 1.0) -> Clip:
-        """Apply a named look (a preset chain of effects) at ``intensity`` in [0, 1]."""
+    def with_look(self, name: str, *, strength: float = 1.0, intensity: float | None = None) -> Clip:
+        """Apply a named look (a preset chain of effects) at ``strength`` in [0, 1]
+        (``intensity`` is its old name, deprecated)."""
         from ..effects import look
 
-        return replace(self, effects=self.effects + (look(name, intensity=intensity),))
+        return replace(self, effects=self.effects + (look(name, strength=strength, intensity=intensity),))
 
     def named(self, name: str) -> Clip:
         """Give the clip a name (shown in errors and plans)."""

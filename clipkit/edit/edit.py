@@ -144,11 +144,12 @@ class Edit:
         """Add an effect on the whole frame (after the shots are composed)."""
         return replace(self, effects=self.effects + (_resolve_effect(effect, params),))
 
-    def with_look(self, name: str, *, intensity: float = 1.0) -> Edit:
-        """Apply a named look to the whole edit at ``intensity`` in [0, 1]."""
+    def with_look(self, name: str, *, strength: float = 1.0, intensity: float | None = None) -> Edit:
+        """Apply a named look to the whole edit at ``strength`` in [0, 1] (``intensity``
+        is its old name, deprecated)."""
         from ..effects import look
 
-        return replace(self, effects=self.effects + (look(name, intensity=intensity),))
+        return replace(self, effects=self.effects + (look(name, strength=strength, intensity=intensity),))
 
     def with_overlay(self, node: FrameNode, *, start: float = 0.0, end: float | None = None) -> Edit:
         """Draw a layer (sticker, text, captions) from ``start`` to ``end`` output seconds.

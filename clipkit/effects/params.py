@@ -102,7 +102,10 @@ class Param:
     neutral : any, optional
         The value at which this parameter does nothing. An effect whose every
         parameter with a neutral value is at that value is the identity (and is
-        skipped); a look at ``intensity`` k moves such parameters from neutral by k.
+        skipped); a look at ``strength`` k moves such parameters from neutral by k.
+    aliases : tuple of str
+        Old names still accepted for one release (a :class:`ClipkitDeprecationWarning`
+        says which name to use; ``clipkit template validate`` reports them).
     """
 
     name: str
@@ -115,6 +118,7 @@ class Param:
     keyframable: bool | None = None
     choices: tuple[str, ...] = ()
     neutral: Any = None
+    aliases: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.keyframable is None:

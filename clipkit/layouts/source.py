@@ -30,7 +30,7 @@ import numpy as np
 from ..audio.mix import Segment
 from ..edit.sources import Source
 from ..errors import MediaError, ParameterError
-from ..frame import Frame, parse_color
+from ..frame import REFERENCE_SHORT_SIDE, Frame, color_yuv8, parse_color
 from ..nodes import BoundFrameNode, FrameTime, RenderContext
 from ..edit.clip import check_fit
 from ..edit.framing import Reframe
@@ -42,19 +42,12 @@ if TYPE_CHECKING:
 
 __all__ = ["Cell", "LayoutSource", "REFERENCE_SHORT_SIDE"]
 
-REFERENCE_SHORT_SIDE = 1080
-"""Border widths and radii are pixels on a frame with this short side."""
 
 _EPS = 1e-6
 
 
 def _even(v: float) -> int:
     return int(round(v / 2.0)) * 2
-
-
-def _yuv(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
-    px = Frame.solid(2, 2, rgb)
-    return int(px.y[0, 0]), int(px.u[0, 0]), int(px.v[0, 0])
 
 
 def _number(name: str, value: Any, low: float, high: float) -> float:
@@ -227,7 +220,7 @@ class _CellRender:
         radius = cell.radius * unit
         self.outer_mask = _rounded_mask(ow, oh, radius) if b else None
         self.inner_mask = _rounded_mask(iw, ih, max(0.0, radius - b))
-        self.border_yuv = _yuv(cell.border_color)
+        self.border_yuv = color_yuv8(cell.border_color)
         clip = cell.clip
         # the one shot stream: the cell's source, fitted, with its effects bound as a chain
         self.stream = ClipStream(
@@ -496,7 +489,7 @@ class LayoutSource(Source):
             )
             for cell in self.cells
         ]
-        bg = _yuv(self.background)
+        bg = color_yuv8(self.background)
         covered = self._always_covered(renders, width, height, count)
         try:
             for k in range(count):

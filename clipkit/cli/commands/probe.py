@@ -8,7 +8,6 @@ import sys
 from typing import Any
 
 
-
 def register(sub: Any) -> None:
     p = sub.add_parser("probe", help="show what clipkit sees in a media file")
     p.add_argument("file")

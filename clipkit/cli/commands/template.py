@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from typing import Any
 
-from ...errors import ParameterError, TemplateError
+from ...errors import ClipkitDeprecationWarning, ParameterError, TemplateError
 
 
 def register(sub: Any) -> None:
@@ -47,11 +48,17 @@ def run_validate(args: argparse.Namespace) -> int:
     from ...library import preview_edit
 
     try:
-        template = load_template(args.template, overrides=parse_set_options(args.set))
-        # the schema and the loader check the document; building it with placeholder clips
-        # runs every section's own checks too (looks, effects, overlays, layouts, cuts),
-        # still without decoding anything of the creator's
-        preview_edit(template)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ClipkitDeprecationWarning)
+            template = load_template(args.template, overrides=parse_set_options(args.set))
+            # the schema and the loader check the document; building it with placeholder clips
+            # runs every section's own checks too (looks, effects, overlays, layouts, cuts),
+            # still without decoding anything of the creator's
+            preview_edit(template)
+        # old names still work for a release; the author should hear about them
+        for w in caught:
+            if isinstance(w.message, ClipkitDeprecationWarning):
+                sys.stderr.write(f"clipkit: warning: {w.message}\n")
     except TemplateError as exc:
         # a template author fixing a file wants every problem, each with its field path
         for problem in exc.problems:
