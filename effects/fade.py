@@ -5,9 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 
+import numpy as np
+from numba import njit
+
 from clipkit.effects import Effect, Param
 from clipkit.effects.kernels import blend_toward, ref_blend_toward
 from clipkit.frame import Frame, color_yuv
+
+
+@njit(nogil=True, cache=True, fastmath=True)
+def _kernel(y: np.ndarray, u: np.ndarray, v: np.ndarray, c: tuple, a: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    # the blend toward a colour is shared with the other effect that needs it (fade, flash)
+    return blend_toward(y, u, v, c, a)
 
 
 class Fade(Effect):
@@ -44,7 +53,7 @@ class Fade(Effect):
         a = self._amount(p, state, time)
         if a <= 0:
             return frame
-        y, u, v = blend_toward(frame.y, frame.u, frame.v, color_yuv(p["color"]), a)
+        y, u, v = _kernel(frame.y, frame.u, frame.v, color_yuv(p["color"]), a)
         return Frame(y, u, v, frame.alpha)
 
     def reference(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:

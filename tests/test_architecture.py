@@ -185,3 +185,27 @@ def test_names_still_resolve_lazily() -> None:
 )
 def test_each_package_imports_alone(package: str) -> None:
     assert _fresh(f"import importlib, json; importlib.import_module({package!r}); print(json.dumps(True))") is True
+
+
+def test_music_analysis_knows_no_edit_and_renders_nothing() -> None:
+    pure = ("clipkit.music.analysis", "clipkit.music.dsp", "clipkit.music.cache", "clipkit.music.cuts")
+    found = [
+        f"{s}:{line} -> {t}"
+        for s, t, line in _edges()
+        if s.startswith(pure) and t.startswith(("clipkit.edit", "clipkit.render", "clipkit.template"))
+    ]
+    assert found == []
+
+
+def test_a_clip_renders_on_its_own(tmp_path: Path) -> None:
+    import av
+
+    import clipkit as ck
+
+    out = tmp_path / "card.mp4"
+    result = ck.color("#3366cc", duration=0.5).render(out, canvas=ck.Canvas(64, 112, fps=10), profile="preview")
+    assert result.frames == 5 and out.is_file()
+    with av.open(str(out)) as container:
+        stream = container.streams.video[0]
+        assert (stream.codec_context.width, stream.codec_context.height) == (32, 56)  # preview is half size
+        assert sum(1 for _ in container.decode(stream)) == 5

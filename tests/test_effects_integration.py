@@ -63,7 +63,7 @@ def test_beat_envelope_from_the_music_drives_a_parameter(portrait: str, song: st
 
 
 def edit_analysis(edit: ck.Edit):  # noqa: ANN201
-    from clipkit.music import analysis_for_edit
+    from clipkit.render.plan import music_analysis as analysis_for_edit
 
     return analysis_for_edit(edit)
 

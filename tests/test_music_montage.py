@@ -13,7 +13,8 @@ import pytest
 import clipkit as ck
 from clipkit.cli.main import main
 from clipkit.errors import ParameterError, TemplateError
-from clipkit.music import PLAN_KEY, analysis_for_edit, analyze, montage, score_clip
+from clipkit.music import PLAN_KEY, analyze, montage, score_clip
+from clipkit.render.plan import music_analysis as analysis_for_edit
 from clipkit.music.synth import drum_track, write_audio
 
 import mediagen

@@ -31,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from ..errors import ParameterError, describe_value, renamed
+from ..errors import _UNSET, ParameterError, describe_value, renamed
 from ..resources import presets_dir
 from .base import Chain, EffectNode
 from .registry import create, effect_folders, get
@@ -109,7 +109,13 @@ def effect_entry(entry: Any, where: str, *, base_dir: str | os.PathLike[str] | N
                         params[p.name] = str(candidate)
         return create(ident, **params)
     except ParameterError as exc:
-        raise ParameterError(f"{where}: {exc}") from None
+        # contrast.amount -> <where>.amount: the entry's own field, with the value and range
+        inner = exc.field.split(".", 1)[1] if exc.field and exc.field.startswith(f"{ident}.") else None
+        value = exc.value if exc.has_value else _UNSET
+        if inner:
+            field = f"{where}.{inner}"
+            raise ParameterError(f"{field}: {exc.detail}", field=field, value=value, allowed=exc.allowed) from None
+        raise ParameterError(f"{where}: {exc}", field=where, value=value, allowed=exc.allowed) from None
 
 
 def parse_look(document: Any, *, name: str, path: str | os.PathLike[str] | None = None) -> LookSpec:

@@ -122,9 +122,9 @@ def _nodes(value: Any, ctx: TemplateContext, where: str) -> list[Any]:
                 else:
                     warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         except ParameterError as exc:
-            message = str(exc)
-            prefix = f"{field}: "
-            raise ctx.error(field, message[len(prefix):] if message.startswith(prefix) else message) from None
+            # effect_entry names the entry's own field (shots[0].effects[1].amount) as an attribute
+            where = exc.field if exc.field and exc.field.startswith(field) else field
+            raise ctx.error(where, exc.detail if where == exc.field else str(exc)) from None
     return nodes
 
 

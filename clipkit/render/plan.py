@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from typing import Any
 
 from ..audio.mix import Segment
 from ..edit.clip import Canvas, Clip
@@ -13,7 +14,7 @@ from ..errors import ParameterError
 from ..nodes import TransitionNode
 from .profiles import Profile
 
-__all__ = ["ShotPlan", "RenderPlan", "plan_edit", "resolve_clip", "sample_at"]
+__all__ = ["ShotPlan", "RenderPlan", "plan_edit", "resolve_clip", "music_analysis", "sample_at"]
 
 
 def sample_at(frame: int, *, sr: int, fps: Fraction) -> int:
@@ -211,3 +212,25 @@ def _audio_segments(edit: Edit, shots: list[ShotPlan], *, sr: int, fps: Fraction
             )
         )
     return segments
+
+
+def music_analysis(edit: Edit) -> Any:
+    """The music analysis of an edit's soundtrack on its output timeline, or ``None``.
+
+    The first music track drives the beat: its song is analysed whole (and cached by
+    :func:`clipkit.music.analyze`), then placed where the track plays
+    (:func:`clipkit.music.place_song`: from ``AudioTrack.at``, cut at the end of the
+    edit, repeated when the track loops). The renderer gives it to beat-reactive nodes
+    through ``RenderContext.analysis``.
+    """
+    tracks = [t for t in edit.tracks if t.role == "music"]
+    if not tracks:
+        return None
+    from ..music import analyze, place_song
+
+    track = tracks[0]
+    clip = track.clip
+    length = float(edit.duration) - float(track.at)
+    if track.duration is not None:
+        length = min(length, float(track.duration))
+    return place_song(analyze(clip.path), start=float(clip.start), end=float(clip.end), at=float(track.at), length=length, loop=track.loop)

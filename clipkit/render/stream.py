@@ -26,7 +26,7 @@ from ..frame import Frame
 from ..nodes import BoundFrameNode, FrameNode, FrameTime, RenderContext
 from ..registry import AUDIO_PROCESSORS
 from .fit import Fitter, composite_over
-from .plan import RenderPlan, ShotPlan
+from .plan import RenderPlan, ShotPlan, music_analysis
 
 __all__ = ["ClipStream", "bind_effects", "render_context", "frame_stream", "install_audio_processors"]
 
@@ -47,12 +47,7 @@ def _lazy_analysis(edit: Any) -> Callable[[], Any]:
     def analysis() -> Any:
         with lock:
             if not cache:
-                if not edit.music:
-                    cache.append(None)
-                else:
-                    from ..music import analysis_for_edit
-
-                    cache.append(analysis_for_edit(edit))
+                cache.append(music_analysis(edit))
             return cache[0]
 
     return analysis
