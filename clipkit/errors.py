@@ -21,6 +21,7 @@ __all__ = [
     "PluginError",
     "ClipkitDeprecationWarning",
     "renamed",
+    "check_within",
 ]
 
 
@@ -184,6 +185,24 @@ def renamed(where: str, old: str, new: str) -> None:
         ClipkitDeprecationWarning(f"{where}: {old!r} is deprecated; use {new!r} (see docs/glossary.md)", old=old, new=new),
         stacklevel=3,
     )
+
+
+def check_within(field: str, value: Any, low: float, high: float, *, unit: str = "") -> float:
+    """``value`` as a float when it is a finite number in ``[low, high]``.
+
+    Raises
+    ------
+    ParameterError
+        Naming ``field`` and the value, with ``allowed`` set to the range.
+    """
+    import math
+
+    allowed = f"{low:g}..{high:g}{unit}"
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(float(value)):
+        raise ParameterError(f"{field}: {value!r} is not a number", field=field, value=value, allowed=allowed)
+    if not low <= value <= high:
+        raise ParameterError(f"{field}: {value!r} is outside {allowed}", field=field, value=value, allowed=allowed)
+    return float(value)
 
 
 def describe_value(value: object) -> str:

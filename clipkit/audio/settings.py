@@ -6,20 +6,13 @@ The processing lives in :mod:`clipkit.audio.finishing`; these are the typed fiel
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import ParameterError
+from ..errors import ParameterError, check_within
 from .tracks import TRACK_ROLES
 
 __all__ = ["DuckingSettings", "LoudnessSettings"]
-
-
-def _number(name: str, value: Any, lo: float, hi: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(float(value)) or not lo <= value <= hi:
-        raise ParameterError(f"{name}: {value!r} is outside {lo:g}..{hi:g}")
-    return float(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,11 +44,11 @@ class DuckingSettings:
     under: tuple[str, ...] = ("voice", "original")
 
     def __post_init__(self) -> None:
-        _number("ducking depth", self.depth, -60.0, 0.0)
-        _number("ducking threshold", self.threshold, -90.0, 0.0)
-        _number("ducking attack", self.attack, 0.001, 2.0)
-        _number("ducking release", self.release, 0.01, 5.0)
-        _number("ducking hold", self.hold, 0.0, 5.0)
+        check_within("ducking depth", self.depth, -60.0, 0.0)
+        check_within("ducking threshold", self.threshold, -90.0, 0.0)
+        check_within("ducking attack", self.attack, 0.001, 2.0)
+        check_within("ducking release", self.release, 0.01, 5.0)
+        check_within("ducking hold", self.hold, 0.0, 5.0)
         roles = tuple(self.under)
         bad = [r for r in roles if r not in TRACK_ROLES or r == "music"]
         if bad or not roles:
@@ -82,8 +75,8 @@ class LoudnessSettings:
     max_gain: float = 20.0
 
     def __post_init__(self) -> None:
-        _number("loudness target", self.target, -40.0, -5.0)
-        _number("true_peak", self.true_peak, -9.0, 0.0)
-        _number("max_gain", self.max_gain, 0.0, 40.0)
+        check_within("loudness target", self.target, -40.0, -5.0)
+        check_within("true_peak", self.true_peak, -9.0, 0.0)
+        check_within("max_gain", self.max_gain, 0.0, 40.0)
 
 

@@ -223,11 +223,11 @@ class Clip:
         keyword options (``follow``, ``dead_zone``, ``smoothing``, ``sample_fps``) and
         for analysing straight away.
         """
-        try:
-            request = Reframe(aspect, **options)
-        except TypeError as exc:
-            raise ParameterError(f"reframe: {exc}") from None
-        return replace(self, fit=request)
+        known = ("follow", "dead_zone", "smoothing", "sample_fps", "faces")
+        unknown = sorted(set(options) - set(known))
+        if unknown:
+            raise ParameterError(f"reframe: unknown option {unknown[0]!r}; options: {', '.join(known)}", field=f"reframe.{unknown[0]}")
+        return replace(self, fit=Reframe(aspect, **options))
 
     def crop(self, x: int, y: int, width: int, height: int) -> Clip:
         """Keep only the rectangle ``(x, y, width, height)`` of the upright source.

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import ParameterError
+from ..errors import ParameterError, check_within
 
 __all__ = ["FOLLOW_MODES", "Reframe", "parse_aspect"]
 
@@ -48,12 +48,6 @@ def parse_aspect(aspect: str | float | tuple[int, int]) -> float:
     return value
 
 
-def _bounded(name: str, value: Any, low: float, high: float, unit: str = "") -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(float(value)) or not low <= value <= high:
-        raise ParameterError(f"{name}: {value!r} is outside {low:g}..{high:g}{unit}")
-    return float(value)
-
-
 @dataclass(frozen=True, slots=True)
 class Reframe:
     """Crop to ``aspect`` following the subject (see :func:`clipkit.reframe.reframe`).
@@ -85,9 +79,9 @@ class Reframe:
         parse_aspect(self.aspect)
         if self.follow not in FOLLOW_MODES:
             raise ParameterError(f"follow: {self.follow!r} is not one of {', '.join(FOLLOW_MODES)}")
-        _bounded("dead_zone", self.dead_zone, 0.0, 0.5)
-        _bounded("smoothing", self.smoothing, 0.0, 3.0, " seconds")
-        _bounded("sample_fps", self.sample_fps, 1.0, 30.0)
+        check_within("dead_zone", self.dead_zone, 0.0, 0.5)
+        check_within("smoothing", self.smoothing, 0.0, 3.0, unit=" seconds")
+        check_within("sample_fps", self.sample_fps, 1.0, 30.0)
         if not (self.faces is None or self.faces == "default" or callable(self.faces)):
             raise ParameterError(f"faces: {self.faces!r} is not a detector, None or 'default'")
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..audio.mix import Segment
 from ..edit.sources import Source
-from ..errors import MediaError, ParameterError
+from ..errors import MediaError, ParameterError, check_within
 from ..frame import REFERENCE_SHORT_SIDE, Frame, color_yuv8, parse_color
 from ..nodes import BoundFrameNode, FrameTime, RenderContext
 from ..edit.clip import check_fit
@@ -48,14 +48,6 @@ _EPS = 1e-6
 
 def _even(v: float) -> int:
     return int(round(v / 2.0)) * 2
-
-
-def _number(name: str, value: Any, low: float, high: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(float(value)):
-        raise ParameterError(f"{name}: {value!r} is not a number")
-    if not low <= float(value) <= high:
-        raise ParameterError(f"{name}: {value!r} is outside {low:g}..{high:g}")
-    return float(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +105,7 @@ class Cell:
             raise ParameterError(f"{n}: {self.clip!r} is not a clip (use clipkit.open, image or color)")
         if not (isinstance(self.rect, (tuple, list)) and len(self.rect) == 4):
             raise ParameterError(f"{n}.rect: {self.rect!r} is not (x, y, width, height)")
-        rect = tuple(_number(f"{n}.rect", v, 0.0, 1.0) for v in self.rect)
+        rect = tuple(check_within(f"{n}.rect", v, 0.0, 1.0) for v in self.rect)
         x, y, w, h = rect
         if w <= 0 or h <= 0 or x + w > 1.0 + _EPS or y + h > 1.0 + _EPS:
             raise ParameterError(f"{n}.rect: {self.rect!r} must have a size above 0 and lie inside the frame (0..1)")
@@ -125,13 +117,13 @@ class Cell:
             object.__setattr__(self, "clip", reframe(replace(self.clip, fit=None), request.aspect, **request.options))
         mode = check_fit(self.clip.fit or self.fit, field=f"{n}.fit")
         object.__setattr__(self, "fit", mode)
-        object.__setattr__(self, "at", _number(f"{n}.at", self.at, 0.0, 86400.0))
+        object.__setattr__(self, "at", check_within(f"{n}.at", self.at, 0.0, 86400.0))
         if self.before not in ("empty", "hold"):
             raise ParameterError(f"{n}.before: {self.before!r} is not 'empty' or 'hold'")
         if self.after not in ("empty", "hold"):
             raise ParameterError(f"{n}.after: {self.after!r} is not 'hold' or 'empty'")
-        object.__setattr__(self, "radius", _number(f"{n}.radius", self.radius, 0.0, 2000.0))
-        object.__setattr__(self, "border", _number(f"{n}.border", self.border, 0.0, 500.0))
+        object.__setattr__(self, "radius", check_within(f"{n}.radius", self.radius, 0.0, 2000.0))
+        object.__setattr__(self, "border", check_within(f"{n}.border", self.border, 0.0, 500.0))
         object.__setattr__(self, "border_color", parse_color(self.border_color, field=f"{n}.border_color"))
         if self.key is not None and not isinstance(self.key, ChromaKey):
             raise ParameterError(f"{n}.key: {self.key!r} is not a ChromaKey")
