@@ -388,3 +388,14 @@ def test_subprocess_errors_and_debug(tmp_path: Path) -> None:
     assert "Traceback (most recent call last)" in proc.stderr and "MediaError" in proc.stderr
     proc = _cli("--version", cwd=tmp_path)
     assert proc.returncode == 0 and proc.stdout.strip() == f"clipkit {ck.__version__}"
+
+
+def test_render_stats_prints_the_stage_profile(capsys: pytest.CaptureFixture[str], template_file: Path, tmp_path: Path, portrait: str) -> None:
+    out = tmp_path / "stats.mp4"
+    code, stdout, _ = run(capsys, "render", str(template_file), "--clip", f"intro={portrait}", "--clip", f"outro={portrait}",
+                          "--profile", "preview", "--quiet", "--stats", "-o", str(out))
+    assert code == 0 and out.is_file()
+    lines = stdout.splitlines()
+    assert lines[0].startswith(f"wrote {out}")
+    assert "CPU ms/frame" in lines[2] and any(line.startswith("encode (frames handed to x264)") for line in lines)
+    assert any(line.startswith(f"decode {portrait}") for line in lines)

@@ -257,6 +257,7 @@ class Edit:
         cancel: threading.Event | None = None,
         keep_metadata: bool = False,
         overwrite: bool = True,
+        profile_stages: bool = False,
         **encoder_options: Any,
     ) -> RenderResult:
         """Render to an MP4 file.
@@ -280,6 +281,11 @@ class Edit:
             Copy the first clip's container metadata (creation time, location, device).
         overwrite : bool
             Replace an existing file at ``path``.
+        profile_stages : bool
+            Time every stage (decode per source, fit, each effect, transitions, each
+            overlay, audio, encode, queue waits) and return the figures in
+            ``RenderResult.stages`` (a :class:`clipkit.render.profile.StageProfile`);
+            ``clipkit render --stats`` prints them.
         **encoder_options
             Profile overrides, e.g. ``crf=20``, ``preset="fast"``.
 
@@ -298,6 +304,7 @@ class Edit:
             cancel=cancel,
             keep_metadata=keep_metadata,
             overwrite=overwrite,
+            profile_stages=profile_stages,
             **encoder_options,
         )
 

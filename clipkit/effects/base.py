@@ -424,14 +424,14 @@ class Chain:
 class BoundChain:
     """A chain bound to a render.
 
-    With the class attribute ``profile`` set, every bound effect adds the CPU time of
+    With ``profile`` set (on the class, or on one bound chain), every bound effect adds the CPU time of
     its calls (``BoundEffect.seconds``, thread CPU time: what it takes from the other
     threads, such as the encoder's) and chains bound meanwhile are kept in
     ``profiled``; ``bench/bench_effects.py`` uses this to measure effects inside real
     renders.
     """
 
-    profile: ClassVar[bool] = False
+    profile: bool = False  # a class default; a profiled render sets it on its own chains
     profiled: ClassVar[list[BoundChain]] = []
 
     def __init__(self, bound: Sequence[Any]) -> None:
@@ -442,7 +442,7 @@ class BoundChain:
     def __call__(self, frame: Frame, time: FrameTime) -> Frame:
         rgb: np.ndarray | None = None
         alpha = frame.alpha
-        profile = BoundChain.profile
+        profile = self.profile  # the class flag (bench_effects), or this chain's (a profiled render)
         table: np.ndarray | None = None  # luma tables of neighbouring effects, merged
         tabled: list[BoundEffect] = []
         for b in self.bound:
@@ -485,6 +485,10 @@ class BoundChain:
         if rgb is not None:
             frame = from_rgb(rgb, alpha)
         return frame
+
+    def effect_times(self) -> list[tuple[str, float, int]]:
+        """``(effect id, CPU seconds, calls)`` of each effect, while profiled."""
+        return [(f"effect {b.effect.id}", b.seconds, b.calls) for b in self.bound if isinstance(b, BoundEffect) and b.calls]
 
     def close(self) -> None:
         """Close bound nodes that hold resources."""

@@ -25,6 +25,7 @@ from ..frame import Frame
 from .encoder import Mp4Writer
 from .memory import tune_allocator
 from .plan import RenderPlan, plan_edit, sample_at
+from .profile import StageProfile, StageProfiler
 from .profiles import Profile, get_profile
 from .stream import frame_stream, install_audio_processors
 
@@ -64,7 +65,21 @@ class RenderProgress:
 
 @dataclass(frozen=True, slots=True)
 class RenderResult:
-    """What a finished render produced."""
+    """What a finished render produced.
+
+    Attributes
+    ----------
+    path : str
+        The file written.
+    frames, duration, width, height
+        Output frames, seconds and size.
+    elapsed : float
+        Wall seconds the render took.
+    profile : str
+        The upload profile used.
+    stages : StageProfile or None
+        Where the time went, stage by stage, when rendered with ``profile_stages=True``.
+    """
 
     path: str
     frames: int
@@ -73,6 +88,7 @@ class RenderResult:
     height: int
     elapsed: float
     profile: str
+    stages: StageProfile | None = None
 
     @property
     def speed(self) -> float:
@@ -92,24 +108,30 @@ class _Producer(threading.Thread):
 
     _END = object()
 
-    def __init__(self, plan: RenderPlan, stop: threading.Event) -> None:
+    def __init__(self, plan: RenderPlan, stop: threading.Event, profiler: StageProfiler | None = None) -> None:
         super().__init__(name="clipkit-frames", daemon=True)
         self.plan = plan
         self.queue: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_DEPTH)
         self.stop_event = stop
         self.error: BaseException | None = None
+        self.profiler = profiler
 
     def _put(self, item: Any) -> bool:
-        while not self.stop_event.is_set():
-            try:
-                self.queue.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
+        waited = time.perf_counter()
+        try:
+            while not self.stop_event.is_set():
+                try:
+                    self.queue.put(item, timeout=0.1)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+        finally:
+            if self.profiler is not None:
+                self.profiler.add("queue: frames wait for the encoder", 0.0, time.perf_counter() - waited)
 
     def run(self) -> None:
-        stream = frame_stream(self.plan)
+        stream = frame_stream(self.plan, profiler=self.profiler)
         try:
             for frame in stream:
                 if not self._put(frame):
@@ -125,9 +147,14 @@ class _Producer(threading.Thread):
         while True:
             if cancel is not None and cancel.is_set():
                 raise RenderCancelled("render cancelled")
+            waited = time.perf_counter()
             try:
                 item = self.queue.get(timeout=0.1)
+                if self.profiler is not None:
+                    self.profiler.add("queue: encoder waits for frames", 0.0, time.perf_counter() - waited)
             except queue.Empty:
+                if self.profiler is not None:
+                    self.profiler.add("queue: encoder waits for frames", 0.0, time.perf_counter() - waited, calls=0)
                 if not self.is_alive() and self.queue.empty():
                     if self.error is not None:
                         raise self.error
@@ -156,10 +183,12 @@ def render_edit(
     cancel: threading.Event | None = None,
     keep_metadata: bool = False,
     overwrite: bool = True,
+    profile_stages: bool = False,
     **encoder_options: Any,
 ) -> RenderResult:
     """Render ``edit`` to ``path`` (see :meth:`Edit.render`)."""
     started = time.perf_counter()
+    profiler = StageProfiler() if profile_stages else None
     tune_allocator()  # flat memory in long renders (see clipkit.render.memory)
     prof = get_profile(profile)
     if encoder_options:
@@ -171,7 +200,11 @@ def render_edit(
         raise ParameterError(f"output: {out!r} is a folder")
     if not overwrite and os.path.exists(out):
         raise ParameterError(f"output: {out!r} exists and overwrite=False")
-    plan = plan_edit(edit, prof)
+    if profiler is not None:
+        with profiler.stage("plan"):
+            plan = plan_edit(edit, prof)
+    else:
+        plan = plan_edit(edit, prof)
     has_audio = True  # always write a track: silent if nothing sounds, as upload apps expect
     writer = Mp4Writer(
         out,
@@ -183,9 +216,16 @@ def render_edit(
         metadata=_source_metadata(edit) if keep_metadata else None,
     )
     stop = threading.Event()
-    producer = _Producer(plan, stop)
+    producer = _Producer(plan, stop, profiler)
     mixer = Mixer(plan.segments, sr=plan.sr, total=plan.total_samples)
-    install_audio_processors(mixer, plan)
+    if profiler is not None:
+        with profiler.stage("audio: finishing set-up (loudness pass)"):
+            install_audio_processors(mixer, plan)
+        writer.write_video = profiler.wrap("encode (frames handed to x264)", writer.write_video)  # type: ignore[method-assign]
+        writer.write_audio = profiler.wrap("audio: AAC encode and mux", writer.write_audio)  # type: ignore[method-assign]
+        mixer.read = profiler.wrap("audio: mix, ducking, loudness", mixer.read)  # type: ignore[method-assign]
+    else:
+        install_audio_processors(mixer, plan)
     audio_block = plan.sr // 2
     last_report = 0.0
     try:
@@ -209,7 +249,11 @@ def render_edit(
             raise ClipkitError(f"rendered {writer.frames_written} frames, planned {plan.total_frames}")
         while mixer.position < plan.total_samples:
             writer.write_audio(mixer.read(min(audio_block, plan.total_samples - mixer.position)))
-        writer.finish()
+        if profiler is not None:
+            with profiler.stage("encode: flush x264 and finish the file"):
+                writer.finish()
+        else:
+            writer.finish()
     except BaseException:
         stop.set()
         writer.abort()
@@ -226,4 +270,5 @@ def render_edit(
         height=plan.height,
         elapsed=time.perf_counter() - started,
         profile=prof.name,
+        stages=profiler.finish(plan.total_frames) if profiler is not None else None,
     )

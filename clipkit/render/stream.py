@@ -27,6 +27,7 @@ from ..nodes import BoundFrameNode, FrameNode, FrameTime, RenderContext
 from ..registry import AUDIO_PROCESSORS
 from .fit import Fitter, composite_over
 from .plan import RenderPlan, ShotPlan, music_analysis
+from .profile import StageProfiler
 
 __all__ = ["ClipStream", "bind_effects", "render_context", "frame_stream", "install_audio_processors"]
 
@@ -89,6 +90,8 @@ class ClipStream:
     scale : float, optional
         Pixel scale the effects see (``ctx.scale`` by default; layout cells use their
         frame's short side over 1080).
+    profiler : StageProfiler, optional
+        Time decode, fit and each effect as stages of a profiled render.
     """
 
     def __init__(
@@ -102,6 +105,7 @@ class ClipStream:
         fps: Fraction,
         speed: float = 1.0,
         scale: float | None = None,
+        profiler: StageProfiler | None = None,
     ) -> None:
         self.clip = clip
         self.ctx = ctx
@@ -131,7 +135,25 @@ class ClipStream:
         self.effects: list[BoundFrameNode] = bind_effects(clip.effects, ctx)
         self._frames: Iterator[tuple[Frame, float]] | None = None
         self._background: Frame | None = None
+        self.profiler = profiler
+        if profiler is not None:
+            self._profile(profiler)
 
+    def _profile(self, profiler: StageProfiler) -> None:
+        """Time this stream's stages: decode per source, fit per mode, each effect."""
+        from ..effects.base import BoundChain
+
+        self._decode_stage = f"decode {self.clip.source.describe()}"
+        self.fitter = profiler.wrap(f"fit {self.fitter.mode}", self.fitter)  # type: ignore[assignment]
+        timed: list[BoundFrameNode] = []
+        for bound in self.effects:
+            if isinstance(bound, BoundChain):  # effect chains time each of their effects
+                bound.profile = True
+                profiler.collect_later(bound.effect_times)
+                timed.append(bound)
+            else:
+                timed.append(profiler.wrap(f"node {type(bound).__name__}", bound))
+        self.effects = timed
     def open(self, *, start: float, count: int) -> None:
         """Start decoding at clip second ``start`` (relative to the clip) for ``count`` frames."""
         clip = self.clip
@@ -150,6 +172,9 @@ class ClipStream:
         if self._frames is None:
             raise MediaError(self.clip.source.describe(), "read before the stream was opened")
         try:
+            if self.profiler is not None:
+                with self.profiler.stage(self._decode_stage):
+                    return next(self._frames)
             return next(self._frames)
         except StopIteration:
             raise MediaError(self.clip.source.describe(), "ran out of frames") from None
@@ -184,7 +209,7 @@ class ClipStream:
 class _Shot:
     """A shot of the plan during the frame stream: its clip stream and local frame count."""
 
-    def __init__(self, plan: RenderPlan, shot: ShotPlan, ctx: RenderContext) -> None:
+    def __init__(self, plan: RenderPlan, shot: ShotPlan, ctx: RenderContext, profiler: StageProfiler | None) -> None:
         self.shot = shot
         self.stream = ClipStream(
             shot.clip,
@@ -193,6 +218,7 @@ class _Shot:
             fit=plan.edit.fit,
             background=plan.canvas.background,
             fps=plan.fps,
+            profiler=profiler,
         )
         self.stream.open(start=0.0, count=shot.count)
         self._fps = float(plan.fps)
@@ -221,11 +247,13 @@ class _Shot:
         self.stream.close()
 
 
-def frame_stream(plan: RenderPlan, *, start: int = 0, stop: int | None = None) -> Iterator[Frame]:
+def frame_stream(
+    plan: RenderPlan, *, start: int = 0, stop: int | None = None, profiler: StageProfiler | None = None
+) -> Iterator[Frame]:
     """Yield the finished output frames ``[start, stop)`` of ``plan``, in order.
 
     Frames before ``start`` are decoded and composed but not yielded (sources stream
-    forward; there is no seek per frame).
+    forward; there is no seek per frame). With a ``profiler``, every stage is timed.
     """
     ctx = render_context(plan)
     fps = float(plan.fps)
@@ -233,13 +261,17 @@ def frame_stream(plan: RenderPlan, *, start: int = 0, stop: int | None = None) -
     transitions = {s.index: s.transition.bind(ctx) for s in plan.shots if s.transition is not None}
     edit_fx = bind_effects(plan.edit.effects, ctx)
     layers = [(ov, ov.node.bind(ctx)) for ov in plan.edit.overlays]
+    if profiler is not None:
+        transitions = {k: profiler.wrap(f"transition {type(plan.shots[k].transition).__name__}", t) for k, t in transitions.items()}
+        edit_fx = _profiled_effects(edit_fx, profiler, "edit")
+        layers = [(ov, profiler.wrap(f"overlay {i} {type(ov.node).__name__}", b)) for i, (ov, b) in enumerate(layers)]
     open_shots: dict[int, _Shot] = {}
     try:
         for index in range(0, stop):
             active = [s for s in plan.shots if s.start <= index < s.end]
             for s in active:
                 if s.index not in open_shots:
-                    open_shots[s.index] = _Shot(plan, s, ctx)
+                    open_shots[s.index] = _Shot(plan, s, ctx, profiler)
             for key in [k for k in open_shots if plan.shots[k].end <= index]:
                 open_shots.pop(key).close()
             frames = [open_shots[s.index].next(index) for s in active]
@@ -275,6 +307,20 @@ def frame_stream(plan: RenderPlan, *, start: int = 0, stop: int | None = None) -
             closer = getattr(bound, "close", None)
             if closer is not None:
                 closer()
+
+
+def _profiled_effects(bound: list[BoundFrameNode], profiler: StageProfiler, where: str) -> list[BoundFrameNode]:
+    from ..effects.base import BoundChain
+
+    out: list[BoundFrameNode] = []
+    for b in bound:
+        if isinstance(b, BoundChain):
+            b.profile = True
+            profiler.collect_later(lambda b=b: [(f"{name} ({where})", s, n) for name, s, n in b.effect_times()])
+            out.append(b)
+        else:
+            out.append(profiler.wrap(f"node {type(b).__name__} ({where})", b))
+    return out
 
 
 def install_audio_processors(mixer: Any, plan: RenderPlan) -> None:

@@ -42,6 +42,7 @@ def _output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profile", choices=sorted(PROFILES), help="upload profile (default: the template's, else tiktok)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--keep-metadata", action="store_true", help="keep the source's metadata (location, device)")
+    p.add_argument("--stats", action="store_true", help="after the render, print where the time went, stage by stage")
 
 
 def _parse_clips(items: list[str]) -> dict[str, str]:
@@ -59,7 +60,8 @@ def _parse_clips(items: list[str]) -> dict[str, str]:
 
 
 def _render(template_path: str | Path, *, clips: dict[str, str], music: str | None, sets: list[str], output: str,
-            profile: str | None, quiet: bool, keep_metadata: bool, allowed_roots: tuple[str, ...] = ()) -> int:
+            profile: str | None, quiet: bool, keep_metadata: bool, allowed_roots: tuple[str, ...] = (),
+            stats: bool = False) -> int:
     from ...template import load_template, parse_set_options
 
     template = load_template(template_path, overrides=parse_set_options(sets), allowed_roots=allowed_roots)
@@ -68,7 +70,7 @@ def _render(template_path: str | Path, *, clips: dict[str, str], music: str | No
     bar = ProgressBar(enabled=not quiet and sys.stderr.isatty(), label=os.path.basename(output))
     try:
         result: RenderResult = edit.render(
-            output, profile=prof, progress=bar, keep_metadata=keep_metadata or template.keep_metadata
+            output, profile=prof, progress=bar, keep_metadata=keep_metadata or template.keep_metadata, profile_stages=stats
         )
     finally:
         bar.close()
@@ -76,6 +78,8 @@ def _render(template_path: str | Path, *, clips: dict[str, str], music: str | No
         f"wrote {result.path}: {result.width}x{result.height}, {result.duration:.2f} s, "
         f"{result.frames} frames in {result.elapsed:.1f} s ({result.speed:.0f} fps)\n"
     )
+    if result.stages is not None:
+        sys.stdout.write(result.stages.table() + "\n")
     return 0
 
 
@@ -90,6 +94,7 @@ def run_render(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         keep_metadata=args.keep_metadata,
         allowed_roots=tuple(args.allow_root),
+        stats=args.stats,
     )
 
 
@@ -109,4 +114,5 @@ def run_demo(args: argparse.Namespace) -> int:
         profile=args.profile,
         quiet=args.quiet,
         keep_metadata=args.keep_metadata,
+        stats=args.stats,
     )
