@@ -269,14 +269,14 @@ def _sticker(spec: Mapping[str, Any], where: str, ctx: TemplateContext) -> Any:
         if key in spec:
             options[key] = spec[key]
     if "pack" in spec:
-        entry = find_sticker(spec["pack"])
+        entry = find_sticker(ctx.substitute(spec["pack"], f"{where}.pack"))
         source: Any = entry.source()
         options.setdefault("width", entry.width)
         options.setdefault("anchor", entry.anchor)
     elif "library" in spec:
-        source = find_entry(spec["library"]).vector()
+        source = find_entry(ctx.substitute(spec["library"], f"{where}.library")).vector()
     elif "emoji" in spec:
-        source = entry_for_emoji(spec["emoji"]).vector()
+        source = entry_for_emoji(ctx.substitute(spec["emoji"], f"{where}.emoji")).vector()
     else:
         src = spec["src"]
         if any(ch in src for ch in "*?["):

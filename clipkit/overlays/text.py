@@ -52,7 +52,7 @@ from .fonts import (
 from .layer import SAFE_AREA, Content, Layer, SafeArea, clamp_into, reference_scale
 from .styles import TextStyle, text_style
 
-__all__ = ["Text", "TextLayout", "TextRenderer", "layout_text", "Run", "Line", "word_spans", "missing_glyphs_message"]
+__all__ = ["Text", "TextLayout", "TextRenderer", "layout_text", "Run", "Line", "word_spans", "missing_glyphs_message", "with_strict_fonts"]
 
 log = logging.getLogger("clipkit.overlays")
 
@@ -954,3 +954,20 @@ class TextContent:
             state.x += dx / w
             state.y += dy / h
         return sprite, anchor
+
+
+def with_strict_fonts(edit: Any) -> Any:
+    """``edit`` with ``strict_fonts=True`` on every text and captions overlay.
+
+    What ``clipkit render --strict-fonts`` does: a character that no installed font has
+    then fails the render when it starts, naming the layer, instead of being drawn with
+    the closest font and logged.
+    """
+    from dataclasses import replace
+
+    from .captions import Captions
+
+    overlays = tuple(
+        replace(ov, node=replace(ov.node, strict_fonts=True)) if isinstance(ov.node, (Text, Captions)) else ov for ov in edit.overlays
+    )
+    return replace(edit, overlays=overlays)

@@ -41,6 +41,11 @@ def _output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profile", choices=sorted(PROFILES), help="upload profile (default: the template's, else tiktok)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--keep-metadata", action="store_true", help="keep the source's metadata (location, device)")
+    p.add_argument(
+        "--strict-fonts",
+        action="store_true",
+        help="fail when a character of a text or caption has no installed font (default: draw it with the closest font and warn)",
+    )
 
 
 def _parse_clips(items: list[str]) -> dict[str, str]:
@@ -58,9 +63,14 @@ def _parse_clips(items: list[str]) -> dict[str, str]:
 
 
 def _render(template_path: str | Path, *, clips: dict[str, str], music: str | None, sets: list[str], output: str,
-            profile: str | None, quiet: bool, keep_metadata: bool, allowed_roots: tuple[str, ...] = ()) -> int:
+            profile: str | None, quiet: bool, keep_metadata: bool, allowed_roots: tuple[str, ...] = (),
+            strict_fonts: bool = False) -> int:
     template = load_template(template_path, overrides=parse_set_options(sets), allowed_roots=allowed_roots)
     edit = template.build(clips, music=music)
+    if strict_fonts:
+        from ...overlays.text import with_strict_fonts
+
+        edit = with_strict_fonts(edit)
     prof = PROFILES[profile] if profile else template.profile()
     bar = ProgressBar(enabled=not quiet and sys.stderr.isatty(), label=os.path.basename(output))
     try:
@@ -87,6 +97,7 @@ def run_render(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         keep_metadata=args.keep_metadata,
         allowed_roots=tuple(args.allow_root),
+        strict_fonts=args.strict_fonts,
     )
 
 
@@ -106,4 +117,5 @@ def run_demo(args: argparse.Namespace) -> int:
         profile=args.profile,
         quiet=args.quiet,
         keep_metadata=args.keep_metadata,
+        strict_fonts=args.strict_fonts,
     )
