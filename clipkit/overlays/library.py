@@ -248,7 +248,7 @@ def entry_for_emoji(text: str) -> LibraryEntry:
     if entry is not None:
         return entry
     if key.isascii():
-        close = _closest(key)
+        close = [_slug(key)] if _slug(key) in library_entries() else _closest(key)
         hint = f"; for a sticker by name use Sticker.from_library('openmoji/{close[0]}')" if close else ""
         raise ParameterError(f"emoji sticker: {text!r} is not an emoji{hint}")
     names = " ".join(unicodedata.name(c, "") for c in key if c not in "\u200d")
@@ -617,7 +617,7 @@ def preview_sheet(
         frame = media.frames[0]
         if frame.dtype != np.uint8:
             frame = (frame >> 8).astype(np.uint8)
-        im = Image.fromarray(frame, "RGBA")
+        im = Image.fromarray(np.ascontiguousarray(frame))
         im.thumbnail((size, size), Image.Resampling.LANCZOS)
         sheet.alpha_composite(im, (x0 + (size - im.width) // 2, y0 + (size - im.height) // 2))
         text = label if draw.textlength(label, font=font) <= size + pad else label.split("/")[-1][: max(4, size // 9)] + "…"

@@ -321,7 +321,7 @@ def _break_opportunities(text: str, start: int, end: int) -> list[int]:
     return out
 
 
-def _runs(text: str, faces: list[FontFace | None], start: int, end: int) -> list[Run]:
+def _runs(text: str, faces: list[FontFace | None], start: int, end: int, rtl_base: bool = False) -> list[Run]:
     runs: list[Run] = []
     for i in range(start, end):
         face = faces[i]
@@ -338,6 +338,16 @@ def _runs(text: str, faces: list[FontFace | None], start: int, end: int) -> list
     # a run is RTL if it holds any RTL letter (neutrals inside follow it)
     for r in runs:
         r.rtl = any(char_script(c) in _RTL_SCRIPTS for c in text[r.start : r.end])
+    # emoji and spaces are neutral in the bidi algorithm: between two runs of one direction
+    # they take it, elsewhere the paragraph's (UAX #9 rules N1, N2), so an emoji between
+    # two Arabic words stays between them; runs with digits keep their own order
+    neutral = [r.face.is_color or not text[r.start : r.end].strip() for r in runs]
+    for k, r in enumerate(runs):
+        if not neutral[k]:
+            continue
+        before = next((runs[j].rtl for j in range(k - 1, -1, -1) if not neutral[j]), None)
+        after = next((runs[j].rtl for j in range(k + 1, len(runs)) if not neutral[j]), None)
+        r.rtl = before if before is not None and before == after else rtl_base
     return runs
 
 
@@ -423,7 +433,7 @@ def layout_text(
 
         def width_of(a: int, b: int) -> float:
             total = 0.0
-            for r in _runs(text, faces, a, b):
+            for r in _runs(text, faces, a, b, rtl_base):
                 total += _length(r.face, size, weight, text[r.start : r.end], r.rtl, language)
             return total
 
@@ -448,7 +458,7 @@ def layout_text(
     # measure lines, order runs visually
     metrics: dict[FontFace, tuple[int, int]] = {}
     for ln in lines:
-        runs = _runs(text, faces, ln.start, ln.end)
+        runs = _runs(text, faces, ln.start, ln.end, ln.rtl)
         for r in runs:
             r.width = _length(r.face, size, weight, text[r.start : r.end], r.rtl, language)
             if r.face not in metrics:

@@ -64,16 +64,14 @@ def run_search(args: argparse.Namespace) -> int:
         check_group(args.group)
     query = " ".join(args.words)
     words = query.lower().replace("-", " ").replace("_", " ").split()
-    lines = []
-    if not args.group:  # pack stickers whose pack or name holds every word
+    lines = [f"{e.id}\t{e.emoji}\t{e.group} / {e.subgroup}\t{' '.join(e.tags)}" for e in search(query, group=args.group)]
+    if not args.group:  # then pack stickers whose pack or name holds every word
         for pid in sticker_packs():
             pack = sticker_pack(pid)
             for name, entry in sorted(pack.stickers.items()):
                 hay = f"{pid} {pack.name} {name} {entry.description}".lower().replace("_", " ")
                 if all(w in hay for w in words):
                     lines.append(f"{pid}/{name}\t\tpack: {pack.name}\t{entry.description}")
-    for entry in search(query, group=args.group):
-        lines.append(f"{entry.id}\t{entry.emoji}\t{entry.group} / {entry.subgroup}\t{' '.join(entry.tags)}")
     if not lines:
         sys.stderr.write(f"clipkit: no sticker matches {query!r}\n")
         return 1
