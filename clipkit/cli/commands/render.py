@@ -16,8 +16,9 @@ from ...template import load_template, parse_set_options
 from ..progress import ProgressBar
 
 DEMO_TEMPLATE = "demo.yaml"
-DEMO_CLIPS = {"intro": "portrait.mp4", "middle": "landscape.mp4", "outro": "portrait2.mp4"}
-DEMO_MUSIC = "song.m4a"
+# real footage and a real song, openly licensed (credits: samples/README.md)
+DEMO_CLIPS = {"meadow": "bunny_meadow.mp4", "bird": "bunny_bird.mp4", "people": "chaplin.mp4"}
+DEMO_MUSIC = "lets_go_fishin.m4a"
 
 
 def register(sub: Any) -> None:
@@ -31,7 +32,10 @@ def register(sub: Any) -> None:
     p.add_argument("--allow-root", action="append", default=[], metavar="DIR", help="another folder assets may come from")
     p.set_defaults(func=run_render)
 
-    d = sub.add_parser("demo", help="render the bundled demo template with the bundled samples")
+    d = sub.add_parser(
+        "demo",
+        help="render the bundled demo: real footage cut to a real song, with a look, stickers, emoji text and captions",
+    )
     d.add_argument("-o", "--output", default="clipkit-demo.mp4", metavar="OUT.mp4", help="output file (default %(default)s)")
     _output_options(d)
     d.set_defaults(func=run_demo)
