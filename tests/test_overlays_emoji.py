@@ -317,6 +317,17 @@ def test_library_stickers_are_rasterized_at_the_drawn_size_and_cached(tmp_path: 
     assert raster_big.stat().st_mtime_ns == mtime
 
 
+@pytest.mark.parametrize("kind", ["pop", "bounce", "wiggle", "spin", "fade", "slide"])
+def test_library_sticker_enters_with_every_animation_and_ends_at_rest(kind: str) -> None:
+    bg = Frame.solid(360, 640, (0, 0, 0))
+    still = Sticker.emoji("🎉", width=0.3).bind(SMALL)(bg, _t(1.0))
+    draw = Sticker.emoji("🎉", width=0.3, enter=kind).bind(SMALL)
+    start, middle, rest = (draw(bg, _t(t)) for t in (0.0, 0.12, 1.0))
+    assert np.abs(start.y.astype(int) - bg.y).max() <= 3  # absent at the start
+    assert np.abs(middle.y.astype(int) - still.y).max() > 20  # moving
+    assert np.array_equal(rest.y, still.y)  # at rest once entered
+
+
 def test_library_sticker_takes_animations_and_face_anchoring() -> None:
     bg = Frame.solid(360, 640, (0, 0, 0))
     draw = Sticker.from_library("openmoji/red_heart", width=0.3, enter="pop", beat_bounce=0.2).bind(SMALL)
