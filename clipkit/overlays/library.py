@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import io
 import os
 import re
 import tempfile
@@ -199,14 +200,15 @@ def library_groups() -> list[str]:
 
 
 def _closest(word: str, limit: int = 5) -> list[str]:
-    """Names holding ``word`` (``heart`` -> red_heart...), shortest first, then names spelled alike."""
+    """Names holding ``word`` (``heart`` -> red_heart...), shortest first, then names spelled alike
+    (``fir`` -> fire)."""
     names = library_entries()
     key = _slug(word)
     if not key:
         return []
-    holding = sorted((n for n in names if key in n.split("_")), key=lambda n: (len(n), n))[:limit]
-    alike = [n for n in difflib.get_close_matches(key, list(names), n=limit, cutoff=0.6) if n not in holding]
-    return (holding + alike)[:limit] if holding and holding[0] != key else (alike + holding)[:limit]
+    holding = sorted((n for n in names if key in n.split("_")), key=lambda n: (len(n), n))
+    alike = difflib.get_close_matches(key, list(names), n=limit, cutoff=0.6)
+    return list(dict.fromkeys(holding + alike))[:limit]
 
 
 def find_entry(name: str) -> LibraryEntry:
@@ -251,10 +253,10 @@ def entry_for_emoji(text: str) -> LibraryEntry:
         close = [_slug(key)] if _slug(key) in library_entries() else _closest(key)
         hint = f"; for a sticker by name use Sticker.from_library('openmoji/{close[0]}')" if close else ""
         raise ParameterError(f"emoji sticker: {text!r} is not an emoji{hint}")
-    names = " ".join(unicodedata.name(c, "") for c in key if c not in "\u200d")
     codes = " ".join(f"U+{ord(c):04X}" for c in text)
-    close = _closest(names.split(" ")[-1] if names.strip() else "")
-    close = difflib.get_close_matches(_slug(names), list(library_entries()), n=5, cutoff=0.5) or close
+    # suggest by the characters' Unicode names ('🔥🔥' -> FIRE FIRE -> fire, fire_engine...)
+    words = " ".join(unicodedata.name(c, "") for c in key if c != "\u200d").split()
+    close = _closest(words[-1]) if words else []
     hint = f"; closest: {', '.join(close)}" if close else ""
     raise ParameterError(f"emoji sticker: {text!r} ({codes}) is not one emoji of the {LIBRARY} library{hint}")
 
@@ -365,7 +367,7 @@ def check_svg(path: str | os.PathLike[str], data: bytes | None = None) -> tuple[
     depth = count = 0
     root: ET.Element | None = None
     try:
-        for event, elem in ET.iterparse(_BytesReader(data), events=("start", "end")):
+        for event, elem in ET.iterparse(io.BytesIO(data), events=("start", "end")):
             if event == "end":
                 depth -= 1
                 continue
@@ -415,20 +417,6 @@ def check_svg(path: str | os.PathLike[str], data: bytes | None = None) -> tuple[
         if v is not None and not (0 < v <= MAX_SVG_CANVAS):
             raise _refuse(p, f"its canvas {side} {v:g} is outside (0, {MAX_SVG_CANVAS:g}]")
     return text, (float(w), float(h))
-
-
-class _BytesReader:
-    """A minimal file object over bytes for iterparse (no copy)."""
-
-    def __init__(self, data: bytes) -> None:
-        self._view = memoryview(data)
-        self._pos = 0
-
-    def read(self, n: int = -1) -> bytes:
-        end = len(self._view) if n is None or n < 0 else min(len(self._view), self._pos + n)
-        out = bytes(self._view[self._pos : end])
-        self._pos = end
-        return out
 
 
 def _local(tag: str) -> str:
