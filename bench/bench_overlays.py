@@ -225,7 +225,7 @@ def library_costs(count: int = 40, size: int = 512) -> None:
     from clipkit.frame import Frame
     from clipkit.nodes import FrameTime, RenderContext
     from clipkit.overlays import Sticker
-    from clipkit.overlays.library import check_svg, library_entries
+    from clipkit.overlays.library import _checked_svg, check_svg, library_entries
     from clipkit.overlays.text import make_renderer
     from clipkit.overlays.styles import text_style
 
@@ -233,7 +233,7 @@ def library_costs(count: int = 40, size: int = 512) -> None:
         os.environ["CLIPKIT_CACHE_DIR"] = cache
         entries = list(library_entries().values())
         picks = [entries[i] for i in np.linspace(0, len(entries) - 1, count).astype(int)]
-        checks, rasters, firsts = [], [], []
+        checks, rasters, firsts, first_cpu = [], [], [], []
         for e in picks:
             vec = e.vector()
             t0 = time.perf_counter()
@@ -244,12 +244,15 @@ def library_costs(count: int = 40, size: int = 512) -> None:
             checks.append(t1 - t0)
             rasters.append(t2 - t1)
             fresh = e.vector()  # a first use: check, rasterize, write the cache entry
-            t0 = time.perf_counter()
+            _checked_svg.cache_clear()  # the check is remembered per file: a true first use checks again
+            t0, c0 = time.perf_counter(), time.process_time()
             fresh.raster_path(size, size)
             firsts.append(time.perf_counter() - t0)
-        print(f"library first use at {size} px, median of {count} OpenMoji stickers: {_median(firsts) * 1000:.1f} ms "
-              f"(max {max(firsts) * 1000:.1f}; SVG check {_median(checks) * 1000:.2f} ms, resvg {_median(rasters) * 1000:.1f} ms); "
-              f"target <= 50 ms: {'met' if _median(firsts) <= 0.05 else 'MISSED'}")
+            first_cpu.append(time.process_time() - c0)
+        print(f"library first use at {size} px, median of {count} OpenMoji stickers: wall {_median(firsts) * 1000:.1f} ms "
+              f"(max {max(firsts) * 1000:.1f}), cpu {_median(first_cpu) * 1000:.1f} ms; SVG check {_median(checks) * 1000:.2f} ms, "
+              f"resvg {_median(rasters) * 1000:.1f} ms; target <= 50 ms: wall {'met' if _median(firsts) <= 0.05 else 'MISSED'}, "
+              f"cpu {'met' if _median(first_cpu) <= 0.05 else 'MISSED'}")
         # a cached library sticker against a PNG sticker of the same pixel size
         ctx = RenderContext(width=W, height=H, fps=Fraction(FPS))
         entry = library_entries()["fire"]

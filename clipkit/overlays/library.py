@@ -436,6 +436,13 @@ def sticker_cache_dir() -> Path:
 _raster_lock = threading.Lock()
 
 
+@lru_cache(maxsize=1024)
+def _checked_svg(path: str, mtime_ns: int, size: int) -> tuple[str, tuple[float, float]]:
+    """:func:`check_svg`, once per file version in a process (a cached sticker then costs
+    what a PNG sticker does)."""
+    return check_svg(path)
+
+
 @dataclass(frozen=True)
 class VectorImage:
     """An SVG sticker source, rasterized at the size a layer asks for and cached on disk.
@@ -463,7 +470,11 @@ class VectorImage:
     def _check(self) -> tuple[str, tuple[float, float]]:
         hit = self._checked.get("svg")
         if hit is None:
-            hit = check_svg(self.path)
+            try:
+                st = self.path.stat()
+            except OSError as exc:
+                raise MediaError(self.path, f"cannot be read ({exc.strerror or exc})") from None
+            hit = _checked_svg(str(self.path), st.st_mtime_ns, st.st_size)
             self._checked["svg"] = hit
         return hit  # type: ignore[return-value]
 
