@@ -16,13 +16,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import cv2
-import numpy as np
-
 from clipkit.cli.commands.render import DEMO_CLIPS, DEMO_MUSIC, DEMO_TEMPLATE
 from clipkit.library import contact_sheet, preview_edit
-from clipkit.render.plan import plan_edit
-from clipkit.render.profiles import get_profile
 from clipkit.resources import samples_dir, templates_dir
 from clipkit.template import load_template
 
@@ -36,25 +31,17 @@ def demo_edit(width: int):
 
 
 def readme_sheet(output: Path, *, count: int = 6, width: int = 540, tile_height: int = 640) -> Path:
-    """``count`` frames of the demo side by side, as a JPEG."""
-    edit = demo_edit(width)
-    total = plan_edit(edit, get_profile("tiktok")).total_frames
-    wanted = sorted({min(total - 1, int((k + 0.55) * total / count)) for k in range(count)})
-    tiles = []
-    for index, frame in enumerate(edit.frames(stop=wanted[-1] + 1)):
-        if index in wanted:
-            rgb = frame.to_rgb()
-            w = int(round(rgb.shape[1] * tile_height / rgb.shape[0]))
-            tiles.append(cv2.resize(rgb, (w, tile_height), interpolation=cv2.INTER_AREA))
-    gap = np.full((tile_height, 8, 3), 16, np.uint8)
-    parts: list[np.ndarray] = []
-    for tile in tiles:
-        parts += [tile, gap]
-    sheet = np.hstack(parts[:-1])
-    tmp = output.with_name(output.name + ".part.jpg")
-    if not cv2.imwrite(str(tmp), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 84]):
-        raise OSError(f"could not write {tmp}")
-    tmp.replace(output)
+    """``count`` frames of the demo side by side, as a JPEG (a PNG of real footage is ~10x larger)."""
+    from PIL import Image
+
+    strip = output.with_name(output.name + ".part.png")
+    try:
+        contact_sheet(demo_edit(width), strip, count=count, height=tile_height)
+        tmp = output.with_name(output.name + ".part.jpg")
+        Image.open(strip).convert("RGB").save(tmp, format="JPEG", quality=84, optimize=True)
+        tmp.replace(output)
+    finally:
+        strip.unlink(missing_ok=True)
     return output
 
 

@@ -466,3 +466,27 @@ def test_stickers_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["stickers", "credits"]) == 0
     credits = capsys.readouterr().out
     assert "OpenMoji" in credits and "CC BY-SA 4.0" in credits and "diwali" in credits
+
+
+# -- the demo ---------------------------------------------------------------------------------------
+def test_the_demo_shows_the_features_on_real_media_with_credits() -> None:
+    import yaml
+
+    from clipkit.cli.commands.render import DEMO_CLIPS, DEMO_MUSIC, DEMO_TEMPLATE
+    from clipkit.overlays.fonts import char_script
+    from clipkit.resources import samples_dir, templates_dir
+
+    doc = yaml.safe_load((templates_dir() / DEMO_TEMPLATE).read_text(encoding="utf-8"))
+    assert doc["cuts"]["on"] == "beats" and doc["look"]["name"]
+    assert any(isinstance(v, dict) and v.get("envelope") == "beats" for fx in doc["effects"] for v in fx.values())
+    stickers = doc["overlays"]["stickers"]
+    assert sum(1 for s in stickers if "library" in s or "emoji" in s) >= 3
+    assert all(s.get("enter") or s.get("beat_bounce") for s in stickers)
+    texts = [t["text"] for t in doc["overlays"]["text"]]
+    scripts = {char_script(c) for t in texts for c in t} - {"common", "inherited", "latin"}
+    assert "emoji" in scripts and len(scripts - {"emoji"}) >= 2
+    assert doc["overlays"]["captions"]["cues"]
+    credits = (samples_dir() / "README.md").read_text(encoding="utf-8")
+    for name in [*DEMO_CLIPS.values(), DEMO_MUSIC]:
+        assert (samples_dir() / name).is_file() and name in credits
+    assert "Blender Foundation" in credits and "Karissa Hobbs" in credits and "OpenMoji" in credits
