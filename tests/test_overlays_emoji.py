@@ -195,15 +195,27 @@ def test_emoji_get_the_styles_outline() -> None:
     assert ring.sum() > 100 and (b[:, :, :3][ring] / b[:, :, 3][ring][:, None]).min() > 0.95
 
 
-def test_emoji_in_captions_and_templates_render(tmp_path: Path) -> None:
+def test_emoji_in_srt_vtt_and_ass_captions_render_in_colour(tmp_path: Path) -> None:
     srt = tmp_path / "talk.srt"
     srt.write_text("1\n00:00:00,000 --> 00:00:01,000\nBest day ever 🎉🔥\n\n2\n00:00:01,000 --> 00:00:02,000\nनमस्ते 🙏🏽 दोस्तों\n", encoding="utf-8")
-    draw = Captions.from_file(srt, style="subtitle").bind(SMALL)
+    vtt = tmp_path / "talk.vtt"
+    vtt.write_text("WEBVTT\n\n00:00.000 --> 00:01.000\nBest day ever 🎉🔥\n\n00:01.000 --> 00:02.000\nनमस्ते 🙏🏽 दोस्तों\n", encoding="utf-8")
+    ass = tmp_path / "talk.ass"
+    import pysubs2
+
+    subs = pysubs2.SSAFile()
+    subs.append(pysubs2.SSAEvent(start=0, end=1000, text="{\\b1}Best day ever{\\b0} 🎉🔥"))
+    subs.append(pysubs2.SSAEvent(start=1000, end=2000, text="नमस्ते 🙏🏽 दोस्तों"))
+    subs.save(str(ass))
     bg = Frame.solid(360, 640, (0, 0, 0))
-    for t in (0.5, 1.5):
-        out = draw(bg, _t(t))
-        # colour reached the frame's chroma planes (white text alone would leave them neutral)
-        assert np.abs(out.u.astype(int) - 128).max() > 20 or np.abs(out.v.astype(int) - 128).max() > 20
+    for path in (srt, vtt, ass):
+        caps = Captions.from_file(path, style="subtitle")
+        assert [c.text for c in caps.cues] == ["Best day ever 🎉🔥", "नमस्ते 🙏🏽 दोस्तों"], path.suffix
+        draw = caps.bind(SMALL)
+        for t in (0.5, 1.5):
+            out = draw(bg, _t(t))
+            # colour reached the frame's chroma planes (white text alone would leave them neutral)
+            assert np.abs(out.u.astype(int) - 128).max() > 20 or np.abs(out.v.astype(int) - 128).max() > 20
 
 
 # -- characters no font has ---------------------------------------------------------------------
