@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from fractions import Fraction
 from pathlib import Path
 
@@ -103,7 +102,6 @@ def test_sixty_common_emoji_are_one_coloured_glyph_each() -> None:
 
 
 def test_emoji_clusters_and_presentation() -> None:
-    assert [("👨‍👩‍👧" == c) for c in ["👨‍👩‍👧"]] == [True]
     text = "a👍🏽b🇯🇵#️⃣c"
     assert [text[a:b] for a, b in grapheme_clusters(text)] == ["a", "👍🏽", "b", "🇯🇵", "#️⃣", "c"]
     assert is_emoji_cluster("🔥") and is_emoji_cluster("❤️") and is_emoji_cluster("#️⃣")
@@ -316,17 +314,14 @@ def _sharpness(rgba: np.ndarray) -> float:
     return float(np.abs(gx).max())
 
 
-def test_library_stickers_are_rasterized_at_the_drawn_size_and_cached(tmp_path: Path) -> None:
+def test_library_stickers_are_rasterized_at_the_drawn_size_and_cached() -> None:
     small = Sticker.emoji("🔥", width=0.2)
     big = Sticker.emoji("🔥", width=0.8)
-    started = time.perf_counter()
     small.bind(CTX)
     big.bind(CTX)
-    cache = Path(str(tmp_path)).parent  # noqa: F841  (the cache is per session, see the fixture)
     raster_small = small.source.raster_path(216, 216)
     raster_big = big.source.raster_path(864, 864)
     assert raster_small.is_file() and raster_big.is_file()
-    assert time.perf_counter() - started < 30  # generous: both rasterized once
     im_s = np.asarray(Image.open(raster_small))
     im_b = np.asarray(Image.open(raster_big))
     assert im_s.shape == (216, 216, 4) and im_b.shape == (864, 864, 4)
@@ -423,10 +418,8 @@ GOOD = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width=
 def test_hostile_or_broken_svg_is_refused_in_one_line(tmp_path: Path, name: str, svg: str, match: str) -> None:
     path = tmp_path / name
     path.write_text(svg, encoding="utf-8")
-    started = time.perf_counter()
     with pytest.raises(MediaError, match=match) as info:
         Sticker(path)
-    assert time.perf_counter() - started < 5
     assert str(path) in str(info.value) and "\n" not in str(info.value)
 
 

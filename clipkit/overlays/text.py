@@ -3,7 +3,10 @@
 Shaping goes through Pillow with libraqm (HarfBuzz + FriBiDi): Arabic letters join and
 run right to left, Thai and Devanagari marks stack, conjuncts form. Each run of text
 gets a font that covers it, chosen per script from the installed OFL packages
-(:mod:`clipkit.overlays.fonts`); a character no font covers raises
+(:mod:`clipkit.overlays.fonts`), and emoji, per grapheme cluster, from the OpenMoji
+colour font, drawn in colour with the style's outline and shadow. A character no font
+covers is drawn with the closest font and logged once per layer
+(``overlays.text[1]: no font has U+05E9 ...``); with ``strict_fonts`` it raises
 :class:`~clipkit.errors.FontError` naming the script and the package to install.
 
 Lines break at spaces, and between any two CJK characters (except before closing and
@@ -777,7 +780,8 @@ class Text(Layer):
     Parameters
     ----------
     text : str
-        What to show; ``\\n`` breaks lines. Any script: fonts are chosen per script.
+        What to show; ``\\n`` breaks lines. Any script, and colour emoji: fonts are
+        chosen per script and per emoji.
     style : str, TextStyle or mapping
         A named style (``classic``, ``bold_outline``, ``typewriter``, ``neon``,
         ``boxed``, ``subtitle``), a :class:`TextStyle`, or a mapping of style fields with
