@@ -101,6 +101,18 @@ def test_sixty_common_emoji_are_one_coloured_glyph_each() -> None:
             assert np.abs(glyph[:, :, 3] - tofu).mean() > 0.05, e
 
 
+@pytest.mark.parametrize("size", [18, 28, 48, 160])
+def test_the_colour_font_draws_at_caption_sizes_and_large(size: int) -> None:
+    """FreeType draws the COLRv0 layers at any size: small caption text and a big title."""
+    r = make_renderer("🔥👍🏽🇯🇵", TextStyle(size=size, shadow_color=None, stroke_width=0), CTX, safe_area=None, max_width=1.0, language=None)
+    glyph = r.color_glyphs()
+    assert glyph is not None
+    ink = glyph[:, :, 3] > 0.5
+    cols = np.nonzero(ink.any(axis=0))[0]
+    assert cols.size and (cols.max() - cols.min()) > 2.2 * r.layout.size  # three glyphs side by side
+    assert len(_colours(glyph)) >= 3 and any(sum(c) >= 6 for c in _colours(glyph))
+
+
 def test_emoji_clusters_and_presentation() -> None:
     text = "a👍🏽b🇯🇵#️⃣c"
     assert [text[a:b] for a, b in grapheme_clusters(text)] == ["a", "👍🏽", "b", "🇯🇵", "#️⃣", "c"]
