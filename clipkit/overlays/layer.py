@@ -165,6 +165,9 @@ class Layer(ABC):
         Played over the first (last) ``duration`` seconds of the layer.
     beat_bounce : float, mapping or BeatBounce, optional
         Scale pulses on the music's beats (no music: no bounce).
+    label : str, optional
+        How messages name the layer (a template names it by its field,
+        ``overlays.text[1]``); ``None``: by its kind and content.
     """
 
     _: KW_ONLY
@@ -176,10 +179,13 @@ class Layer(ABC):
     enter: Any = None
     exit: Any = None
     beat_bounce: Any = None
+    label: str | None = None
 
     def __post_init__(self) -> None:
         name = type(self).__name__
         set_ = object.__setattr__
+        if self.label is not None and not isinstance(self.label, str):
+            raise ParameterError(f"{name}.label: {describe_value(self.label)} is not a string")
         set_(self, "position", Track.parse(self.position, field=f"{name}.position", dims=2, lo=-2.0, hi=3.0))
         anchor = Track.parse(self.anchor, field=f"{name}.anchor", dims=2, lo=0.0, hi=1.0)
         if not anchor.is_constant:
