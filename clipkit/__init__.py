@@ -85,6 +85,8 @@ _LAZY: dict[str, str] = {
     "SafeArea": "clipkit.overlays",
     "SAFE_AREA": "clipkit.overlays",
     "sticker_pack": "clipkit.overlays",
+    "VectorImage": "clipkit.overlays",
+    "with_strict_fonts": "clipkit.overlays",
     # layouts
     "duet": "clipkit.layouts",
     "grid": "clipkit.layouts",
