@@ -19,6 +19,8 @@ __all__ = [
     "FontError",
     "RenderCancelled",
     "PluginError",
+    "ResourceError",
+    "Interrupted",
 ]
 
 
@@ -99,6 +101,67 @@ class PluginError(ClipkitError, ImportError):
 
 class RenderCancelled(ClipkitError):
     """The render was cancelled (through its cancel event or by an interrupt)."""
+
+
+class ResourceError(ClipkitError, OSError):
+    """The machine refused something the work needs: disk space, a writable folder,
+    permission, file handles, a mounted drive. The user's environment, not a bug.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file or folder concerned.
+    cause : str
+        What the system said, in words a user understands.
+    errno : int, optional
+        The system error number (``errno.ENOSPC``...), also kept as ``OSError.errno``.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], cause: str, errno: int | None = None) -> None:
+        self.path = os.fspath(path)
+        self.cause = cause
+        super().__init__(errno, cause) if errno is not None else super().__init__(cause)
+        self.filename = self.path
+
+    def __str__(self) -> str:  # OSError's own __str__ would print errno fields
+        return f"{self.path}: {self.cause}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.path, self.cause, self.errno))
+
+
+class Interrupted(KeyboardInterrupt):
+    """A signal (SIGINT, SIGTERM or SIGHUP) stopped clipkit.
+
+    A :class:`KeyboardInterrupt`, not an :class:`Exception`, so that no ``except
+    Exception`` on the way up can swallow it; the temporary output is removed on the way.
+
+    Parameters
+    ----------
+    signum : int
+        The signal number.
+
+    Attributes
+    ----------
+    signal_name : str
+        ``"SIGTERM"``, ``"SIGHUP"`` or ``"SIGINT"``.
+    exit_code : int
+        ``128 + signum``, the status a shell reports for the signal (143, 129, 130).
+    """
+
+    def __init__(self, signum: int) -> None:
+        import signal as _signal
+
+        self.signum = int(signum)
+        try:
+            self.signal_name = _signal.Signals(self.signum).name
+        except ValueError:
+            self.signal_name = f"signal {self.signum}"
+        self.exit_code = 128 + self.signum
+        super().__init__(f"stopped by {self.signal_name}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.signum,))
 
 
 def describe_value(value: object) -> str:

@@ -24,6 +24,7 @@ from ..edit.sources import VideoSource
 from ..errors import ClipkitError, MediaError, ParameterError, RenderCancelled
 from ..frame import Frame
 from ..nodes import BoundFrameNode, FrameTime, RenderContext
+from . import safety
 from .encoder import Mp4Writer
 from .fit import Fitter, composite_over
 from .memory import tune_allocator
@@ -299,6 +300,7 @@ def _source_metadata(edit: Edit) -> dict[str, str]:
     return {}
 
 
+@safety.owns_signals  # SIGTERM/SIGHUP/SIGINT cancel cleanly when render() runs on the main thread
 def render_edit(
     edit: Edit,
     path: str | os.PathLike[str],
