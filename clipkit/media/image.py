@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from fractions import Fraction
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -10,7 +13,15 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from ..errors import MediaError
 from ..frame import Frame
 
-__all__ = ["is_still_image", "load_image_frame", "image_size"]
+__all__ = [
+    "is_still_image",
+    "load_image_frame",
+    "image_size",
+    "animated_image_info",
+    "iter_animated_frames",
+    "decoded_by_pillow",
+    "rgba_to_frame",
+]
 
 
 def is_still_image(path: str | os.PathLike[str]) -> bool:
@@ -58,3 +69,120 @@ def load_image_frame(path: str | os.PathLike[str]) -> Frame:
     if alpha is not None and alpha.min() == 255:
         alpha = None
     return Frame.from_rgb(np.ascontiguousarray(data[:, :, :3]), alpha)
+
+
+# -- animated images that FFmpeg refuses -------------------------------------------------------
+# probe() falls back to Pillow for animated PNGs (and GIF/WebP) whose frames FFmpeg's
+# decoder will not give; the frame readers then ask here who decodes the file.
+_PILLOW_DECODED: dict[tuple[str, int, int], bool] = {}
+
+
+def _file_key(path: str) -> tuple[str, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (os.path.abspath(path), st.st_size, st.st_mtime_ns)
+
+
+def decoded_by_pillow(path: str | os.PathLike[str]) -> bool:
+    """True when :func:`animated_image_info` accepted this file (as it is now)."""
+    key = _file_key(os.fspath(path))
+    return key is not None and _PILLOW_DECODED.get(key, False)
+
+
+def _frame_durations(im: Image.Image) -> list[float]:
+    """Seconds each frame is shown; walks every frame, so a damaged one fails here."""
+    durations = []
+    for index in range(int(getattr(im, "n_frames", 1))):
+        im.seek(index)
+        im.load()
+        ms = im.info.get("duration", 100)
+        # players show a 0 ms (or missing) delay as 100 ms, as browsers do
+        durations.append((float(ms) if ms and float(ms) > 10 else 100.0) / 1000.0)
+    return durations
+
+
+def animated_image_info(path: str | os.PathLike[str]) -> Any:
+    """A :class:`~clipkit.media.probe.MediaInfo` for an animated image Pillow decodes.
+
+    Returns ``None`` when Pillow cannot read every frame either (or the file is not an
+    animated image), so the caller reports FFmpeg's refusal.
+
+    Raises
+    ------
+    MediaError
+        The animation decodes but its frames are smaller than 2x2 pixels.
+    """
+    from .probe import MIN_VIDEO_SIZE, MediaInfo, VideoInfo
+
+    path = os.fspath(path)
+    try:
+        with Image.open(path) as im:
+            if int(getattr(im, "n_frames", 1)) < 2:
+                return None
+            fmt = (im.format or "image").lower()
+            width, height = im.size
+            durations = _frame_durations(im)
+    except (UnidentifiedImageError, OSError, ValueError, EOFError, SyntaxError, Image.DecompressionBombError):
+        return None
+    if width < MIN_VIDEO_SIZE or height < MIN_VIDEO_SIZE:
+        raise MediaError(path, f"animation of {width}x{height} pixels is too small (at least {MIN_VIDEO_SIZE}x{MIN_VIDEO_SIZE})")
+    duration = float(sum(durations))
+    steps = np.asarray(durations)
+    vfr = bool(np.mean(np.abs(steps - np.median(steps)) > 0.1 * np.median(steps)) > 0.05) if steps.size >= 3 else False
+    video = VideoInfo(
+        width=width,
+        height=height,
+        display_width=max(2, width - width % 2),
+        display_height=max(2, height - height % 2),
+        sample_aspect=Fraction(1),
+        rotation=0,
+        fps=Fraction(len(durations)) / Fraction(duration).limit_denominator(1000) if duration > 0 else None,
+        vfr=vfr,
+        duration=duration,
+        start=0.0,
+        frames=len(durations),
+        pix_fmt="rgba",
+        full_range=True,
+        codec=fmt,
+    )
+    key = _file_key(path)
+    if key is not None:
+        _PILLOW_DECODED[key] = True
+    return MediaInfo(
+        path=path,
+        format=f"{fmt} (pillow)",
+        duration=duration,
+        is_image=False,
+        video=video,
+        audio=None,
+        streams=(f"video:{fmt}",),
+        metadata={},
+        decoder="pillow",
+    )
+
+
+def iter_animated_frames(path: str | os.PathLike[str]) -> Iterator[tuple[np.ndarray, float]]:
+    """Yield ``(rgba, t)``: each frame of an animated image, composited by Pillow
+    (disposal and blending applied), with its start time in seconds."""
+    path = os.fspath(path)
+    try:
+        with Image.open(path) as im:
+            t = 0.0
+            for index in range(int(getattr(im, "n_frames", 1))):
+                im.seek(index)
+                rgba = np.asarray(im.convert("RGBA"))
+                yield rgba, t
+                ms = im.info.get("duration", 100)
+                t += (float(ms) if ms and float(ms) > 10 else 100.0) / 1000.0
+    except (UnidentifiedImageError, OSError, ValueError, EOFError, SyntaxError) as exc:
+        raise MediaError(path, f"animation cannot be decoded ({exc})") from None
+
+
+def rgba_to_frame(rgba: np.ndarray) -> Frame:
+    """YUV planes (with alpha when not opaque) of an RGBA array, cropped to even size."""
+    h, w = rgba.shape[:2]
+    rgba = rgba[: h - h % 2, : w - w % 2]
+    alpha = np.ascontiguousarray(rgba[:, :, 3])
+    return Frame.from_rgb(np.ascontiguousarray(rgba[:, :, :3]), None if alpha.min() == 255 else alpha)

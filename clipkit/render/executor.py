@@ -327,22 +327,25 @@ def render_edit(
         raise ParameterError(f"output: {out!r} exists and overwrite=False")
     plan = plan_edit(edit, prof)
     has_audio = True  # always write a track: silent if nothing sounds, as upload apps expect
-    writer = Mp4Writer(
-        out,
-        width=plan.width,
-        height=plan.height,
-        fps=plan.fps,
-        profile=prof,
-        audio=has_audio,
-        metadata=_source_metadata(edit) if keep_metadata else None,
-    )
     stop = threading.Event()
     producer = _Producer(plan, stop)
     mixer = Mixer(plan.segments, sr=plan.sr, total=plan.total_samples)
-    _install_audio_processors(mixer, plan)
     audio_block = plan.sr // 2
     last_report = 0.0
+    writer: Mp4Writer | None = None
     try:
+        # inside the try: a source failing in the loudness pre-pass must not leak the
+        # mixer's files, nor leave the writer's temporary file behind
+        _install_audio_processors(mixer, plan)
+        writer = Mp4Writer(
+            out,
+            width=plan.width,
+            height=plan.height,
+            fps=plan.fps,
+            profile=prof,
+            audio=has_audio,
+            metadata=_source_metadata(edit) if keep_metadata else None,
+        )
         producer.start()
         for frame in producer.frames(cancel):
             writer.write_video(frame)
@@ -366,11 +369,13 @@ def render_edit(
         writer.finish()
     except BaseException:
         stop.set()
-        writer.abort()
+        if writer is not None:
+            writer.abort()
         raise
     finally:
         stop.set()
-        producer.join(timeout=30)
+        if producer.ident is not None:
+            producer.join(timeout=30)
         mixer.close()
     return RenderResult(
         path=out,
