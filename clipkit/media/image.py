@@ -24,12 +24,26 @@ __all__ = [
 ]
 
 
+# Pillow's parsers report damaged files with whatever went wrong inside them
+# (IndexError, struct.error, SyntaxError, EOFError...), not only OSError: every one of
+# them means "this file is not a readable image".
+_PILLOW_ERRORS = (Exception,)
+
+
+def _pillow_problem(exc: BaseException) -> str:
+    if isinstance(exc, Image.DecompressionBombError):
+        return f"is larger than clipkit decodes (a decompression bomb?): {exc}".split(", could be")[0]
+    if isinstance(exc, (UnidentifiedImageError,)):
+        return "not an image Pillow can read"
+    return f"not an image Pillow can read ({type(exc).__name__}: {exc})" if str(exc) else f"not an image Pillow can read ({type(exc).__name__})"
+
+
 def is_still_image(path: str | os.PathLike[str]) -> bool:
     """True when Pillow recognises the file (by content) as a single-frame image."""
     try:
         with Image.open(path) as im:
             return int(getattr(im, "n_frames", 1)) == 1
-    except (UnidentifiedImageError, OSError, ValueError):
+    except _PILLOW_ERRORS:  # damaged or not an image: FFmpeg gets to judge it
         return False
 
 
@@ -39,8 +53,8 @@ def image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
         with Image.open(path) as im:
             w, h = im.size
             orientation = im.getexif().get(0x0112, 1)
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise MediaError(path, f"not an image Pillow can read ({exc})") from None
+    except _PILLOW_ERRORS as exc:
+        raise MediaError(path, _pillow_problem(exc)) from None
     if orientation in (5, 6, 7, 8):
         w, h = h, w
     return max(2, w - w % 2), max(2, h - h % 2)
@@ -59,8 +73,8 @@ def load_image_frame(path: str | os.PathLike[str]) -> Frame:
             has_alpha = im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info)
             rgba = im.convert("RGBA") if has_alpha else im.convert("RGB")
             data = np.asarray(rgba)
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise MediaError(path, f"not an image Pillow can read ({exc})") from None
+    except _PILLOW_ERRORS as exc:
+        raise MediaError(path, _pillow_problem(exc)) from None
     h, w = data.shape[:2]
     if w < 2 or h < 2:
         raise MediaError(path, f"image of {w}x{h} pixels is too small")
@@ -124,7 +138,7 @@ def animated_image_info(path: str | os.PathLike[str]) -> Any:
             fmt = (im.format or "image").lower()
             width, height = im.size
             durations = _frame_durations(im)
-    except (UnidentifiedImageError, OSError, ValueError, EOFError, SyntaxError, Image.DecompressionBombError):
+    except _PILLOW_ERRORS:
         return None
     if width < MIN_VIDEO_SIZE or height < MIN_VIDEO_SIZE:
         raise MediaError(path, f"animation of {width}x{height} pixels is too small (at least {MIN_VIDEO_SIZE}x{MIN_VIDEO_SIZE})")
@@ -176,8 +190,8 @@ def iter_animated_frames(path: str | os.PathLike[str]) -> Iterator[tuple[np.ndar
                 yield rgba, t
                 ms = im.info.get("duration", 100)
                 t += (float(ms) if ms and float(ms) > 10 else 100.0) / 1000.0
-    except (UnidentifiedImageError, OSError, ValueError, EOFError, SyntaxError) as exc:
-        raise MediaError(path, f"animation cannot be decoded ({exc})") from None
+    except _PILLOW_ERRORS as exc:
+        raise MediaError(path, f"animation cannot be decoded: {_pillow_problem(exc)}") from None
 
 
 def rgba_to_frame(rgba: np.ndarray) -> Frame:

@@ -219,7 +219,8 @@ def _probe_open(path: str, container: av.container.InputContainer, *, count_fram
     container_duration = (container.duration or 0) / av.time_base
     streams = tuple(f"{s.type}:{s.codec_context.name if s.codec_context else '?'}" for s in container.streams)
     vstream = _video_stream(container)
-    astreams = list(container.streams.audio)
+    # an audio stream FFmpeg found no decoder parameters for cannot be played: skip it
+    astreams = [s for s in container.streams.audio if s.codec_context is not None]
     is_image = bool(vstream is not None and fmt.split(",")[0] in _IMAGE_FORMATS)
 
     video = None
