@@ -291,11 +291,12 @@ def owns_signals(func: F) -> F:
 
     When called on the main thread and the program left SIGTERM, SIGHUP and SIGINT
     at Python's defaults, the render takes them over for its duration. A signal then
-    cancels it (the temporary output is removed) and: SIGINT raises
-    :class:`Interrupted` (a ``KeyboardInterrupt``, as Python does); SIGTERM and SIGHUP
-    print one line on stderr and exit with 143 or 129, as the default action would
-    have ended the process, but cleanly. A program with its own handlers, a render in
-    a worker thread, or one inside the CLI keeps its signal policy untouched.
+    cancels it (the temporary output is removed), prints one line on stderr and exits
+    with 128 + the signal (143, 129, 130), as the default action would have ended the
+    process, but cleanly. In an interactive session SIGINT raises :class:`Interrupted`
+    (a ``KeyboardInterrupt``) instead, so Ctrl-C does not end the session. A program
+    with its own handlers, a render in a worker thread, or one inside the CLI keeps its
+    signal policy untouched.
     """
 
     @functools.wraps(func)
@@ -306,7 +307,8 @@ def owns_signals(func: F) -> F:
             with handle_signals():
                 return func(*args, **kwargs)
         except Interrupted as exc:
-            if exc.signum == getattr(signal, "SIGINT", None):
+            interactive = bool(sys.flags.interactive) or hasattr(sys, "ps1")
+            if interactive and exc.signum == getattr(signal, "SIGINT", None):
                 raise
             sys.stderr.write(f"clipkit: render stopped by {exc.signal_name}; the partial output was removed\n")
             sys.stderr.flush()
