@@ -209,7 +209,7 @@ def _slug(text: str) -> str:
 def schema_document(schema: dict[str, Any], rng: random.Random, *, depth: int = 0, invalid_rate: float = 0.08) -> Any:
     """A random value shaped by a JSON Schema node; now and then a wrong one on purpose
     (another type, out of range, an unknown key), which the loader must refuse cleanly."""
-    if rng.random() < invalid_rate:
+    if depth and rng.random() < invalid_rate:  # the top stays a document (a mapping)
         return rng.choice([None, -1, 1e9, "?", "", [], {}, True, "../../etc/passwd", float("nan"), "#zzz", [1, 2]])
     if "const" in schema:
         return schema["const"]
@@ -296,7 +296,7 @@ def run_template_case(doc: Any, clips: dict[str, str], music: str | None, *, fra
         slot_ids = [s.get("id") for s in template.slots if isinstance(s, dict)]
         given = {sid: clips[list(clips)[i % len(clips)]] for i, sid in enumerate(slot_ids) if isinstance(sid, str)}
         edit = template.build(given, music=music)
-        canvas = template.canvas
+        canvas = template.canvas()
         small = canvas is None or canvas.width * canvas.height <= 320 * 320
         if frames and small and edit.duration <= 60:
             for _ in zip(range(frames), edit.frames(profile="preview")):

@@ -188,6 +188,13 @@ def probe(path: str | os.PathLike[str], *, count_frames: bool = False, on_trunca
         raise ParameterError(f"on_truncated: {on_truncated!r} is not one of {', '.join(ON_TRUNCATED)}")
     container = open_container(path)
     try:
+        if container.format.name == "apng":
+            # Pillow composites animated PNGs the way browsers do; FFmpeg's decoder
+            # refuses some valid ones and blends palette frames differently. FFmpeg
+            # stays the reader for files Pillow cannot walk through.
+            pillow = _animated_image_fallback(path, container)
+            if pillow is not None:
+                return pillow
         return _probe_open(path, container, count_frames=count_frames or on_truncated == "use", on_truncated=on_truncated)
     except (av.error.FFmpegError, MediaError) as exc:
         fallback = _animated_image_fallback(path, container)
