@@ -346,3 +346,66 @@ def slope(values: list[float]) -> float:
         return 0.0
     x = np.arange(len(values), dtype=np.float64)
     return float(np.polyfit(x, np.asarray(values, dtype=np.float64), 1)[0])
+
+
+# -- soak: a varied render workload -----------------------------------------------------------
+SOAK_TEMPLATE = {
+    "version": 1,
+    "canvas": {"width": 96, "height": 160, "fps": 30},
+    "slots": [{"id": "a"}, {"id": "b"}],
+    "shots": [
+        {"slot": "a", "duration": 0.4},
+        {"slot": "b", "start": 0.2, "duration": 0.4, "transition": {"type": "crossfade", "duration": 0.2}},
+    ],
+    "output": {"preset": "ultrafast"},
+}
+
+
+def mixed_edit(k: int, clips: list[str], song: str, sticker: str) -> Any:
+    """The ``k``-th edit of a soak: templates, effects, looks, stickers, text and music
+    in turn, at a small size so that hundreds of renders stay quick."""
+    import clipkit as ck
+    from clipkit.template import load_template
+
+    kind = k % 5
+    if kind == 4:
+        edit = load_template(SOAK_TEMPLATE).build({"a": clips[0], "b": clips[1 % len(clips)]}, music=song)
+        return edit
+    a = ck.open(clips[k % len(clips)]).trim(0, 0.5)
+    b = ck.open(clips[(k + 1) % len(clips)]).trim(0.2, 0.6)
+    if kind == 0:
+        a = a.with_effect("vignette", strength=0.5).with_effect("contrast", amount=0.2)
+    elif kind == 1:
+        a = a.with_look("film")
+    edit = ck.sequence([a, b], canvas=ck.Canvas(96, 160, 30), transitions=ck.crossfade(0.2) if kind == 2 else None)
+    if kind in (1, 3):
+        edit = edit.with_overlay(ck.Sticker(sticker, width=0.3), start=0.0, end=0.6)
+    if kind in (2, 3):
+        edit = edit.with_overlay(ck.Text("soak"), start=0.1)
+    if kind in (0, 2):
+        edit = edit.with_music(ck.audio(song))
+    return edit
+
+
+def clipkit_threads() -> list[str]:
+    """Names of this process's live threads other than the main one."""
+    import threading
+
+    return sorted(t.name for t in threading.enumerate() if t is not threading.main_thread())
+
+
+class CancelAt:
+    """An overlay node that sets ``cancel`` when output frame ``index`` is drawn (a user
+    pressing stop at a chosen moment; the render notices at its next frame)."""
+
+    def __init__(self, index: int, cancel: Any) -> None:
+        self.index = index
+        self.cancel = cancel
+
+    def bind(self, ctx: Any) -> Any:
+        def draw(frame: Any, time: Any) -> Any:
+            if time.index >= self.index:
+                self.cancel.set()
+            return frame
+
+        return draw
