@@ -409,3 +409,70 @@ class CancelAt:
             return frame
 
         return draw
+
+
+# -- the same documents as hypothesis strategies (shrinkable, for the test suite) --------------
+WRONG_VALUES = (None, -1, 0, 1e9, "?", "", [], {}, True, "../../etc/passwd", "#zzz", [1, 2], {"x": 1})
+
+
+def schema_strategy(schema: dict[str, Any], *, depth: int = 0) -> Any:
+    """A hypothesis strategy for documents shaped by ``schema``: valid values mostly,
+    now and then a wrong one (another type, out of range, an unknown key)."""
+    from hypothesis import strategies as st
+
+    valid = _valid_strategy(schema, depth=depth)
+    if depth == 0:
+        return valid
+    # one_of shrinks towards its first branch: towards valid documents
+    return st.one_of(valid, valid, valid, valid, valid, valid, valid, st.sampled_from(WRONG_VALUES))
+
+
+def _valid_strategy(schema: dict[str, Any], *, depth: int) -> Any:
+    from hypothesis import strategies as st
+
+    if "const" in schema:
+        return st.just(schema["const"])
+    if "enum" in schema:
+        return st.sampled_from(schema["enum"])
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            return st.one_of([schema_strategy(sub, depth=depth) for sub in schema[key]])
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        return st.one_of([_valid_strategy({**schema, "type": k}, depth=depth) for k in kind])
+    if kind == "object" or "properties" in schema:
+        props = schema.get("properties", {})
+        required = set(schema.get("required", ()))
+        if depth >= 5:
+            props = {k: v for k, v in props.items() if k in required}
+        fixed = {k: schema_strategy(v, depth=depth + 1) for k, v in props.items() if k in required}
+        optional = {k: schema_strategy(v, depth=depth + 1) for k, v in props.items() if k not in required}
+        doc = st.fixed_dictionaries(fixed, optional=optional)
+        if depth == 0:
+            return doc
+        return st.one_of(doc, doc, doc, doc, doc, doc, doc, doc, doc, doc.map(lambda d: {**d, "unknown_key": 1}))
+    if kind == "array":
+        lo = int(schema.get("minItems", 0))
+        hi = min(int(schema.get("maxItems", lo + 3)), lo + 3)
+        return st.lists(schema_strategy(schema.get("items", {}), depth=depth + 1), min_size=lo, max_size=max(lo, hi))
+    if kind == "integer":
+        lo = schema.get("minimum")
+        hi = schema.get("maximum")
+        ints = st.integers(min_value=lo if lo is not None else -10, max_value=hi if hi is not None else (lo or 0) + 200)
+        step = int(schema.get("multipleOf", 1))
+        return ints.map(lambda v: v - v % step) if step > 1 else ints
+    if kind == "number":
+        lo = schema.get("minimum", schema.get("exclusiveMinimum"))
+        hi = schema.get("maximum")
+        lo = float(lo) if lo is not None else -10.0
+        hi = float(hi) if hi is not None else lo + 12.0
+        return st.floats(min_value=lo, max_value=hi, allow_nan=False, allow_infinity=False).map(lambda v: round(v, 3))
+    if kind == "boolean":
+        return st.booleans()
+    if kind == "string":
+        pattern = schema.get("pattern")
+        samples = st.sampled_from(["a", "intro", "clip1", "#ff0000", "red", "hello {name}", "1/2", "30", "cover", "x" * 30])
+        if pattern:
+            return st.one_of(st.from_regex(pattern, fullmatch=True, alphabet=st.characters(codec="ascii")), samples)
+        return samples
+    return st.sampled_from([0, "a", None])
