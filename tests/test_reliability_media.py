@@ -252,3 +252,18 @@ def test_damaged_images_are_media_errors(tmp_path: Path) -> None:
             ck.sequence([ck.open(str(path))], canvas=CANVAS).render(tmp_path / "o.mp4", preset="ultrafast")
         assert str(info.value).startswith(f"{path}: ") and "\n" not in str(info.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.gif", "b.png", "bomb.png", "cut.gif"]
+
+
+def test_truncated_sound_refused_or_used(broken: dict[str, str]) -> None:
+    from clipkit.media.audio import AudioStreamReader
+
+    path = broken["truncated_av"]
+    with AudioStreamReader(path, sr=8000) as reader, pytest.raises(ck.MediaError) as info:
+        reader.read(8000 * 3)
+    assert str(info.value).startswith(f"{path}: audio is corrupt or truncated (") and " after " in str(info.value)
+    with AudioStreamReader(path, sr=8000, on_truncated="use") as reader:
+        samples = reader.read(8000 * 3)
+        assert reader.truncated_at is not None and 0.3 < reader.truncated_at < 2.0
+        ends = int(reader.truncated_at * 8000)
+    assert np.abs(samples[:, : ends - 800]).max() > 0.01  # the tone up to the damage
+    assert np.abs(samples[:, ends + 800 :]).max() == 0.0  # silence after it
