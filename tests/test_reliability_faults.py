@@ -29,7 +29,7 @@ class FlakySource(Source):
         self.display_size = (64, 64)
         self.closed = False
 
-    def frames(self, *, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0) -> Iterator[tuple[ck.Frame, float]]:
+    def frames(self, *, ctx: object, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0) -> Iterator[tuple[ck.Frame, float]]:
         try:
             for k in range(count):
                 if k == self.fail_at:

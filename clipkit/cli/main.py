@@ -16,7 +16,7 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 
-from .. import __version__
+from .._version import __version__
 from ..errors import ClipkitError, Interrupted, RenderCancelled
 from ..render.safety import handle_signals
 from . import commands

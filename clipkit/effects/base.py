@@ -24,8 +24,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..errors import ParameterError
-from ..frame import Frame
+from ..errors import ParameterError, renamed
+from ..frame import REFERENCE_SHORT_SIDE, Frame
 from ..nodes import BoundFrameNode, FrameNode, FrameTime, RenderContext
 from .kernels import lookup, rgb_to_yuv420, yuv420_to_rgb
 from .params import Param, ParamValue
@@ -51,9 +51,6 @@ CATEGORIES = ("color", "look", "motion", "key")
 
 SPACES = ("yuv", "rgb")
 """Colour spaces an effect may work in: the frame's YUV 4:2:0 planes, or RGB (H, W, 3)."""
-
-REFERENCE_SHORT_SIDE = 1080
-"""``px`` parameters are pixels of a frame whose short side is this long (1080x1920)."""
 
 
 def px_scale(width: int, height: int) -> float:
@@ -278,15 +275,20 @@ class EffectNode:
         return f"EffectNode({self.id}: {args})"
 
     def with_intensity(self, intensity: float) -> EffectNode:
+        """Old name of :meth:`with_strength` (deprecated)."""
+        renamed("EffectNode", "with_intensity", "with_strength")
+        return self.with_strength(intensity)
+
+    def with_strength(self, strength: float) -> EffectNode:
         """This effect moved toward neutral: every parameter that has a neutral value
-        goes a fraction ``intensity`` of the way from neutral to its value."""
-        if intensity == 1.0:
+        goes a fraction ``strength`` of the way from neutral to its value."""
+        if strength == 1.0:
             return self
         out = []
         for name, value in self.values:
             param = self.effect.param(name)
             if param.neutral is not None:
-                value = value.toward(param, param.neutral, intensity)
+                value = value.toward(param, param.neutral, strength)
             out.append((name, value))
         return replace(self, values=tuple(out))
 
@@ -396,8 +398,13 @@ class Chain:
                 raise ParameterError(f"chain: {node!r} is not a frame node (it has no bind())")
 
     def with_intensity(self, intensity: float) -> Chain:
-        """Every effect in the chain moved toward neutral by ``intensity`` in [0, 1]."""
-        return replace(self, nodes=tuple(n.with_intensity(intensity) if hasattr(n, "with_intensity") else n for n in self.nodes))
+        """Old name of :meth:`with_strength` (deprecated)."""
+        renamed("Chain", "with_intensity", "with_strength")
+        return self.with_strength(intensity)
+
+    def with_strength(self, strength: float) -> Chain:
+        """Every effect in the chain moved toward neutral by ``strength`` in [0, 1]."""
+        return replace(self, nodes=tuple(n.with_strength(strength) if isinstance(n, (EffectNode, Chain)) else n for n in self.nodes))
 
     def flat(self) -> list[FrameNode]:
         """The nodes with nested chains expanded."""

@@ -11,7 +11,7 @@ from typing import Any
 import av
 import numpy as np
 
-from ..errors import MediaError, ParameterError
+from ..errors import MediaError, ParameterError, ResourceError
 
 __all__ = ["MediaInfo", "VideoInfo", "AudioInfo", "probe", "open_container", "ON_TRUNCATED", "MIN_VIDEO_SIZE"]
 
@@ -121,8 +121,6 @@ class MediaInfo:
 
 def open_container(path: str | os.PathLike[str]) -> av.container.InputContainer:
     """Open a file with PyAV, turning every failure into a :class:`MediaError`."""
-    from ..render.safety import resource_error
-
     path = os.fspath(path)
     try:
         if not os.path.exists(path):
@@ -136,7 +134,7 @@ def open_container(path: str | os.PathLike[str]) -> av.container.InputContainer:
         raise
     except (av.error.FFmpegError, OSError) as exc:
         # the machine's problem (no file handles left, a vanished mount), not the file's
-        env = resource_error(path, exc, doing="cannot be opened")
+        env = ResourceError.from_os_error(path, exc, doing="cannot be opened")
         if env is not None and getattr(exc, "errno", None) not in (errno.EPERM,):
             raise env from None
         if isinstance(exc, av.error.FFmpegError):

@@ -17,7 +17,7 @@ from .analysis import ANALYSIS_VERSION, DEFAULT_TEMPO_RANGE, Analysis, Section, 
 from .cuts import CUT_MODES, CutPlan, PlannedShot, plan_cuts, snap_to_grid
 from .envelopes import ENVELOPE_EVENTS, beat_envelope
 from .evaluate import beat_f_measure, match_events
-from .montage import PLAN_KEY, SongFit, analysis_for_edit, fit_song, montage
+from .montage import PLAN_KEY, SongFit, fit_song, montage, place_song
 from .windows import ClipScores, best_window, score_clip
 
 __all__ = [
@@ -32,7 +32,7 @@ __all__ = [
     "PlannedShot",
     "Section",
     "SongFit",
-    "analysis_for_edit",
+    "place_song",
     "analyze",
     "analyze_signal",
     "beat_envelope",

@@ -23,17 +23,13 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError, describe_value
-from ..frame import Frame
+from ..frame import REFERENCE_SHORT_SIDE, Frame
 from ..nodes import FrameTime, RenderContext
 from ..envelope import music_envelope
 from .animation import ENVELOPE_SOURCES, Animation, LayerState, Track
 from .composite import Sprite, affine
 
 __all__ = ["SafeArea", "SAFE_AREA", "BeatBounce", "Layer", "Content", "own_frame", "reference_scale"]
-
-REFERENCE_SHORT_SIDE = 1080
-"""Text sizes, strokes and paddings are pixels of a frame whose short side is this long
-(1080x1920), as for the effects' ``px`` parameters; they scale with the render size."""
 
 
 def reference_scale(ctx: RenderContext) -> float:

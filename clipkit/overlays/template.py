@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 
 from ..easing import ease_spellings
 from ..errors import ClipkitError, MediaError, TemplateError
-from ..template.extensions import register_section
 from .animation import ANIMATIONS, DIRECTIONS, EASES, ENVELOPE_SOURCES
 from .captions import HIGHLIGHTS, Captions, Cue, load_cues
 from .faces import FaceSticker
@@ -328,6 +327,3 @@ def apply_overlays(edit: Edit, value: Mapping[str, Any], ctx: TemplateContext) -
             except ClipkitError as exc:
                 raise ctx.error(where, str(exc)) from None
     return edit
-
-
-register_section("overlays", SCHEMA, apply_overlays, order=500)

@@ -1,4 +1,4 @@
-"""The streaming executor: decode -> fit -> effects -> compose -> encode, in threads.
+"""The executor: the frame stream (:mod:`clipkit.render.stream`) encoded, in threads.
 
 Two threads share the work. A producer thread decodes (PyAV releases the GIL),
 fits, applies effects, transitions and overlays, and puts finished frames in a small
@@ -9,7 +9,6 @@ and the decoders' own buffers, whatever the length of the edit.
 
 from __future__ import annotations
 
-import inspect
 import os
 import queue
 import threading
@@ -21,15 +20,14 @@ from typing import Any
 from ..audio.mix import Mixer
 from ..edit.edit import Edit
 from ..edit.sources import VideoSource
-from ..errors import ClipkitError, MediaError, ParameterError, RenderCancelled
+from ..errors import ClipkitError, ParameterError, RenderCancelled
 from ..frame import Frame
-from ..nodes import BoundFrameNode, FrameTime, RenderContext
 from . import safety
 from .encoder import Mp4Writer
-from .fit import Fitter, composite_over
 from .memory import tune_allocator
-from .plan import RenderPlan, ShotPlan, plan_edit, sample_at
+from .plan import RenderPlan, plan_edit, sample_at
 from .profiles import Profile, get_profile
+from .stream import frame_stream, install_audio_processors
 
 __all__ = ["RenderProgress", "RenderResult", "render_edit", "iter_edit_frames", "QUEUE_DEPTH"]
 
@@ -83,161 +81,11 @@ class RenderResult:
         return self.frames / self.elapsed if self.elapsed > 0 else float("inf")
 
 
-def _lazy_analysis(edit: Edit) -> Callable[[], Any]:
-    lock = threading.Lock()
-    cache: list[Any] = []
-
-    def analysis() -> Any:
-        with lock:
-            if not cache:
-                if not edit.music:
-                    cache.append(None)
-                else:
-                    from .. import music
-
-                    cache.append(music.analysis_for_edit(edit))
-            return cache[0]
-
-    return analysis
-
-
-def _context(plan: RenderPlan) -> RenderContext:
-    return RenderContext(
-        width=plan.width,
-        height=plan.height,
-        fps=plan.fps,
-        scale=plan.scale,
-        total_frames=plan.total_frames,
-        seed=plan.edit.seed,
-        analysis=_lazy_analysis(plan.edit),
-    )
-
-
-def _accepts_ctx(frames: Callable[..., Any]) -> bool:
-    """Whether a source's ``frames`` takes the render context (composite sources do)."""
-    try:
-        return "ctx" in inspect.signature(frames).parameters
-    except (TypeError, ValueError):
-        return False
-
-
-class _ShotStream:
-    """Frames of one shot, fitted and processed, pulled one at a time."""
-
-    def __init__(self, plan: RenderPlan, shot: ShotPlan, ctx: RenderContext) -> None:
-        self.shot = shot
-        clip = shot.clip
-        source = clip.source
-        extra: dict[str, Any] = {"ctx": ctx} if _accepts_ctx(source.frames) else {}
-        self._frames: Iterator[tuple[Frame, float]] = source.frames(
-            start=clip.start, count=shot.count, fps=plan.fps, width=plan.width, height=plan.height, speed=clip.speed, **extra
-        )
-        self._fitter = Fitter(
-            clip.fit or plan.edit.fit,
-            display_size=source.display_size,
-            crop_box=clip.crop_box,
-            canvas=(plan.width, plan.height),
-            background=plan.canvas.background,
-        )
-        self._effects: list[BoundFrameNode] = [node.bind(ctx) for node in clip.effects]
-        self._background: Frame | None = None
-        self._fps = float(plan.fps)
-        self._canvas = plan
-        self.local = 0
-
-    def next(self, index: int) -> Frame:
-        try:
-            frame, source_t = next(self._frames)
-        except StopIteration:
-            raise MediaError(
-                self.shot.clip.source.describe(), f"ran out of frames at output frame {index} (shot {self.shot.index})"
-            ) from None
-        frame = self._fitter(frame)
-        if self._effects:
-            time_ = FrameTime(
-                index=index,
-                t=index / self._fps,
-                local_index=self.local,
-                local_t=self.local / self._fps,
-                duration=self.shot.count / self._fps,
-                source_t=source_t,
-            )
-            for fx in self._effects:
-                frame = fx(frame, time_)
-        if frame.alpha is not None:
-            if self._background is None:
-                self._background = Frame.solid(self._canvas.width, self._canvas.height, self._canvas.canvas.background)
-            frame = composite_over(frame, self._background)
-        self.local += 1
-        return frame
-
-    def close(self) -> None:
-        close = getattr(self._frames, "close", None)
-        if close is not None:
-            close()
-        for fx in self._effects:
-            closer = getattr(fx, "close", None)
-            if closer is not None:
-                closer()
-
-
-def _frame_stream(plan: RenderPlan, *, start: int = 0, stop: int | None = None) -> Iterator[Frame]:
-    """Yield the finished output frames ``[start, stop)`` of a plan, in order."""
-    ctx = _context(plan)
-    fps = float(plan.fps)
-    stop = plan.total_frames if stop is None else min(stop, plan.total_frames)
-    transitions = {s.index: s.transition.bind(ctx) for s in plan.shots if s.transition is not None}
-    edit_fx = [node.bind(ctx) for node in plan.edit.effects]
-    layers = [(ov, ov.node.bind(ctx)) for ov in plan.edit.overlays]
-    open_streams: dict[int, _ShotStream] = {}
-    try:
-        for index in range(0, stop):
-            active = [s for s in plan.shots if s.start <= index < s.end]
-            for s in active:
-                if s.index not in open_streams:
-                    open_streams[s.index] = _ShotStream(plan, s, ctx)
-            for key in [k for k in open_streams if plan.shots[k].end <= index]:
-                open_streams.pop(key).close()
-            frames = [open_streams[s.index].next(index) for s in active]
-            if index < start:
-                continue
-            time_ = FrameTime(index=index, t=index / fps, local_index=index, local_t=index / fps, duration=plan.duration)
-            if len(frames) == 1:
-                frame = frames[0]
-            else:
-                incoming = active[-1]
-                progress = (index - incoming.start) / max(1, incoming.overlap)
-                frame = transitions[incoming.index](frames[0], frames[1], progress, time_)
-            for fx in edit_fx:
-                frame = fx(frame, time_)
-            for ov, bound in layers:
-                if index / fps < ov.start or (ov.end is not None and index / fps >= ov.end):
-                    continue
-                first = int(round(ov.start * fps))
-                end = plan.total_frames if ov.end is None else int(round(ov.end * fps))
-                lt = FrameTime(
-                    index=index,
-                    t=index / fps,
-                    local_index=index - first,
-                    local_t=(index - first) / fps,
-                    duration=(end - first) / fps,
-                )
-                frame = bound(frame, lt)
-            yield frame
-    finally:
-        for stream in open_streams.values():
-            stream.close()
-        for bound in list(transitions.values()) + edit_fx + [b for _, b in layers]:
-            closer = getattr(bound, "close", None)
-            if closer is not None:
-                closer()
-
-
 def iter_edit_frames(edit: Edit, *, profile: str | Profile = "tiktok", start: int = 0, stop: int | None = None) -> Iterator[Frame]:
     """Iterate output frames without encoding (see :meth:`Edit.frames`)."""
     tune_allocator()
     plan = plan_edit(edit, get_profile(profile))
-    return _frame_stream(plan, start=start, stop=stop)
+    return frame_stream(plan, start=start, stop=stop)
 
 
 class _Producer(threading.Thread):
@@ -262,7 +110,7 @@ class _Producer(threading.Thread):
         return False
 
     def run(self) -> None:
-        stream = _frame_stream(self.plan)
+        stream = frame_stream(self.plan)
         try:
             for frame in stream:
                 if not self._put(frame):
@@ -336,7 +184,7 @@ def render_edit(
     try:
         # inside the try: a source failing in the loudness pre-pass must not leak the
         # mixer's files, nor leave the writer's temporary file behind
-        _install_audio_processors(mixer, plan)
+        install_audio_processors(mixer, plan)
         writer = Mp4Writer(
             out,
             width=plan.width,
@@ -386,22 +234,3 @@ def render_edit(
         elapsed=time.perf_counter() - started,
         profile=prof.name,
     )
-
-
-AudioProcessorHook = Callable[[Mixer, RenderPlan], None]
-_AUDIO_HOOKS: list[AudioProcessorHook] = []
-
-
-def register_audio_hook(hook: AudioProcessorHook) -> None:
-    """Register a function that adds bus/master processors to each render's mixer
-    (ducking, loudness normalization); called with the mixer and the plan."""
-    if hook not in _AUDIO_HOOKS:
-        _AUDIO_HOOKS.append(hook)
-
-
-def _install_audio_processors(mixer: Mixer, plan: RenderPlan) -> None:
-    from ..music.finishing import install_finishing  # ducking and loudness normalization
-
-    install_finishing(mixer, plan)
-    for hook in _AUDIO_HOOKS:
-        hook(mixer, plan)

@@ -36,7 +36,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from ..errors import Interrupted, ResourceError
+from ..errors import RESOURCE_ERRNOS, Interrupted, ResourceError
 
 try:  # advisory locks: POSIX only; elsewhere the process id alone decides
     import fcntl
@@ -60,48 +60,10 @@ HANDLED_SIGNALS: tuple[int, ...] = tuple(
 """The signals that stop a render cleanly."""
 
 # -- environment errors ---------------------------------------------------------------------
-RESOURCE_ERRNOS: dict[int, str] = {
-    code: text
-    for name, text in (
-        ("ENOSPC", "no space left on the device"),
-        ("EDQUOT", "the disk quota is used up"),
-        ("EFBIG", "the file is larger than this file system or the file-size limit allows"),
-        ("EROFS", "the folder is on a read-only file system"),
-        ("EACCES", "permission denied"),
-        ("EPERM", "operation not permitted"),
-        ("EMFILE", "too many open files in this process (raise the limit: ulimit -n)"),
-        ("ENFILE", "too many open files on this system"),
-        ("ENOMEM", "out of memory"),
-        ("EIO", "input/output error (a failing or removed drive?)"),
-        ("ENODEV", "the device is gone (a removed drive?)"),
-        ("ENXIO", "the device is gone (a removed drive?)"),
-        ("ESTALE", "the network mount went stale"),
-        ("ENOTCONN", "the mount is disconnected"),
-        ("ESHUTDOWN", "the mount is disconnected"),
-        ("EHOSTDOWN", "the host behind the network mount is down"),
-    )
-    if (code := getattr(errno_codes, name, None)) is not None
-}
-"""System errors that describe the machine, not clipkit, with the words shown to users."""
-
-
 def resource_error(path: str | os.PathLike[str], exc: BaseException, *, doing: str = "cannot be written") -> ResourceError | None:
-    """The :class:`ResourceError` for an environment ``OSError``, or ``None`` for others.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The file the work was about (the final output, not its temporary name).
-    exc : BaseException
-        The error raised (PyAV's FFmpeg errors carry the ``errno`` too).
-    doing : str
-        What failed, e.g. ``"cannot be written"``, ``"cannot be opened"``.
-    """
-    code = getattr(exc, "errno", None)
-    if not isinstance(exc, OSError) or code not in RESOURCE_ERRNOS:
-        return None
-    name = errno_codes.errorcode.get(code, str(code))
-    return ResourceError(path, f"{doing}: {RESOURCE_ERRNOS[code]} ({name})", code)
+    """The :class:`ResourceError` for an environment ``OSError``, or ``None`` for others
+    (see :meth:`ResourceError.from_os_error`)."""
+    return ResourceError.from_os_error(path, exc, doing=doing)
 
 
 def vanished_folder_error(path: str, folder: str) -> ResourceError:

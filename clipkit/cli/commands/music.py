@@ -8,8 +8,6 @@ import os
 import sys
 from typing import Any
 
-import numpy as np
-
 from ...errors import ParameterError
 from ..progress import ProgressBar
 
@@ -81,6 +79,8 @@ def _fps(text: str) -> Any:
 
 
 def run_beats(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from ...music import analyze
 
     analysis = analyze(args.file, beats_per_bar=args.beats_per_bar, tempo_range=tuple(args.tempo_range), cache=not args.no_cache)
@@ -148,7 +148,7 @@ def run_montage(args: argparse.Namespace) -> int:
         result = edit.render(args.output, profile=profile, progress=bar)
     finally:
         bar.close()
-    plan = edit.extra("music.cut_plan")
+    plan = edit.cut_plan
     sys.stdout.write(
         f"wrote {result.path}: {result.width}x{result.height}, {result.duration:.2f} s, {len(plan.shots)} shots cut on the "
         f"{args.mode if args.mode != 'auto' else 'beat'} at frames {', '.join(str(f) for f in plan.cut_frames) or '-'}\n"

@@ -6,14 +6,15 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...errors import ParameterError, TemplateError
-from ...render.executor import RenderResult
 from ...render.profiles import PROFILES
 from ...resources import samples_dir, templates_dir
-from ...template import load_template, parse_set_options
 from ..progress import ProgressBar
+
+if TYPE_CHECKING:
+    from ...render.executor import RenderResult
 
 DEMO_TEMPLATE = "demo.yaml"
 DEMO_CLIPS = {"intro": "portrait.mp4", "middle": "landscape.mp4", "outro": "portrait2.mp4"}
@@ -59,6 +60,8 @@ def _parse_clips(items: list[str]) -> dict[str, str]:
 
 def _render(template_path: str | Path, *, clips: dict[str, str], music: str | None, sets: list[str], output: str,
             profile: str | None, quiet: bool, keep_metadata: bool, allowed_roots: tuple[str, ...] = ()) -> int:
+    from ...template import load_template, parse_set_options
+
     template = load_template(template_path, overrides=parse_set_options(sets), allowed_roots=allowed_roots)
     edit = template.build(clips, music=music)
     prof = PROFILES[profile] if profile else template.profile()
