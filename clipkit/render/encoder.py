@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 from fractions import Fraction
 
 import av
@@ -15,22 +14,12 @@ from ..frame import Frame
 from . import safety
 from .profiles import Profile
 
-__all__ = ["Mp4Writer", "temporary_path"]
+__all__ = ["Mp4Writer"]
 
 log = logging.getLogger(__name__)
 
 # tags that describe the source file's own container, not its content: never copied
 _CONTAINER_TAGS = frozenset({"major_brand", "minor_version", "compatible_brands", "encoder"})
-
-
-def temporary_path(path: str) -> str:
-    """A hidden temporary name next to ``path`` (same folder, so the rename is atomic).
-
-    Renders claim theirs with :func:`clipkit.render.safety.claim_temporary`, which also
-    creates and locks it; this only shows the shape of the name.
-    """
-    folder, name = os.path.split(os.path.abspath(path))
-    return os.path.join(folder, f".{name}.{secrets.token_hex(4)}.part")
 
 
 def _hardware_encoder_works(codec: str, width: int, height: int, fps: Fraction) -> bool:
