@@ -180,7 +180,10 @@ class ResourceError(ClipkitError, OSError):
     def __init__(self, path: str | os.PathLike[str], cause: str, errno: int | None = None) -> None:
         self.path = os.fspath(path)
         self.cause = cause
-        super().__init__(errno, cause) if errno is not None else super().__init__(cause)
+        if errno is not None:
+            super().__init__(errno, cause)  # OSError's two-argument form sets .errno
+        else:
+            super().__init__(cause)
         self.filename = self.path
 
     def __str__(self) -> str:  # OSError's own __str__ would print errno fields
