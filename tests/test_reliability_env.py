@@ -222,3 +222,19 @@ def test_cli_reports_environment_errors_with_exit_2(monkeypatch: pytest.MonkeyPa
     assert code == 2
     assert _one_line(err) == f"clipkit: error: {out_dir / 'o.mp4'}: cannot be written: no space left on the device (ENOSPC)"
     assert list(out_dir.iterdir()) == []
+
+
+def test_resource_and_interrupt_errors_survive_pickling() -> None:
+    """Worker pools send exceptions between processes."""
+    import pickle
+    import signal
+
+    from clipkit.errors import Interrupted
+
+    err = pickle.loads(pickle.dumps(ResourceError("/x/o.mp4", "cannot be written: no space left on the device (ENOSPC)", errno.ENOSPC)))
+    assert isinstance(err, ResourceError) and isinstance(err, OSError) and err.errno == errno.ENOSPC and err.path == "/x/o.mp4"
+    assert str(err) == "/x/o.mp4: cannot be written: no space left on the device (ENOSPC)"
+    stop = pickle.loads(pickle.dumps(Interrupted(signal.SIGTERM)))
+    assert isinstance(stop, KeyboardInterrupt) and stop.signal_name == "SIGTERM" and stop.exit_code == 143
+    assert ResourceError.from_os_error("/x/o.mp4", ValueError("not an OSError")) is None
+    assert ResourceError.from_os_error("/x/o.mp4", OSError(errno.EINVAL, "Invalid argument")) is None
