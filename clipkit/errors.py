@@ -19,6 +19,8 @@ __all__ = [
     "FontError",
     "RenderCancelled",
     "PluginError",
+    "ResourceError",
+    "Interrupted",
     "ClipkitDeprecationWarning",
     "renamed",
     "check_within",
@@ -160,6 +162,119 @@ class PluginError(ClipkitError, ImportError):
 
 class RenderCancelled(ClipkitError):
     """The render was cancelled (through its cancel event or by an interrupt)."""
+
+
+class ResourceError(ClipkitError, OSError):
+    """The machine refused something the work needs: disk space, a writable folder,
+    permission, file handles, a mounted drive. The user's environment, not a bug.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file or folder concerned.
+    cause : str
+        What the system said, in words a user understands.
+    errno : int, optional
+        The system error number (``errno.ENOSPC``...), also kept as ``OSError.errno``.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], cause: str, errno: int | None = None) -> None:
+        self.path = os.fspath(path)
+        self.cause = cause
+        if errno is not None:
+            super().__init__(errno, cause)  # OSError's two-argument form sets .errno
+        else:
+            super().__init__(cause)
+        self.filename = self.path
+
+    def __str__(self) -> str:  # OSError's own __str__ would print errno fields
+        return f"{self.path}: {self.cause}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.path, self.cause, self.errno))
+
+    @classmethod
+    def from_os_error(cls, path: str | os.PathLike[str], exc: BaseException, *, doing: str = "cannot be written") -> ResourceError | None:
+        """The ResourceError for an environment ``OSError`` (one of :data:`RESOURCE_ERRNOS`),
+        or ``None`` for any other error. PyAV's FFmpeg errors carry the ``errno`` too.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file the work was about (the final output, not its temporary name).
+        exc : BaseException
+            The error raised.
+        doing : str
+            What failed, e.g. ``"cannot be written"``, ``"cannot be opened"``.
+        """
+        import errno as errno_codes
+
+        code = getattr(exc, "errno", None)
+        if not isinstance(exc, OSError) or code not in RESOURCE_ERRNOS:
+            return None
+        return cls(path, f"{doing}: {RESOURCE_ERRNOS[code]} ({errno_codes.errorcode.get(code, str(code))})", code)
+
+
+def _resource_errnos() -> dict[int, str]:
+    import errno as errno_codes
+
+    words = (
+        ("ENOSPC", "no space left on the device"),
+        ("EDQUOT", "the disk quota is used up"),
+        ("EFBIG", "the file is larger than this file system or the file-size limit allows"),
+        ("EROFS", "the folder is on a read-only file system"),
+        ("EACCES", "permission denied"),
+        ("EPERM", "operation not permitted"),
+        ("EMFILE", "too many open files in this process (raise the limit: ulimit -n)"),
+        ("ENFILE", "too many open files on this system"),
+        ("ENOMEM", "out of memory"),
+        ("EIO", "input/output error (a failing or removed drive?)"),
+        ("ENODEV", "the device is gone (a removed drive?)"),
+        ("ENXIO", "the device is gone (a removed drive?)"),
+        ("ESTALE", "the network mount went stale"),
+        ("ENOTCONN", "the mount is disconnected"),
+        ("ESHUTDOWN", "the mount is disconnected"),
+        ("EHOSTDOWN", "the host behind the network mount is down"),
+    )
+    return {code: text for name, text in words if (code := getattr(errno_codes, name, None)) is not None}
+
+
+RESOURCE_ERRNOS: dict[int, str] = _resource_errnos()
+"""System errors that describe the machine, not clipkit, with the words shown to users."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """A signal (SIGINT, SIGTERM or SIGHUP) stopped clipkit.
+
+    A :class:`KeyboardInterrupt`, not an :class:`Exception`, so that no ``except
+    Exception`` on the way up can swallow it; the temporary output is removed on the way.
+
+    Parameters
+    ----------
+    signum : int
+        The signal number.
+
+    Attributes
+    ----------
+    signal_name : str
+        ``"SIGTERM"``, ``"SIGHUP"`` or ``"SIGINT"``.
+    exit_code : int
+        ``128 + signum``, the status a shell reports for the signal (143, 129, 130).
+    """
+
+    def __init__(self, signum: int) -> None:
+        import signal as _signal
+
+        self.signum = int(signum)
+        try:
+            self.signal_name = _signal.Signals(self.signum).name
+        except ValueError:
+            self.signal_name = f"signal {self.signum}"
+        self.exit_code = 128 + self.signum
+        super().__init__(f"stopped by {self.signal_name}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.signum,))
 
 
 class ClipkitDeprecationWarning(FutureWarning):

@@ -22,6 +22,7 @@ from ..edit.edit import Edit
 from ..edit.sources import VideoSource
 from ..errors import ClipkitError, ParameterError, RenderCancelled
 from ..frame import Frame
+from . import safety
 from .encoder import Mp4Writer
 from .memory import tune_allocator
 from .plan import RenderPlan, plan_edit, sample_at
@@ -174,6 +175,7 @@ def _source_metadata(edit: Edit) -> dict[str, str]:
     return {}
 
 
+@safety.owns_signals  # SIGTERM/SIGHUP/SIGINT cancel cleanly when render() runs on the main thread
 def render_edit(
     edit: Edit,
     path: str | os.PathLike[str],
@@ -206,29 +208,33 @@ def render_edit(
     else:
         plan = plan_edit(edit, prof)
     has_audio = True  # always write a track: silent if nothing sounds, as upload apps expect
-    writer = Mp4Writer(
-        out,
-        width=plan.width,
-        height=plan.height,
-        fps=plan.fps,
-        profile=prof,
-        audio=has_audio,
-        metadata=_source_metadata(edit) if keep_metadata else None,
-    )
     stop = threading.Event()
     producer = _Producer(plan, stop, profiler)
     mixer = Mixer(plan.segments, sr=plan.sr, total=plan.total_samples)
-    if profiler is not None:
-        with profiler.stage("audio: finishing set-up (loudness pass)"):
-            install_audio_processors(mixer, plan)
-        writer.write_video = profiler.wrap("encode (frames handed to x264)", writer.write_video)  # type: ignore[method-assign]
-        writer.write_audio = profiler.wrap("audio: AAC encode and mux", writer.write_audio)  # type: ignore[method-assign]
-        mixer.read = profiler.wrap("audio: mix, ducking, loudness", mixer.read)  # type: ignore[method-assign]
-    else:
-        install_audio_processors(mixer, plan)
     audio_block = plan.sr // 2
     last_report = 0.0
+    writer: Mp4Writer | None = None
     try:
+        # inside the try: a source failing in the loudness pre-pass must not leak the
+        # mixer's files, nor leave the writer's temporary file behind
+        if profiler is not None:
+            with profiler.stage("audio: finishing set-up (loudness pass)"):
+                install_audio_processors(mixer, plan)
+        else:
+            install_audio_processors(mixer, plan)
+        writer = Mp4Writer(
+            out,
+            width=plan.width,
+            height=plan.height,
+            fps=plan.fps,
+            profile=prof,
+            audio=has_audio,
+            metadata=_source_metadata(edit) if keep_metadata else None,
+        )
+        if profiler is not None:
+            writer.write_video = profiler.wrap("encode (frames handed to x264)", writer.write_video)  # type: ignore[method-assign]
+            writer.write_audio = profiler.wrap("audio: AAC encode and mux", writer.write_audio)  # type: ignore[method-assign]
+            mixer.read = profiler.wrap("audio: mix, ducking, loudness", mixer.read)  # type: ignore[method-assign]
         producer.start()
         for frame in producer.frames(cancel):
             writer.write_video(frame)
@@ -256,11 +262,13 @@ def render_edit(
             writer.finish()
     except BaseException:
         stop.set()
-        writer.abort()
+        if writer is not None:
+            writer.abort()
         raise
     finally:
         stop.set()
-        producer.join(timeout=30)
+        if producer.ident is not None:
+            producer.join(timeout=30)
         mixer.close()
     return RenderResult(
         path=out,

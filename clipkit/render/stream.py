@@ -67,6 +67,11 @@ def render_context(plan: RenderPlan) -> RenderContext:
     )
 
 
+class _OutOfFrames(MediaError):
+    """A source that stopped yielding before its frame count (not a decode error, whose
+    own message must reach the user)."""
+
+
 class ClipStream:
     """One clip played into frames of ``size``: source -> fit -> effect chain.
 
@@ -177,7 +182,7 @@ class ClipStream:
                     return next(self._frames)
             return next(self._frames)
         except StopIteration:
-            raise MediaError(self.clip.source.describe(), "ran out of frames") from None
+            raise _OutOfFrames(self.clip.source.describe(), "ran out of frames") from None
 
     def process(self, frame: Frame, time: FrameTime) -> Frame:
         """Fit ``frame`` and run the clip's effects on it."""
@@ -227,7 +232,7 @@ class _Shot:
     def next(self, index: int) -> Frame:
         try:
             frame, source_t = self.stream.pull()
-        except MediaError:
+        except _OutOfFrames:
             raise MediaError(
                 self.shot.clip.source.describe(), f"ran out of frames at output frame {index} (shot {self.shot.index})"
             ) from None
