@@ -16,8 +16,10 @@ from .errors import (
     FontError,
     MediaError,
     ParameterError,
+    Interrupted,
     PluginError,
     RenderCancelled,
+    ResourceError,
     TemplateError,
 )
 
@@ -26,10 +28,12 @@ __all__ = [
     "audio",
     "ClipkitError",
     "FontError",
+    "Interrupted",
     "MediaError",
     "ParameterError",
     "PluginError",
     "RenderCancelled",
+    "ResourceError",
     "TemplateError",
 ]
 

@@ -205,6 +205,22 @@ def test_truncated_file_used_on_request(broken: dict[str, str], tmp_path: Path) 
     assert result.frames == len(indices)
 
 
+def test_open_with_on_truncated_use_renders_what_decodes(broken: dict[str, str], tmp_path: Path) -> None:
+    for kind in ("truncated_data", "truncated_av"):
+        path = broken[kind]
+        clip = ck.open(path, on_truncated="use")
+        info = clip.source.info
+        if info.truncated_at is not None:  # the clip ends where the data does
+            assert clip.duration == pytest.approx(info.truncated_at, abs=0.04)
+        out = tmp_path / f"{kind}.mp4"
+        result = ck.sequence([clip], canvas=ck.Canvas(64, 64, 30)).render(out, preset="ultrafast")
+        assert result.frames == round(clip.duration * 30) and out.is_file()
+        with av.open(str(out)) as container:
+            assert len(container.streams.audio) == 1 and sum(1 for _ in container.decode(video=0)) == result.frames
+    with pytest.raises(ck.ParameterError, match="on_truncated"):
+        ck.open(broken["truncated_data"], on_truncated="keep")
+
+
 def test_truncated_long_file_plays_its_good_part_and_refuses_past_the_end(broken: dict[str, str]) -> None:
     path = broken["truncated_long"]
     clip = ck.open(path)  # the damage is past what probing samples

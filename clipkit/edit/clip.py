@@ -383,7 +383,7 @@ def check_fit(mode: Any, *, field: str = "fit") -> str:
     return mode
 
 
-def open(path: str | os.PathLike[str]) -> Clip:  # noqa: A001 - the natural name, as in PyAV
+def open(path: str | os.PathLike[str], *, on_truncated: str = "refuse") -> Clip:  # noqa: A001 - the natural name, as in PyAV
     """Open a video file or a still image as a clip.
 
     The file is probed now (a bad file fails here, with its name), decoded only when
@@ -393,13 +393,17 @@ def open(path: str | os.PathLike[str]) -> Clip:  # noqa: A001 - the natural name
     ----------
     path : str or os.PathLike
         Any container PyAV reads (extension ignored), or an image Pillow reads.
+    on_truncated : {"refuse", "use"}
+        A file cut short (an interrupted upload or copy): refuse it, saying where its
+        data ends (default), or use the part that decodes (the clip then ends there, and
+        so does its sound).
 
     Raises
     ------
     MediaError
         Missing, unreadable or audio-only files.
     """
-    source = open_source(path)
+    source = open_source(path, on_truncated=on_truncated)
     if isinstance(source, ImageSource):
         return Clip(source=source, start=0.0, end=DEFAULT_STILL_DURATION)
     return Clip(source=source, start=0.0, end=float(source.duration or 0.0))

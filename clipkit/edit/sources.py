@@ -82,9 +82,10 @@ class VideoSource(Source):
 
     kind = "video"
 
-    def __init__(self, path: str, info: MediaInfo) -> None:
+    def __init__(self, path: str, info: MediaInfo, *, on_truncated: str = "refuse") -> None:
         self.path = path
         self.info = info
+        self.on_truncated = on_truncated  # what reading it does where its data stops decoding
 
     @property
     def duration(self) -> float:  # type: ignore[override]
@@ -151,8 +152,11 @@ class ColorSource(Source):
         return "color #%02x%02x%02x" % self.rgb
 
 
-def open_source(path: str | os.PathLike[str]) -> Source:
+def open_source(path: str | os.PathLike[str], *, on_truncated: str = "refuse") -> Source:
     """Open a file as a frame source: a still image or a video (content decides).
+
+    ``on_truncated="use"`` keeps the part of a truncated file that decodes (see
+    :func:`clipkit.media.probe.probe`); the default refuses it, saying where it ends.
 
     Raises
     ------
@@ -164,9 +168,9 @@ def open_source(path: str | os.PathLike[str]) -> Source:
         raise MediaError(path, "file not found")
     if os.path.isfile(path) and is_still_image(path):
         return ImageSource(path=path, size=image_size(path))
-    info = probe(path)
+    info = probe(path, on_truncated=on_truncated)
     if info.video is None:
         raise MediaError(path, "has no video stream (an audio file? use clipkit.audio() for sound)")
     if info.is_image:
         return ImageSource(path=path, size=(info.video.display_width, info.video.display_height))
-    return VideoSource(path=path, info=info)
+    return VideoSource(path=path, info=info, on_truncated=on_truncated)

@@ -10,6 +10,7 @@ from ..audio.mix import Segment
 from ..edit.clip import Canvas, Clip
 from ..edit.edit import Edit
 from ..edit.framing import Reframe
+from ..edit.sources import VideoSource
 from ..errors import ParameterError
 from ..nodes import TransitionNode
 from .profiles import Profile
@@ -182,6 +183,7 @@ def _audio_segments(edit: Edit, shots: list[ShotPlan], *, sr: int, fps: Fraction
                 fade_in=max(fade_in, declick if k else 0),
                 fade_out=max(fade_out, declick if nxt is not None else 0),
                 role="original",
+                on_truncated=source.on_truncated if isinstance(source, VideoSource) else "refuse",
             )
         )
     for track in edit.tracks:
