@@ -19,7 +19,7 @@ from .cuts import BEAT_LEVELS, CUT_MODES, CutPlan, PlannedShot, beats_at_level, 
 from .engines import DEFAULT_ENGINE, ENGINES
 from .envelopes import ENVELOPE_EVENTS, beat_envelope
 from .evaluate import beat_f_measure, match_events
-from .montage import PLAN_KEY, SongFit, analysis_for_edit, fit_song, montage
+from .montage import PLAN_KEY, SongFit, fit_song, montage, place_song
 from .windows import ClipScores, best_window, score_clip
 
 __all__ = [
@@ -37,7 +37,7 @@ __all__ = [
     "PlannedShot",
     "Section",
     "SongFit",
-    "analysis_for_edit",
+    "place_song",
     "analyze",
     "analyze_signal",
     "beat_envelope",

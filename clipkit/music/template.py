@@ -24,7 +24,6 @@ from fractions import Fraction
 from typing import Any
 
 from ..errors import ParameterError
-from ..template.extensions import register_section
 
 __all__ = ["CUTS_SCHEMA", "AUDIO_SCHEMA", "apply_cuts", "apply_audio"]
 
@@ -135,7 +134,7 @@ def apply_cuts(edit: Any, value: dict[str, Any], ctx: Any) -> Any:
         except ParameterError as exc:
             raise ctx.error(f"shots[{i}]", str(exc)) from None
         shots.append(Shot(new_clip, shot.transition))
-    return replace(edit, shots=tuple(shots)).with_extra("music.cut_plan", plan)
+    return replace(edit, shots=tuple(shots), cut_plan=plan)
 
 
 def _pinned_starts(edit: Any, ctx: Any) -> list[bool]:
@@ -147,7 +146,6 @@ def _pinned_starts(edit: Any, ctx: Any) -> list[bool]:
     return ["start" in s or "video" in s or "image" in s or "color" in s for s in present]
 
 
-register_section("cuts", CUTS_SCHEMA, apply_cuts, order=50)
 
 AUDIO_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -200,7 +198,7 @@ AUDIO_SCHEMA: dict[str, Any] = {
 
 def apply_audio(edit: Any, value: dict[str, Any], ctx: Any) -> Any:
     """``apply(edit, value, ctx) -> edit`` for the ``audio`` section."""
-    from .finishing import with_ducking, with_loudness
+    from ..audio.finishing import with_ducking, with_loudness
 
     duck = value.get("ducking", True)
     if duck is False:
@@ -218,6 +216,3 @@ def apply_audio(edit: Any, value: dict[str, Any], ctx: Any) -> Any:
     elif isinstance(loud, dict):
         edit = with_loudness(edit, **loud)
     return edit
-
-
-register_section("audio", AUDIO_SCHEMA, apply_audio, order=60)

@@ -8,8 +8,6 @@ import os
 import sys
 from typing import Any
 
-import numpy as np
-
 from ...errors import ParameterError
 from ..progress import ProgressBar
 
@@ -84,6 +82,8 @@ def _fps(text: str) -> Any:
 
 
 def run_beats(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from ...music import analyze
 
     options = {} if args.engine is None else {"engine": args.engine}
@@ -157,7 +157,7 @@ def run_montage(args: argparse.Namespace) -> int:
         result = edit.render(args.output, profile=profile, progress=bar)
     finally:
         bar.close()
-    plan = edit.extra("music.cut_plan")
+    plan = edit.cut_plan
     sys.stdout.write(
         f"wrote {result.path}: {result.width}x{result.height}, {result.duration:.2f} s, {len(plan.shots)} shots cut on the "
         f"{args.mode if args.mode != 'auto' else 'beat'} at frames {', '.join(str(f) for f in plan.cut_frames) or '-'}\n"
