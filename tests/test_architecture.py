@@ -58,7 +58,6 @@ LAYERS: dict[str, int] = {
 FORWARDS: dict[tuple[str, str], str] = {
     ("clipkit.edit.edit", "clipkit.render.executor"): "Edit.render() and Edit.frames() forward to the renderer at call time",
     ("clipkit.effects.warmup", "clipkit.testing"): "clipkit warmup runs the conformance frames to compile every kernel",
-    ("clipkit.effects.warmup", "clipkit.music.engines"): "clipkit warmup also runs the music analysis' librosa engine once (imports, numba cache)",
 }
 
 

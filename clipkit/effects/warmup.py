@@ -6,9 +6,8 @@ after an upgrade): later processes load the cached code in well under a second.
 Each effect runs through the kernel paths a render takes: its example parameters,
 random parameters, an alpha plane, and RGB conversions for RGB effects.
 
-Warming everything (no ids given) also runs the music analysis' librosa engine once,
-so librosa's imports are byte-compiled and any numba code it runs is in numba's cache
-before the first ``analyze(..., engine="librosa")`` of a worker.
+``clipkit warmup`` with no ids also warms the music analysis' librosa engine
+(:func:`clipkit.music.engines.warm_librosa`).
 """
 
 from __future__ import annotations
@@ -22,10 +21,7 @@ from ..errors import ParameterError
 from .base import from_rgb, to_rgb
 from .registry import effect_ids, get
 
-__all__ = ["warmup", "clear_cache", "LIBROSA_KEY"]
-
-LIBROSA_KEY = "(librosa analysis)"
-"""Key of the music analysis' librosa warm-up in :func:`warmup`'s timings."""
+__all__ = ["warmup", "clear_cache"]
 
 
 def clear_cache() -> int:
@@ -62,8 +58,7 @@ def warmup(ids: list[str] | None = None, *, progress: Callable[[str, float], Non
     Parameters
     ----------
     ids : list of str, optional
-        Effects to warm; every registered effect by default (and then the librosa
-        engine of the music analysis too, timed as ``"(librosa analysis)"``).
+        Effects to warm; every registered effect by default.
     progress : callable, optional
         Called as ``progress(effect_id, seconds)`` after each effect.
 
@@ -94,10 +89,4 @@ def warmup(ids: list[str] | None = None, *, progress: Callable[[str, float], Non
         timings[effect_id] = time.perf_counter() - started
         if progress is not None:
             progress(effect_id, timings[effect_id])
-    if ids is None:
-        from ..music.engines import warm_librosa
-
-        timings[LIBROSA_KEY] = warm_librosa()
-        if progress is not None:
-            progress(LIBROSA_KEY, timings[LIBROSA_KEY])
     return timings

@@ -179,8 +179,19 @@ def run_warmup(args: argparse.Namespace) -> int:
         from ...effects.warmup import clear_cache
 
         sys.stderr.write(f"  removed {clear_cache()} cached kernel files\n")
-    timings = warmup(args.ids or None, progress=lambda name, s: sys.stderr.write(f"  {name:<14} {s:6.2f} s\n"))
-    sys.stdout.write(f"warmed {len(timings) - 1} effects in {time.perf_counter() - started:.1f} s (kernels are now in numba's on-disk cache)\n")
+    def report(name: str, seconds: float) -> None:
+        sys.stderr.write(f"  {name:<14} {seconds:6.2f} s\n")
+
+    timings = warmup(args.ids or None, progress=report)
+    effects = len([name for name in timings if not name.startswith("(")])
+    also = ""
+    if not args.ids:  # everything: the music analysis' librosa engine too (imports, numba cache)
+        from ...music.engines import warm_librosa
+
+        seconds = warm_librosa()
+        report("(librosa analysis)", seconds)
+        also = " and the librosa analysis engine"
+    sys.stdout.write(f"warmed {effects} effects{also} in {time.perf_counter() - started:.1f} s (kernels are now in numba's on-disk cache)\n")
     return 0
 
 
