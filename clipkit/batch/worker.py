@@ -120,7 +120,7 @@ def warm_up() -> float:
     fonts and sticker sprites on first use. Returns the seconds spent."""
     started = time.perf_counter()
     import clipkit  # noqa: F401
-    from .. import library, template  # noqa: F401
+    from .. import template  # noqa: F401
     from ..effects.warmup import warmup
     from ..render import executor  # noqa: F401
 
