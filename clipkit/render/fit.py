@@ -151,6 +151,14 @@ def composite_over(frame: Frame, background: Frame) -> Frame:
 
 
 def _cover(g: FitGeometry) -> Callable[[Frame], Frame]:
+    from ..vision.framing import follows_subject, subject_cover
+
+    if follows_subject(g):  # shapes differ enough that a centre crop loses the subject
+        return subject_cover(g)
+    return _center(g)
+
+
+def _center(g: FitGeometry) -> Callable[[Frame], Frame]:
     sx, sy = g.pixel_scale
     cw, ch = g.crop_display_size
     W, H = g.canvas
@@ -201,7 +209,7 @@ def _contain(g: FitGeometry) -> Callable[[Frame], Frame]:
 
 def _blur(g: FitGeometry) -> Callable[[Frame], Frame]:
     size = _contained_size(g)
-    cover = _cover(g)
+    cover = _center(g)
     rect = _rect(*g.crop, g.frame_size)
     W, H = g.canvas
     small = (max(8, W // 16) // 2 * 2, max(8, H // 16) // 2 * 2)
@@ -232,6 +240,7 @@ def _stretch(g: FitGeometry) -> Callable[[Frame], Frame]:
 
 
 register_fit_mode("cover", _cover)
+register_fit_mode("center", _center)
 register_fit_mode("contain", _contain)
 register_fit_mode("blur", _blur)
 register_fit_mode("stretch", _stretch)
