@@ -2,13 +2,15 @@
 
 Where the skin is, per frame (nothing carries over between frames):
 
-1. The light's colour cast is estimated from the frame itself: half white patch (mean
-   chroma of the brightest 3% of pixels, which are mostly neutral highlights) and half
-   grey world (mean chroma of all), capped at 30 levels. Chroma is read relative to it,
-   so a blue or orange cast does not move skin out of the mask.
-2. A broad skin locus in that cast-corrected chroma: the skin *hue* direction (the same
-   for very light and very dark skin, which differ in luma and saturation, not in hue),
-   with a wide angle and any saturation from nearly neutral to strong.
+1. Colour is read as log-chromaticity ``(log R/G, log B/G)``: a coloured light multiplies
+   the channels, so there its cast is a plain shift. The cast is estimated from the frame
+   itself, half white patch (the brightest 3% of pixels, mostly neutral highlights) and
+   half grey world (all pixels), and taken off, so a blue or orange light does not move
+   skin out of the mask.
+2. A broad skin locus in that cast-free chromaticity: the skin *hue* direction (red over
+   green over blue: the same for very light and very dark skin, which differ in
+   luminance and saturation, not in hue), with a wide angle and any saturation from
+   nearly neutral to strong.
 3. The frame's own skin colour: the mean and spread (chroma and luma) of the pixels the
    broad locus picked; the final mask is a Gaussian around that colour, so it fits the
    face actually in the picture (pale under blue light, dark under warm light) and
@@ -33,96 +35,93 @@ from clipkit.effects.kernels import box_mean_f32, ref_box_mean, u8
 from clipkit.frame import Frame
 
 EPS = 10.0**2  # guided-filter regulariser: variations well below 10 levels are smoothed, edges kept
-SKIN_DIR = (-0.60, 0.80)  # skin hue direction on the (Cb, Cr) plane, cast removed
-SKIN_ANGLE = 0.55  # radians (about 31 degrees): spread of the broad locus around that hue
-MAX_CAST = 30.0  # chroma levels: a stronger estimated cast is taken as scene colour, not light
+# Colour is read as log-chromaticity a = log R/G, b = log B/G, turned 45 degrees: "warm"
+# (a - b) / sqrt 2 is the blue-orange axis along which daylight, shade and tungsten move
+# every colour, and along which skin tones from very light to very dark differ; "tint"
+# (a + b) / sqrt 2 is the green-magenta axis, on which all skin sits in one narrow band.
+_SQRT_HALF = math.sqrt(0.5)
+TINT_CENTRE, TINT_HALF, TINT_FALLOFF = 0.04, 0.10, 0.04  # skin's tint band (flat top, soft sides), from the median tint
+WARMER_THAN_COOLEST = (0.0, 0.05)  # how much warmer than the coolest part skin is (log units)
+LOG_OFFSET = 8.0  # added before the log, so that noise in dark pixels does not swing the ratios
+_LOG = np.log(np.arange(256, dtype=np.float64) + LOG_OFFSET)
+
+
+def _ref_log_chroma(y: np.ndarray, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(log R/G, log B/G) of limited-range BT.709 YCbCr values (the light's cast is a shift here)."""
+    yp = (y - 16.0) * (255.0 / 219.0)
+    cb = (u - 128.0) * (255.0 / 224.0)
+    cr = (v - 128.0) * (255.0 / 224.0)
+    r = np.clip(np.floor(yp + 1.5748 * cr + 0.5), 0, 255).astype(np.int64)
+    g = np.clip(np.floor(yp - 0.1873 * cb - 0.4681 * cr + 0.5), 0, 255).astype(np.int64)
+    b = np.clip(np.floor(yp + 1.8556 * cb + 0.5), 0, 255).astype(np.int64)
+    return _LOG[r] - _LOG[g], _LOG[b] - _LOG[g]
+
+
+@njit(nogil=True, cache=True, fastmath=True)
+def _log_chroma(y: float, u: float, v: float, table: np.ndarray) -> tuple[float, float]:
+    yp = (y - 16.0) * (255.0 / 219.0)
+    cb = (u - 128.0) * (255.0 / 224.0)
+    cr = (v - 128.0) * (255.0 / 224.0)
+    r = min(max(math.floor(yp + 1.5748 * cr + 0.5), 0.0), 255.0)
+    g = min(max(math.floor(yp - 0.1873 * cb - 0.4681 * cr + 0.5), 0.0), 255.0)
+    b = min(max(math.floor(yp + 1.8556 * cb + 0.5), 0.0), 255.0)
+    lg = table[int(g)]
+    return table[int(r)] - lg, table[int(b)] - lg
 
 
 def skin_model(y: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """The frame's skin model as 9 numbers (cast, mean colour, spreads), from a sparse sample.
+    """The frame's light, as ``[tint, coolest]`` in log-chromaticity, from a sparse sample.
 
-    Returns ``[cast_u, cast_v, mean_u, mean_v, inv_cov_uu, inv_cov_uv, inv_cov_vv, mean_y, spread_y]``
-    with chroma relative to 128 (cast-corrected for the means). Both the kernel and the
-    reference use this same estimate.
+    ``tint`` is the median green-magenta coordinate (a fluorescent or green cast moves it);
+    ``coolest`` is the 10th percentile of the blue-orange coordinate: the coolest sizeable
+    part of the picture (walls, sky, shade), which skin is always warmer than. Both the
+    kernel and the reference use this one estimate, so they see the same mask.
     """
     step = max(1, int(math.sqrt(u.size / 6000.0)))  # about 6000 chroma samples, any frame size
-    su = u[::step, ::step].astype(np.float64) - 128.0
-    sv = v[::step, ::step].astype(np.float64) - 128.0
-    sy = y[::2 * step, ::2 * step][: su.shape[0], : su.shape[1]].astype(np.float64)
-    su, sv = su[: sy.shape[0], : sy.shape[1]], sv[: sy.shape[0], : sy.shape[1]]
-    lum = sy.ravel()
-    cu_all, cv_all = su.ravel(), sv.ravel()
-    bright = lum >= np.percentile(lum, 97)
-    white = (cu_all[bright].mean(), cv_all[bright].mean()) if bright.any() else (0.0, 0.0)
-    grey = (cu_all.mean(), cv_all.mean())
-    cast = np.array([0.5 * (white[0] + grey[0]), 0.5 * (white[1] + grey[1])])
-    mag = float(np.hypot(*cast))
-    if mag > MAX_CAST:
-        cast *= MAX_CAST / mag
-    du, dv = cu_all - cast[0], cv_all - cast[1]
-    w = _broad(du, dv, lum)
-    out = np.zeros(9)
-    out[0], out[1] = cast
-    total = float(w.sum())
-    chroma_spread = float(np.sqrt(np.mean(cu_all**2 + cv_all**2)))
-    if total < 0.01 * lum.size or chroma_spread < 2.0:
-        # no skin-hued area worth the name, or a grey frame: mid-tone luma only
-        out[2:4] = 0.0
-        out[4] = out[6] = 0.0
-        out[5] = 0.0
-        out[7], out[8] = 140.0, 60.0
-        return out
-    mu = np.array([float((w * du).sum() / total), float((w * dv).sum() / total)])
-    eu, ev = du - mu[0], dv - mu[1]
-    cov = np.array([[float((w * eu * eu).sum() / total), float((w * eu * ev).sum() / total)],
-                    [float((w * eu * ev).sum() / total), float((w * ev * ev).sum() / total)]])
-    cov += np.eye(2) * 9.0  # at least 3 levels of spread: noise and compression
-    cov *= 2.5 ** 2  # the mask's width: 2.5 standard deviations of the skin's own colour
-    inv = np.linalg.inv(cov)
-    my = float((w * lum).sum() / total)
-    spread_y = float(np.sqrt((w * (lum - my) ** 2).sum() / total))
-    out[2:4] = mu
-    out[4], out[5], out[6] = inv[0, 0], inv[0, 1], inv[1, 1]
-    out[7], out[8] = my, 2.2 * spread_y + 14.0
-    return out
+    h2, w2 = u.shape
+    rows = np.arange(0, h2, step)
+    cols = np.arange(0, w2, step)
+    yy = y.astype(np.float64)
+    lum = 0.25 * (yy[2 * rows][:, 2 * cols] + yy[2 * rows][:, 2 * cols + 1] + yy[2 * rows + 1][:, 2 * cols] + yy[2 * rows + 1][:, 2 * cols + 1]).ravel()
+    a, b = _ref_log_chroma(lum, u[::step, ::step].astype(np.float64).ravel(), v[::step, ::step].astype(np.float64).ravel())
+    warm, tint = (a - b) * _SQRT_HALF, (a + b) * _SQRT_HALF
+    lit = (lum > 40) & (lum < 235)  # deep shadows and clipped highlights say little about the light
+    if lit.sum() < 20:
+        lit = np.ones_like(lum, bool)
+    return np.array([float(np.median(tint[lit])), float(np.percentile(warm[lit], 10))])
 
 
 def _ramp(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
     return np.clip((x - lo) / (hi - lo), 0.0, 1.0)
 
 
-def _broad(du: np.ndarray, dv: np.ndarray, lum: np.ndarray) -> np.ndarray:
-    """The broad skin locus (hue gate, any saturation, no deep shadows or clipped highlights)."""
-    r = np.hypot(du, dv)
-    c = np.clip((du * SKIN_DIR[0] + dv * SKIN_DIR[1]) / np.maximum(r, 1e-6), -1.0, 1.0)
-    ang = np.arccos(c)
-    return np.exp(-0.5 * (ang / SKIN_ANGLE) ** 2) * _ramp(r, 1.5, 5.0) * (1.0 - _ramp(r, 55.0, 75.0)) * _ramp(lum, 20.0, 35.0) * (1.0 - _ramp(lum, 240.0, 252.0))
+def _ref_weight(u: np.ndarray, v: np.ndarray, lum: np.ndarray, light: np.ndarray) -> np.ndarray:
+    """Skin weight: on the skin's green-magenta band, warmer than the picture's coolest part."""
+    a, b = _ref_log_chroma(lum, u, v)
+    warm, tint = (a - b) * _SQRT_HALF - light[1], (a + b) * _SQRT_HALF - light[0]
+    off = np.maximum(np.abs(tint - TINT_CENTRE) - TINT_HALF, 0.0) / TINT_FALLOFF
+    band = np.exp(-0.5 * off * off)
+    return band * _ramp(warm, *WARMER_THAN_COOLEST) * (1.0 - _ramp(warm, 1.2, 1.6)) * _ramp(lum, 20.0, 35.0) * (1.0 - _ramp(lum, 242.0, 252.0))
 
 
 @njit(nogil=True, cache=True, fastmath=True)
-def _weight(u: float, v: float, lum: float, m: np.ndarray) -> float:
-    if m[4] == 0.0 and m[6] == 0.0:
-        dl = (lum - m[7]) / m[8]
-        return math.exp(-0.5 * dl * dl)
-    du = u - 128.0 - m[0] - m[2]
-    dv = v - 128.0 - m[1] - m[3]
-    d2 = m[4] * du * du + 2.0 * m[5] * du * dv + m[6] * dv * dv
-    dl = (lum - m[7]) / m[8]
-    return math.exp(-0.5 * (d2 + dl * dl))
-
-
-def _ref_weight(u: np.ndarray, v: np.ndarray, lum: np.ndarray, m: np.ndarray) -> np.ndarray:
-    dl = (lum - m[7]) / m[8]
-    if m[4] == 0.0 and m[6] == 0.0:
-        return np.exp(-0.5 * dl * dl)
-    du = u - 128.0 - m[0] - m[2]
-    dv = v - 128.0 - m[1] - m[3]
-    d2 = m[4] * du * du + 2.0 * m[5] * du * dv + m[6] * dv * dv
-    return np.exp(-0.5 * (d2 + dl * dl))
+def _ramp1(x: float, lo: float, hi: float) -> float:
+    return min(max((x - lo) / (hi - lo), 0.0), 1.0)
 
 
 @njit(nogil=True, cache=True, fastmath=True)
-def _kernel(y: np.ndarray, u: np.ndarray, v: np.ndarray, r: int, strength: float, skin_only: bool, model: np.ndarray) -> np.ndarray:
+def _weight(u: float, v: float, lum: float, light: np.ndarray, table: np.ndarray) -> float:
+    a, b = _log_chroma(lum, u, v, table)
+    warm = (a - b) * _SQRT_HALF - light[1]
+    tint = (a + b) * _SQRT_HALF - light[0]
+    d = max(abs(tint - TINT_CENTRE) - TINT_HALF, 0.0) / TINT_FALLOFF
+    band = math.exp(-0.5 * d * d)
+    lo, hi = WARMER_THAN_COOLEST
+    return band * _ramp1(warm, lo, hi) * (1.0 - _ramp1(warm, 1.2, 1.6)) * _ramp1(lum, 20.0, 35.0) * (1.0 - _ramp1(lum, 242.0, 252.0))
+
+
+@njit(nogil=True, cache=True, fastmath=True)
+def _kernel(y: np.ndarray, u: np.ndarray, v: np.ndarray, r: int, strength: float, skin_only: bool, model: np.ndarray, table: np.ndarray) -> np.ndarray:
     h2, w2 = u.shape
     # fast guided filter (He & Sun 2015): coefficients on the half-size image, applied at full size
     small = np.empty((h2, w2), np.float32)
@@ -148,7 +147,7 @@ def _kernel(y: np.ndarray, u: np.ndarray, v: np.ndarray, r: int, strength: float
         for j in range(w2):
             k = strength
             if skin_only:
-                k *= _weight(np.float64(u[i, j]), np.float64(v[i, j]), np.float64(small[i, j]), model)
+                k *= _weight(np.float64(u[i, j]), np.float64(v[i, j]), np.float64(small[i, j]), model, table)
             for di in range(2):
                 for dj in range(2):
                     yy = np.float64(y[2 * i + di, 2 * j + dj])
@@ -183,8 +182,8 @@ class Beauty(Effect):
         return max(1, int(round(p["radius"] / 2)))  # on the half-size image
 
     def apply(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
-        model = skin_model(frame.y, frame.u, frame.v) if p["skin_only"] else np.zeros(9)
-        y = _kernel(frame.y, frame.u, frame.v, self._radius(p), p["strength"], p["skin_only"], model)
+        model = skin_model(frame.y, frame.u, frame.v) if p["skin_only"] else np.zeros(2)
+        y = _kernel(frame.y, frame.u, frame.v, self._radius(p), p["strength"], p["skin_only"], model, _LOG)
         return Frame(y, frame.u, frame.v, frame.alpha)
 
     def reference(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
