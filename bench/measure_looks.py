@@ -127,6 +127,7 @@ def skin_shift(plain: Frame, graded: Frame) -> tuple[float, float] | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=3, help="frames per clip")
+    parser.add_argument("--write", action="store_true", help="save the figures to presets/looks/measured.json (docs/effects.md shows them)")
     parser.add_argument("--looks", nargs="*", help="only these looks (their nearest neighbour is still searched among all)")
     args = parser.parse_args()
     frames = sample_frames(args.frames)
@@ -151,6 +152,16 @@ def main() -> None:
         shadow = f"{np.nanmean([s[1] for s in shifts]):+.1f}" if shifts else "-"
         rows.append((n, de, near, dist))
         print(f"{n:20s} {de:7.1f} {near:>18s} {dist:6.1f} {skin:>13s} {shadow:>13s}")
+    if args.write and not args.looks:
+        import json
+
+        data = {
+            "source": f"on {len(frames)} frames of {', '.join(sorted({c for c, _ in frames}))} (../shared/media)",
+            "looks": {n: {"de2000": round(de, 1), "nearest": near, "nearest_de2000": round(dist, 1)} for n, de, near, dist in rows},
+        }
+        target = HERE.parent / "presets" / "looks" / "measured.json"
+        target.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        print(f"wrote {target}")
     weakest = min(rows, key=lambda r: r[1])
     closest = min(rows, key=lambda r: r[3])
     print(f"weakest look: {weakest[0]} (dE {weakest[1]:.1f}); closest pair: {closest[0]} ~ {closest[2]} (dE {closest[3]:.1f})")

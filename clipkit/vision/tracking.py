@@ -229,11 +229,12 @@ class FaceTracker:
                 tr.look = looks[di] if tr.look is None else 0.8 * tr.look + 0.2 * looks[di]
         for tr in self.tracks:
             if tr.last_seen < t:
-                # missed: coast on the velocity, slowing down, within the hold
+                # missed: coast on the velocity, slowing down (1 s time constant), within the hold
+                decay = math.exp(-(t - tr.last_update) / 1.0)
                 tr.box = self._predicted(tr, t)
                 tr.last_update = t
-                tr.vx *= 0.7
-                tr.vy *= 0.7
+                tr.vx *= decay
+                tr.vy *= decay
         for di, b in enumerate(found):
             if di in matches or len(self.tracks) >= _MAX_TRACKS:
                 continue
