@@ -244,7 +244,7 @@ class CNNFaceDetector:
 
     wants_rgb = True
 
-    def __init__(self, *, min_size: float = 0.025, score_threshold: float = 0.9, scale_factor: float = 0.709) -> None:
+    def __init__(self, *, min_size: float = 0.025, score_threshold: float = 0.8, scale_factor: float = 0.6) -> None:
         if isinstance(min_size, bool) or not isinstance(min_size, (int, float)) or not 0 < min_size < 1:
             raise ParameterError(f"CNNFaceDetector.min_size: {min_size!r} is outside (0, 1) of the image width")
         if isinstance(score_threshold, bool) or not isinstance(score_threshold, (int, float)) or not 0 < score_threshold < 1:
@@ -265,7 +265,7 @@ class CNNFaceDetector:
         self.score_threshold = float(score_threshold)
         self.scale_factor = float(scale_factor)
         # first- and second-stage gates: permissive, the last stage decides
-        self._gates = (0.6, 0.7)
+        self._gates = (0.7, 0.7)
 
     def _stage1(self, image: np.ndarray) -> np.ndarray:
         h, w = image.shape[:2]

@@ -206,11 +206,14 @@ class FaceTracker:
         looks = [_appearance(image, b) for b in small]
         found = [b.scaled(1.0 / k) for b in small]
         matches = self._match(found, looks, t)
-        a = self.smoothing
         for di, ti in matches.items():
             tr = self.tracks[ti]
             b = found[di]
             p = self._predicted(tr, t)
+            # smoothing is for jitter: a detection far from the prediction (a fast move the
+            # velocity has not caught up with) is followed at once, not eased towards
+            residual = math.hypot(b.center[0] - p.center[0], b.center[1] - p.center[1]) / max(p.w, 1e-6)
+            a = self.smoothing * min(1.0, max(0.0, 1.0 - (residual - 0.1) / 0.3))
             nx = a * p.x + (1 - a) * b.x
             ny = a * p.y + (1 - a) * b.y
             nw = a * p.w + (1 - a) * b.w
@@ -221,7 +224,7 @@ class FaceTracker:
                 mvx, mvy = (bx - rx) / (t - rt), (by - ry) / (t - rt)
                 tr.vx, tr.vy = 0.5 * tr.vx + 0.5 * mvx, 0.5 * tr.vy + 0.5 * mvy
             tr.raw = (bx, by, t)
-            tr.box = FaceBox(nx, ny, nw, nh, b.score, a * tr.box.angle + (1 - a) * b.angle)
+            tr.box = FaceBox(nx, ny, nw, nh, b.score, self.smoothing * tr.box.angle + (1 - self.smoothing) * b.angle)
             tr.last_seen = t
             tr.last_update = t
             tr.hits += 1
