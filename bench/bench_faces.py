@@ -233,32 +233,57 @@ def _cover_rects(frames: list[np.ndarray], canvas: tuple[int, int], *, follow: b
     return out
 
 
-def _rate(rects: list[tuple[float, float, float, float]], refs: dict[int, list[FaceBox]], *, need: float = 0.9) -> tuple[int, int]:
-    """(frames whose main face is >= need inside the crop, frames with a face)."""
+def _rate(rects: list[tuple[float, float, float, float]], refs: dict[int, list[FaceBox]], *, need: float = 0.9, main_only: bool = False) -> tuple[int, int]:
+    """(frames with a face >= ``need`` inside the crop, frames with a face); ``main_only``:
+    the largest face must be the one inside."""
     good = total = 0
     for k, boxes in refs.items():
         if not boxes:
             continue
-        main = max(boxes, key=lambda b: b.w * b.h)
         total += 1
-        good += _inside(main, rects[k]) >= need
+        pool = [max(boxes, key=lambda b: b.w * b.h)] if main_only else boxes
+        good += any(_inside(b, rects[k]) >= need for b in pool)
     return good, total
 
 
+def _off_centre(frames: list[np.ndarray], refs: dict[int, list[FaceBox]], *, right: bool) -> tuple[list[np.ndarray], dict[int, list[FaceBox]]]:
+    """A 16:9 frame with the clip pasted against one side (a subject off to the side, as in
+    phone footage), and the reference boxes moved with it."""
+    h, w = frames[0].shape[:2]
+    W = int(round(h * 16 / 9 / 2)) * 2
+    x0 = W - w if right else 0
+    out = []
+    for rgb in frames:
+        canvas = np.full((h, W, 3), 96, np.uint8)
+        canvas[:, x0 : x0 + w] = rgb
+        out.append(canvas)
+    return out, {k: [FaceBox(b.x + x0, b.y, b.w, b.h) for b in v] for k, v in refs.items()}
+
+
 def framing_section(ref: dict) -> None:
-    print("\n== framing: share of sampled frames whose main (largest) face is >= 90% inside the crop")
+    print("\n== framing: share of sampled frames with a reference face >= 90% inside the crop (in brackets: the largest face)")
     rows = [["clip", "crop", "centre crop", "subject-aware (streaming cover)", "planned (reframe)"]]
+    cases = []
     for name, entry in ref.items():
-        w, h = entry["size"]
-        if w <= h:
-            continue
         frames = _decode(name)
         refs = {int(k): _boxes(v) for k, v in entry["frames"].items()}
+        cases.append((name, name, frames, refs))
+        if name == "carphone_pristine.mp4":
+            for right in (False, True):
+                f2, r2 = _off_centre(frames, refs, right=right)
+                cases.append((f"{name} pasted {'right' if right else 'left'} in 16:9", None, f2, r2))
+
+    def pct(r: tuple[int, int], m: tuple[int, int]) -> str:
+        return f"{100 * r[0] / max(1, r[1]):.0f}% ({100 * m[0] / max(1, m[1]):.0f}%)"
+
+    for label_clip, name, frames, refs in cases:
+        h, w = frames[0].shape[:2]
         for label, canvas in (("duet cell 540x960 (side by side on 1080x1920)", (540, 960)), ("duet cell 1080x960 (top-bottom)", (1080, 960)), ("reframe 9:16", (1080, 1920))):
-            centre = _rate(_cover_rects(frames, canvas, follow=False), refs)
-            follow = _rate(_cover_rects(frames, canvas, follow=True), refs)
+            rc, rf = _cover_rects(frames, canvas, follow=False), _cover_rects(frames, canvas, follow=True)
+            centre = pct(_rate(rc, refs), _rate(rc, refs, main_only=True))
+            follow = pct(_rate(rf, refs), _rate(rf, refs, main_only=True))
             planned = "-"
-            if label.startswith("reframe"):
+            if label.startswith("reframe") and name is not None:
                 plan = crop_path(clipkit.open(str(MEDIA / name)), 9 / 16, sample_fps=6)
                 with av.open(str(MEDIA / name)) as c:
                     fps = float(c.streams.video[0].average_rate)
@@ -268,9 +293,8 @@ def framing_section(ref: dict) -> None:
                 for k in range(len(frames)):
                     cx, cy = plan.centre_at(k / fps)
                     rects.append(((cx - pw / 2) * sx, (cy - ph / 2) * sx, pw * sx, ph * sx))
-                g, t = _rate(rects, refs)
-                planned = f"{100 * g / max(1, t):.0f}% ({g}/{t})"
-            rows.append([name, label, f"{100 * centre[0] / max(1, centre[1]):.0f}% ({centre[0]}/{centre[1]})", f"{100 * follow[0] / max(1, follow[1]):.0f}% ({follow[0]}/{follow[1]})", planned])
+                planned = pct(_rate(rects, refs), _rate(rects, refs, main_only=True))
+            rows.append([label_clip, label, centre, follow, planned])
     _table(rows)
 
 

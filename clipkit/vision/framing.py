@@ -126,16 +126,16 @@ class _Adapted:
         return [_as_box(b) for b in self.fn(image)]
 
 
-def group_target(faces: list[FaceBox], crop_w: float) -> tuple[float, float, FaceBox]:
-    """Centre of the largest face and the faces beside it that fit in one crop width."""
-    main = max(faces, key=lambda b: b.w * b.h)
+def group_target(faces: list[FaceBox], crop_w: float, main: FaceBox | None = None) -> tuple[float, float, FaceBox]:
+    """Centre of the main face (default: the largest) and the faces beside it that fit in one crop width."""
+    main = main if main is not None else max(faces, key=lambda b: b.w * b.h)
     x0, x1 = main.x, main.x + main.w
     y0, y1 = main.y, main.y + main.h
     for b in sorted(faces, key=lambda b: abs(b.center[0] - main.center[0])):
         if b is main or b.w < 0.5 * main.w:
             continue
         nx0, nx1 = min(x0, b.x), max(x1, b.x + b.w)
-        if nx1 - nx0 <= 0.8 * crop_w:
+        if nx1 - nx0 <= 0.7 * crop_w:  # room left for the keep-in margin on both sides
             x0, x1, y0, y1 = nx0, nx1, min(y0, b.y), max(y1, b.y + b.h)
     return (x0 + x1) / 2, (y0 + y1) / 2, FaceBox(x0, y0, x1 - x0, y1 - y0)
 
@@ -198,6 +198,7 @@ class SubjectFinder:
         self.crop_width = crop_width
         self.faces_box: FaceBox | None = None
         self.cut = False
+        self._subject: int | None = None  # track id of the face followed
         self._previous: np.ndarray | None = None
         self._t = 0.0
 
@@ -216,10 +217,18 @@ class SubjectFinder:
         found: tuple[float, float, str] | None = None
         if self.tracker is not None:
             cuts_before = self.tracker.cut_count
-            faces = [f.box for f in self.tracker.update(y, t, u, v) if f.lost <= self.tracker.hold]
+            tracked = [f for f in self.tracker.update(y, t, u, v) if f.lost <= self.tracker.hold]
             self.cut = self.tracker.cut_count != cuts_before
-            if faces:
-                cx, cy, box = group_target(faces, self.crop_width or w)
+            if tracked:
+                # stay with the person followed while they are there, unless someone else
+                # becomes much bigger (comes to the front): no pans back and forth in a crowd
+                largest = max(tracked, key=lambda f: f.box.w * f.box.h)
+                current = next((f for f in tracked if f.id == self._subject), None)
+                if current is None or largest.box.w * largest.box.h > 2.0 * current.box.w * current.box.h:
+                    current = largest
+                self._subject = current.id
+                faces = [f.box for f in tracked]
+                cx, cy, box = group_target(faces, self.crop_width or w, current.box)
                 self.faces_box = box
                 found = (cx, cy, "face")
         scale = min(1.0, _MOTION_WIDTH / max(h, w))
