@@ -372,7 +372,7 @@ def colour_face(tone: str, cast: str = "neutral", *, size: int = 256, seed: int 
         Light of the cast on the left half, neutral on the right (mixed light).
     """
     rng = np.random.default_rng(seed)
-    w, h = size, size * 4 // 3
+    w, h = size, size * 4 // 3 // 2 * 2
     img = np.empty((h, w, 3), np.float32)
     img[...] = (150, 148, 146)  # a neutral wall with a white shelf (highlights) and a plant
     img[int(0.9 * h) :, :] = (236, 236, 234)
