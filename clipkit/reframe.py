@@ -20,13 +20,11 @@ zone, eased moves, a pan speed cap, and a clean jump at scene cuts.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-import cv2
 import numpy as np
 
 from .edit.sources import Source
@@ -61,9 +59,6 @@ __all__ = [
     "reframe",
     "smart_fit",
 ]
-
-_ANALYSIS_WIDTH = 256  # pixels of the long side of analysed frames
-
 
 def parse_aspect(aspect: str | float | tuple[int, int]) -> float:
     """Width / height from ``"9:16"``, ``"1:1"``, ``(9, 16)`` or a number.

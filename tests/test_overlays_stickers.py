@@ -280,7 +280,7 @@ def test_face_sticker_follows_the_face_and_vanishes_without_one() -> None:
 
 
 def test_tracker_smooths_and_holds() -> None:
-    tracker = FaceTracker(_bright_blob_detector, detect_every=1, smoothing=0.5, hold=0.2, analysis_width=200)
+    tracker = FaceTracker(_bright_blob_detector, detect_every=1, smoothing=0.5, hold=0.2, analysis_width=360)
     (box, age, lost, first_id), = tracker.update(_face_frame(40).y, 0.0)
     assert box.x == pytest.approx(40, abs=1)
     (box, _, _, _), = tracker.update(_face_frame(42).y, 0.033)

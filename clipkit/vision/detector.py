@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import math
 import os
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -316,6 +315,16 @@ class CNNFaceDetector:
         return out
 
     def __call__(self, image: np.ndarray) -> list[FaceBox]:
+        # one thread: inside a render x264 owns the cores, and OpenCV's DNN thread pool
+        # fighting it cost more wall time than it saved (measured in bench/bench_faces.py --cost)
+        threads = cv2.getNumThreads()
+        cv2.setNumThreads(1)
+        try:
+            return self._detect(image)
+        finally:
+            cv2.setNumThreads(threads)
+
+    def _detect(self, image: np.ndarray) -> list[FaceBox]:
         rgb = np.ascontiguousarray(image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2RGB))
         boxes = self._stage1(rgb)
         if boxes.shape[0] == 0:
@@ -434,7 +443,8 @@ def analysis_image(y: np.ndarray, u: np.ndarray | None, v: np.ndarray | None, *,
     costs well under a millisecond.
     """
     h, w = y.shape
-    k = min(1.0, width / w)
+    # the long side: a portrait 1080x1920 canvas is searched at 270x480, not 480x853
+    k = min(1.0, width / max(w, h))
     size = (max(1, int(round(w * k))), max(1, int(round(h * k))))
     small_y = y if k >= 1.0 else cv2.resize(y, size, interpolation=cv2.INTER_AREA)
     if not rgb or u is None or v is None:
@@ -456,7 +466,8 @@ def detect_faces(detector: FaceDetector, y: np.ndarray, u: np.ndarray | None = N
     y, u, v : np.ndarray
         The frame's planes (``u``/``v`` may be omitted: grey detection).
     width : int >= 32
-        Width the frame is shrunk to before detection (detection cost grows with it).
+        Pixels the frame's long side is shrunk to before detection (the width of a
+        landscape frame; detection cost grows with it).
     """
     if isinstance(width, bool) or not isinstance(width, int) or width < 32:
         raise ParameterError(f"width: {width!r} is not a whole number of pixels >= 32")

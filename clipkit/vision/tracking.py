@@ -111,7 +111,7 @@ class FaceTracker:
     hold : float >= 0
         Seconds a missed face is kept (moving with its last velocity) before it is dropped.
     analysis_width : int >= 64
-        Width the frame is shrunk to before detection.
+        Pixels the frame's long side is shrunk to before detection (a landscape frame's width).
     scene_cuts : bool
         Drop every track at a scene cut and detect again at once.
 
