@@ -153,8 +153,8 @@ def composite_over(frame: Frame, background: Frame) -> Frame:
 def _cover(g: FitGeometry) -> Callable[[Frame], Frame]:
     from ..vision.framing import follows_subject, subject_cover
 
-    if follows_subject(g):  # shapes differ enough that a centre crop loses the subject
-        return subject_cover(g)
+    if follows_subject(g):  # shapes differ enough that a centre crop can lose a face
+        return subject_cover(g, motion=False)
     return _center(g)
 
 

@@ -7,10 +7,13 @@ picture-in-picture, ``fit: smart`` and :func:`clipkit.reframe.reframe`.
 What the crop centres on, in order:
 
 1. faces (:class:`~clipkit.vision.tracking.FaceTracker`: identities, 0.5 s hold through
-   misses): the largest face, together with the faces near it that fit in the crop;
+   misses): the face followed, together with the faces near it that fit in the crop;
    vertically the faces sit a little above the centre (head room);
-2. salient motion (frame differences), when no face is known;
-3. otherwise the crop holds still (it starts on the frame's salient point).
+2. salient motion (frame differences), when no face is known (``fit: smart`` and
+   reframe; the ``cover`` fit moves for faces only, so a clip without faces is cropped in
+   the centre exactly as before);
+3. otherwise the crop holds still (it starts on the frame's salient point, or for
+   ``cover`` in the centre).
 
 How it moves: a dead zone keeps the crop still while the subject wobbles inside it, a
 critically damped spring eases moves in and out (no jitter, no overshoot), pan speed is
@@ -558,6 +561,9 @@ class SubjectFollower:
         Fastest pan in crop widths per second (a face about to leave pulls faster).
     faces : callable, None or 'default'
         Face detector (see :class:`SubjectFinder`).
+    motion : bool
+        Follow salient motion when no face is known, and start on the salient point (the
+        ``smart`` fit); off, the crop starts centred and moves only for faces (``cover``).
     """
 
     KEEP_IN = 0.1  # share of the crop kept between a face and the crop's edge
@@ -573,11 +579,13 @@ class SubjectFollower:
         response: float = 0.5,
         max_speed: float = 2.0,
         faces: Any = "default",
+        motion: bool = True,
     ) -> None:
         self.area = area
         self.vis = crop
         self.dt = 1.0 / max(1e-6, fps)
-        self.finder = SubjectFinder(follow="auto", faces=faces, detect_every=detect_every, fps=fps, crop_width=crop[0])
+        self.motion = motion
+        self.finder = SubjectFinder(follow="auto" if motion else "faces", faces=faces, detect_every=detect_every, fps=fps, crop_width=crop[0])
         self.dead = (dead_zone * crop[0], dead_zone * crop[1])
         self.response = response
         self.max_speed = (max_speed * crop[0], max_speed * crop[1])
@@ -599,10 +607,12 @@ class SubjectFollower:
         hit = self.finder(area, self.t)
         self.t += self.dt
         first = self.pos is None
-        if first:
-            if hit is None:
+        if first and hit is None:
+            if self.motion:
                 sx, sy = self.finder.salient_point(area.y)
                 hit = (sx, sy, "salient")
+            else:
+                hit = (aw / 2, ah / 2, "center")
         if hit is not None:
             tx, ty = ax + hit[0], ay + hit[1]
             if hit[2] == "face":
@@ -648,15 +658,19 @@ class SubjectFollower:
         return self.pos[0], self.pos[1]
 
 
-def subject_cover(g: FitGeometry, *, faces: Any = "default") -> Callable[[Frame], Frame]:
-    """A ``cover`` fit whose crop follows the subject (streaming; see :class:`SubjectFollower`)."""
+def subject_cover(g: FitGeometry, *, faces: Any = "default", motion: bool = True) -> Callable[[Frame], Frame]:
+    """A cover fit whose crop follows the subject (streaming; see :class:`SubjectFollower`).
+
+    ``motion=False`` (the ``cover`` fit) moves the crop for faces only: a clip without faces
+    is cropped in the centre, as before; ``motion=True`` (``fit: smart``) also follows motion.
+    """
     sx, sy = g.pixel_scale
     cx, cy, cw, ch = g.crop
     W, H = g.canvas
     dw, dh = g.crop_display_size
     s = max(W / dw, H / dh)
     vis = (W / s / sx, H / s / sy)  # crop size in frame pixels
-    follower = SubjectFollower((cx, cy, cw, ch), vis, faces=faces)
+    follower = SubjectFollower((cx, cy, cw, ch), vis, faces=faces, motion=motion)
     w = min(max(2, int(round(vis[0] / 2)) * 2), g.frame_size[0] // 2 * 2)
     h = min(max(2, int(round(vis[1] / 2)) * 2), g.frame_size[1] // 2 * 2)
     interp = cv2.INTER_AREA if W * 1.5 < w else cv2.INTER_LINEAR
