@@ -240,10 +240,10 @@ def _stretch(g: FitGeometry) -> Callable[[Frame], Frame]:
 
 
 register_fit_mode("cover", _cover)
-register_fit_mode("center", _center)
 register_fit_mode("contain", _contain)
 register_fit_mode("blur", _blur)
 register_fit_mode("stretch", _stretch)
+register_fit_mode("center", _center)  # the plain centre crop (what cover did before it followed faces)
 
 
 class Fitter:
