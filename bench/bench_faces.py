@@ -217,7 +217,7 @@ def _geometry(size: tuple[int, int], canvas: tuple[int, int]) -> FitGeometry:
     return FitGeometry(size, size, (0.0, 0.0, float(size[0]), float(size[1])), canvas, (0, 0, 0))
 
 
-def _cover_rects(frames: list[np.ndarray], canvas: tuple[int, int], *, follow: bool) -> list[tuple[float, float, float, float]]:
+def _cover_rects(frames: list[np.ndarray], canvas: tuple[int, int], *, follow: bool, motion: bool = False) -> list[tuple[float, float, float, float]]:
     h, w = _even(frames[0]).shape[:2]
     g = _geometry((w, h), canvas)
     s = max(canvas[0] / w, canvas[1] / h)
@@ -225,7 +225,7 @@ def _cover_rects(frames: list[np.ndarray], canvas: tuple[int, int], *, follow: b
     out = []
     if not follow:
         return [((w - vw) / 2, (h - vh) / 2, vw, vh)] * len(frames)
-    fit = subject_cover(g)
+    fit = subject_cover(g, motion=motion)
     for rgb in frames:
         fit(Frame.from_rgb(_even(rgb)))
         px, py = fit.follower.pos  # type: ignore[attr-defined]
@@ -262,7 +262,7 @@ def _off_centre(frames: list[np.ndarray], refs: dict[int, list[FaceBox]], *, rig
 
 def framing_section(ref: dict) -> None:
     print("\n== framing: share of sampled frames with a reference face >= 90% inside the crop (in brackets: the largest face)")
-    rows = [["clip", "crop", "centre crop", "subject-aware (streaming cover)", "planned (reframe)"]]
+    rows = [["clip", "crop", "centre crop (fit: center)", "fit: cover (faces)", "fit: smart (faces, then motion)", "planned (reframe)"]]
     cases = []
     for name, entry in ref.items():
         frames = _decode(name)
@@ -280,8 +280,10 @@ def framing_section(ref: dict) -> None:
         h, w = frames[0].shape[:2]
         for label, canvas in (("duet cell 540x960 (side by side on 1080x1920)", (540, 960)), ("duet cell 1080x960 (top-bottom)", (1080, 960)), ("reframe 9:16", (1080, 1920))):
             rc, rf = _cover_rects(frames, canvas, follow=False), _cover_rects(frames, canvas, follow=True)
+            rs = _cover_rects(frames, canvas, follow=True, motion=True)
             centre = pct(_rate(rc, refs), _rate(rc, refs, main_only=True))
             follow = pct(_rate(rf, refs), _rate(rf, refs, main_only=True))
+            smart = pct(_rate(rs, refs), _rate(rs, refs, main_only=True))
             planned = "-"
             if label.startswith("reframe") and name is not None:
                 plan = crop_path(clipkit.open(str(MEDIA / name)), 9 / 16, sample_fps=6)
@@ -294,7 +296,7 @@ def framing_section(ref: dict) -> None:
                     cx, cy = plan.centre_at(k / fps)
                     rects.append(((cx - pw / 2) * sx, (cy - ph / 2) * sx, pw * sx, ph * sx))
                 planned = pct(_rate(rects, refs), _rate(rects, refs, main_only=True))
-            rows.append([label_clip, label, centre, follow, planned])
+            rows.append([label_clip, label, centre, follow, smart, planned])
     _table(rows)
 
 
