@@ -195,13 +195,29 @@ def compile_overhead() -> None:
 
 
 # -- in-pipeline renders ----------------------------------------------------------------------------
+REAL = Path(__file__).resolve().parents[2] / "shared" / "media"
+REAL_CLIPS = ("video/faces_video.mp4", "video/big_buck_bunny_0_30.webm", "video/chaplin.mp4")  # 1080p H.264, 720p VP8, 360p
+REAL_TRIMS = [(0.5, 3.5), (10.0, 13.0), (2.0, 5.0)]
+REAL_SONG = "music/Kevin_MacLeod_-_Vibe_Ace.ogg"
+
+
+def _real() -> bool:
+    return os.environ.get("CLIPKIT_BENCH_MEDIA") == "real"
+
+
 def _media() -> tuple[list[Path], Path]:
+    if _real():  # real footage (grain, motion blur, cuts) from ../shared/media, cover-fitted to 9:16
+        return [REAL / c for c in REAL_CLIPS], REAL / REAL_SONG
     clips = [common.make_clip(common.MEDIA / f"clip{i}_{W}x{H}.mp4", width=W, height=H, seconds=8, seed=i) for i in range(3)]
     return clips, common.make_song(common.MEDIA / "song60.m4a", seconds=60)
 
 
+def _trims() -> list[tuple[float, float]]:
+    return REAL_TRIMS if _real() else TRIMS
+
+
 def _frames_total() -> int:
-    return sum(round((b - a) * FPS) for a, b in TRIMS)
+    return sum(round((b - a) * FPS) for a, b in _trims())
 
 
 def _cpu_seconds() -> float:
@@ -220,7 +236,9 @@ def _clipkit_child(out: str, variant: str) -> None:
     clips, song = _media()
     if variant != "plain":
         fx.BoundChain.profile = True
-    shots = [ck.open(p).trim(a, b) for p, (a, b) in zip(clips, TRIMS)]
+    shots = [ck.open(p).trim(a, b) for p, (a, b) in zip(clips, _trims())]
+    if variant == "grade-clip":  # the grade below, added effect by effect on each clip: merged into one table
+        shots = [s.with_effect("contrast", amount=1.2).with_effect("gamma", gamma=1.1).with_effect("brightness", offset=-0.02) for s in shots]
     edit = ck.sequence(shots, canvas=ck.Canvas(W, H, FPS)).with_original_volume(0).with_music(ck.audio(song), start=10.0)
     if variant == "look":
         edit = edit.with_look(LOOK)
@@ -229,7 +247,7 @@ def _clipkit_child(out: str, variant: str) -> None:
     elif variant.startswith("look-"):
         edit = edit.with_look(variant[5:])
     elif variant == "grade":  # the same three adjustments as the moviepy variant
-        edit = edit.with_effect(fx.chain(fx.create("contrast", amount=1.2), fx.create("gamma", gamma=1.1), fx.create("brightness", amount=-0.02)))
+        edit = edit.with_effect(fx.chain(fx.create("contrast", amount=1.2), fx.create("gamma", gamma=1.1), fx.create("brightness", offset=-0.02)))
     elif variant == "rgb":
         edit = edit.with_effect(fx.chain(fx.create("posterize", levels=6), fx.create("rgb_split", offset=6)))
     t = time.perf_counter()
@@ -251,7 +269,7 @@ def _moviepy_child(out: str, variant: str) -> None:
     clips, song = _media()
     t = time.perf_counter()
     cpu0 = _cpu_seconds()
-    parts = [VideoFileClip(str(p), audio=False).subclipped(a, b) for p, (a, b) in zip(clips, TRIMS)]
+    parts = [VideoFileClip(str(p), audio=False).subclipped(a, b) for p, (a, b) in zip(clips, _trims())]
     video = concatenate_videoclips(parts)
     if variant == "grade":
         video = video.with_effects([vfx.LumContrast(lum=-4, contrast=0.2), vfx.GammaCorrection(1.1), vfx.MultiplyColor(0.98)])
@@ -275,7 +293,7 @@ def render(repeat: int, with_moviepy: bool, only: list[str] | None = None) -> No
     outdir = common.MEDIA / "out"
     outdir.mkdir(parents=True, exist_ok=True)
     frames = _frames_total()
-    variants = [("clipkit", "plain"), ("clipkit", "look"), ("clipkit", "grade"), ("clipkit", "rgb")]
+    variants = [("clipkit", "plain"), ("clipkit", "look"), ("clipkit", "grade"), ("clipkit", "grade-clip"), ("clipkit", "rgb")]
     variants += [("clipkit", v) for v in (only or []) if v.startswith("look-")]
     if with_moviepy:
         variants += [("moviepy", "plain"), ("moviepy", "grade")]
@@ -301,6 +319,7 @@ def render(repeat: int, with_moviepy: bool, only: list[str] | None = None) -> No
         total = f" (sum {sum(fx_cpu.values()):.1f})" if fx_cpu else ""
         cpu = r.info.get("cpu", float("nan"))
         rows.append([f"{key[0]} {key[1]}", f"{r.wall:.2f}", f"{r.fps:.1f}", f"{cpu:.1f}", f"{r.peak_rss_mb:.0f}", f"{r.wall / plain.wall:.3f}", f"{cpu / plain_cpu:.3f}", detail + total])
+    print(f"media: {'real (' + ', '.join(REAL_CLIPS) + ')' if _real() else 'generated'}")
     print(f"renders: 3 shots of {W}x{H}, {frames} frames at {FPS} fps, music, x264 {common.X264['preset']} crf {common.X264['crf']}; best of {repeat}; nproc={os.cpu_count()}")
     print(common.table(rows))
     look = best.get(("clipkit", "look"))
@@ -309,6 +328,9 @@ def render(repeat: int, with_moviepy: bool, only: list[str] | None = None) -> No
         print(f"render with look '{LOOK}' / plain render : {look.wall / plain.wall:.3f} wall, {look.info['cpu'] / plain_cpu:.3f} CPU  (target <= 1.25)")
     if ("clipkit", "grade") in best:
         print(f"render with 3-effect grade / plain      : {best[('clipkit', 'grade')].wall / plain.wall:.3f}")
+    if ("clipkit", "grade-clip") in best and ("clipkit", "grade") in best:
+        g, gc = best[("clipkit", "grade")], best[("clipkit", "grade-clip")]
+        print(f"grade by 3 x Clip.with_effect / the merged grade chain: {gc.wall / g.wall:.3f} wall, {gc.info['cpu'] / g.info['cpu']:.3f} CPU  (target ~1.0: the clip's effects merge too)")
     if with_moviepy and ("moviepy", "grade") in best and look is not None:
         mp_plain, mp_grade = best[("moviepy", "plain")], best[("moviepy", "grade")]
         print(f"moviepy grade / clipkit grade (same 3 adjustments) : {mp_grade.wall / best[('clipkit', 'grade')].wall:.2f}x  (target >= 4)")
@@ -366,7 +388,7 @@ def _threads_child(out: str, variant: str) -> None:
             return run
 
     clips, song = _media()
-    shots = [ck.open(p).trim(a, b) for p, (a, b) in zip(clips, TRIMS)]
+    shots = [ck.open(p).trim(a, b) for p, (a, b) in zip(clips, _trims())]
     edit = ck.sequence(shots, canvas=ck.Canvas(W, H, FPS)).with_original_volume(0).with_music(ck.audio(song), start=10.0).with_effect(Node())
     t = time.perf_counter()
     edit.render(out, profile="tiktok")
@@ -409,10 +431,13 @@ def main() -> None:
     ap.add_argument("--variants", help="comma-separated subset for --render, e.g. plain,look,moviepy-plain,moviepy-grade")
     ap.add_argument("--repeat", type=int, default=2, help="render repetitions (best kept), default %(default)s")
     ap.add_argument("--calls", type=int, default=15, help="kernel calls per measurement, default %(default)s")
+    ap.add_argument("--media", choices=("generated", "real"), default="generated", help="generated clips, or real footage from ../shared/media (render variants)")
     ap.add_argument("--run", help=argparse.SUPPRESS)
     ap.add_argument("--variant", default="plain", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.media == "real":
+        os.environ["CLIPKIT_BENCH_MEDIA"] = "real"  # the children read it
     if args.run == "first":
         _first_call_child()
         return

@@ -167,7 +167,7 @@ def compose_bench(calls: int) -> None:
         def display_size(self) -> tuple[int, int]:  # type: ignore[override]
             return (W, H)
 
-        def frames(self, *, start, count, fps, width, height, speed=1.0) -> Iterator:
+        def frames(self, *, ctx, start, count, fps, width, height, speed=1.0) -> Iterator:
             for k in range(count):
                 yield self.frame, start + k / float(fps)
 
@@ -179,7 +179,7 @@ def compose_bench(calls: int) -> None:
         ("duet", layouts.duet(cells[0], cells[1])),
         ("pip, border + radius", layouts.pip(cells[0], cells[1])),
     ):
-        stream = iter(clip.source.frames(start=0.0, count=calls + 1, fps=Fraction(FPS), width=W, height=H))
+        stream = iter(clip.source.frames(ctx=RenderContext(W, H, Fraction(FPS)), start=0.0, count=calls + 1, fps=Fraction(FPS), width=W, height=H))
         med, best = _timeit(lambda: next(stream), calls)
         rows.append([label, f"{med:.2f}", f"{best:.2f}"])
     print(f"\nlayout compose cost per frame without decoding, {W}x{H}")

@@ -11,65 +11,64 @@ Clips and a song in, an upload-ready vertical MP4 out::
 """
 
 from ._version import __version__
-from .audio.tracks import AudioClip, AudioTrack, audio
-from .edit.clip import Canvas, Clip, color, image, open
-from .edit.edit import Edit, Overlay, Shot, sequence
 from .errors import (
     ClipkitError,
     FontError,
     MediaError,
     ParameterError,
+    Interrupted,
     PluginError,
     RenderCancelled,
+    ResourceError,
     TemplateError,
 )
-from .frame import Frame
-from .media.probe import MediaInfo, probe
-from .nodes import FrameNode, FrameTime, RenderContext, TransitionNode
-from .render.executor import RenderProgress, RenderResult
-from .render.profiles import PROFILES, Profile, get_profile
-from .transitions import Crossfade, crossfade
 
 __all__ = [
     "__version__",
-    "AudioClip",
-    "AudioTrack",
-    "Canvas",
-    "Clip",
+    "audio",
     "ClipkitError",
-    "Crossfade",
-    "Edit",
     "FontError",
-    "Frame",
-    "FrameNode",
-    "FrameTime",
+    "Interrupted",
     "MediaError",
-    "MediaInfo",
-    "Overlay",
-    "PROFILES",
     "ParameterError",
     "PluginError",
-    "Profile",
     "RenderCancelled",
-    "RenderContext",
-    "RenderProgress",
-    "RenderResult",
-    "Shot",
+    "ResourceError",
     "TemplateError",
-    "TransitionNode",
-    "audio",
-    "color",
-    "crossfade",
-    "get_profile",
-    "image",
-    "open",
-    "probe",
-    "sequence",
 ]
 
-# The feature packages load on first use, so ``import clipkit`` stays light:
-# names below resolve from their module when first asked for (``ck.Text``, ``ck.duet``).
+# Every name but the errors loads on first use, so ``import clipkit`` costs no PyAV,
+# numpy or numba (a CLI's --help, a worker that only validates templates): names below
+# resolve from their module when first asked for (``ck.open``, ``ck.Text``, ``ck.duet``).
 _LAZY: dict[str, str] = {
+    # sources, clips and edits
+    "AudioClip": "clipkit.audio.tracks",
+    "AudioTrack": "clipkit.audio.tracks",
+    "Canvas": "clipkit.edit.clip",
+    "Clip": "clipkit.edit.clip",
+    "color": "clipkit.edit.clip",
+    "image": "clipkit.edit.clip",
+    "open": "clipkit.edit.clip",
+    "Edit": "clipkit.edit.edit",
+    "Overlay": "clipkit.edit.edit",
+    "Shot": "clipkit.edit.edit",
+    "sequence": "clipkit.edit.edit",
+    "Frame": "clipkit.frame",
+    "MediaInfo": "clipkit.media.probe",
+    "probe": "clipkit.media.probe",
+    # extension protocols
+    "FrameNode": "clipkit.nodes",
+    "FrameTime": "clipkit.nodes",
+    "RenderContext": "clipkit.nodes",
+    "TransitionNode": "clipkit.nodes",
+    # rendering
+    "RenderProgress": "clipkit.render.executor",
+    "RenderResult": "clipkit.render.executor",
+    "PROFILES": "clipkit.render.profiles",
+    "Profile": "clipkit.render.profiles",
+    "get_profile": "clipkit.render.profiles",
+    "Crossfade": "clipkit.transitions",
+    "crossfade": "clipkit.transitions",
     # music analysis and beat-synced montages
     "analyze": "clipkit.music",
     "montage": "clipkit.music",
@@ -90,6 +89,8 @@ _LAZY: dict[str, str] = {
     "SafeArea": "clipkit.overlays",
     "SAFE_AREA": "clipkit.overlays",
     "sticker_pack": "clipkit.overlays",
+    "VectorImage": "clipkit.overlays",
+    "with_strict_fonts": "clipkit.overlays",
     # layouts
     "duet": "clipkit.layouts",
     "grid": "clipkit.layouts",
@@ -101,7 +102,7 @@ _LAZY: dict[str, str] = {
     "transition_names": "clipkit.transitions",
 }
 _ALIASES = {"effect": "create"}
-_SUBMODULES = ("effects", "overlays", "layouts", "timefx", "music", "reframe", "interop", "library", "testing")
+_SUBMODULES = ("effects", "overlays", "layouts", "timefx", "music", "reframe", "interop", "library", "testing", "registry", "template", "edit", "render", "audio", "media")
 
 __all__ += sorted(_LAZY)
 

@@ -36,6 +36,25 @@ _M_INV = np.linalg.inv(_M)
 _YUV_TO_RGB = np.hstack([_M_INV, (-_M_INV @ _RGB_TO_YUV[:, 3]).reshape(3, 1)])
 
 
+REFERENCE_SHORT_SIDE = 1080
+"""Pixel sizes in clipkit (border widths, radii, ``px`` parameters, text sizes) are pixels
+on a frame whose short side is this many pixels, scaled with the render."""
+
+
+def color_yuv(rgb: tuple[int, int, int]) -> tuple[float, float, float]:
+    """BT.709 limited-range ``(Y, U, V)`` of an RGB colour, unrounded (kernels blending
+    toward a colour use it)."""
+    r, g, b = (float(c) for c in rgb)
+    m = _RGB_TO_YUV
+    return tuple(float(m[k, 0] * r + m[k, 1] * g + m[k, 2] * b + m[k, 3]) for k in range(3))  # type: ignore[return-value]
+
+
+def color_yuv8(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
+    """``(Y, U, V)`` of an RGB colour as the 8-bit values :meth:`Frame.solid` fills with."""
+    px = cv2.transform(np.array([[rgb]], dtype=np.uint8), _RGB_TO_YUV)[0, 0]
+    return int(px[0]), int(px[1]), int(px[2])
+
+
 def rgb_to_yuv(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Convert an RGB image to BT.709 limited-range YUV 4:2:0 planes.
 
@@ -92,7 +111,10 @@ def parse_color(value: str | tuple[int, int, int] | list[int], *, field: str = "
                 pass
     raise ParameterError(
         f"{field}: {value!r} is not a colour; use '#rrggbb', '#rgb', a name such as "
-        f"{', '.join(sorted(_NAMED_COLORS)[:6])}, or [r, g, b] with each in 0..255"
+        f"{', '.join(sorted(_NAMED_COLORS)[:6])}, or [r, g, b] with each in 0..255",
+        field=field,
+        value=value,
+        allowed="'#rrggbb', '#rgb', a colour name, or [r, g, b] in 0..255",
     )
 
 
@@ -166,7 +188,7 @@ class Frame:
         """
         if width <= 0 or height <= 0 or width % 2 or height % 2:
             raise ParameterError(f"frame size must be even and positive, got {width}x{height}")
-        px = cv2.transform(np.array([[rgb]], dtype=np.uint8), _RGB_TO_YUV)[0, 0]
+        px = color_yuv8(rgb)
         return cls(
             np.full((height, width), px[0], np.uint8),
             np.full((height // 2, width // 2), px[1], np.uint8),

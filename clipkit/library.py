@@ -28,6 +28,7 @@ from .edit.edit import Edit
 from .edit.sources import Source
 from .errors import ParameterError, TemplateError
 from .frame import Frame
+from .nodes import RenderContext
 from .render.profiles import get_profile
 from .resources import samples_dir, templates_dir
 from .template import Template, load_template
@@ -181,7 +182,8 @@ class PlaceholderSource(Source):
         img[int(h * 0.75) :] = (img[int(h * 0.75) :] * 0.35).astype(np.uint8)
         return img
 
-    def frames(self, *, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0) -> Iterator[tuple[Frame, float]]:
+    def frames(
+        self, *, ctx: RenderContext, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0) -> Iterator[tuple[Frame, float]]:
         w, h = self._size
         base = Frame.from_rgb(self._base())  # converted once; the moving parts are drawn on the planes
         scale = min(w, h) / 360

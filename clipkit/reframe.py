@@ -30,7 +30,8 @@ import numpy as np
 from .edit.sources import Source
 from .errors import ParameterError, PluginError
 from .frame import Frame
-from .render.fit import FitGeometry, register_fit_mode
+from .edit.framing import parse_aspect
+from .nodes import RenderContext
 from .vision.detector import HaarFaceDetector
 from .vision.framing import (
     FOLLOW_MODES,
@@ -46,6 +47,7 @@ from .vision.framing import (
 if TYPE_CHECKING:
     from .audio.mix import Segment
     from .edit.clip import Clip
+    from .render.fit import FitGeometry
 
 __all__ = [
     "FOLLOW_MODES",
@@ -60,31 +62,6 @@ __all__ = [
     "smart_fit",
 ]
 
-def parse_aspect(aspect: str | float | tuple[int, int]) -> float:
-    """Width / height from ``"9:16"``, ``"1:1"``, ``(9, 16)`` or a number.
-
-    Raises
-    ------
-    ParameterError
-        For anything that is not a positive ratio between 1:10 and 10:1.
-    """
-    value: float | None = None
-    if isinstance(aspect, str):
-        parts = aspect.replace("/", ":").split(":")
-        try:
-            if len(parts) == 2:
-                value = float(parts[0]) / float(parts[1])
-            elif len(parts) == 1:
-                value = float(parts[0])
-        except (ValueError, ZeroDivisionError):
-            value = None
-    elif isinstance(aspect, (tuple, list)) and len(aspect) == 2 and all(isinstance(v, (int, float)) and v > 0 for v in aspect):
-        value = float(aspect[0]) / float(aspect[1])
-    elif isinstance(aspect, (int, float)) and not isinstance(aspect, bool):
-        value = float(aspect)
-    if value is None or not math.isfinite(value) or not 0.1 <= value <= 10:
-        raise ParameterError(f"aspect: {aspect!r} is not a ratio such as '9:16', '1:1' or '4:5'")
-    return value
 
 
 def face_detector() -> Callable[[np.ndarray], list[tuple[int, int, int, int]]] | None:
@@ -137,7 +114,7 @@ class ReframeSource(Source):
 
     @property
     def has_audio(self) -> bool:  # type: ignore[override]
-        return self.inner.source.has_audio or hasattr(self.inner.source, "audio_segments")
+        return self.inner.source.has_audio
 
     def describe(self) -> str:
         return f"reframe of {self.inner.describe()}"
@@ -147,10 +124,11 @@ class ReframeSource(Source):
         return float(np.interp(t, self.times, self.cx)), float(np.interp(t, self.times, self.cy))
 
     def frames(
-        self, *, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0
+        self, *, ctx: RenderContext, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0
     ) -> Iterator[tuple[Frame, float]]:
         inner = self.inner
         frames = inner.source.frames(
+            ctx=ctx,
             start=inner.start + start * inner.speed, count=count, fps=fps, width=width, height=height, speed=inner.speed * speed
         )
         step = float(speed) / float(fps)
@@ -178,7 +156,7 @@ class ReframeSource(Source):
 
     def audio_segments(self, clip: Clip, *, out_start: int, length: int, sr: int, gain: float, **_: Any) -> list[Segment]:
         """The inner clip's own sound for ``clip``'s span (cropping does not change it)."""
-        from .timefx.source import clip_sound_segments
+        from .edit.retime import clip_sound_segments
 
         inner = self.inner
         span = replace(inner, start=inner.start + clip.start * inner.speed, end=inner.start + clip.end * inner.speed, speed=inner.speed * clip.speed)
@@ -247,5 +225,3 @@ def smart_fit(g: FitGeometry) -> Callable[[Frame], Frame]:
     whatever the shapes (``cover`` does the same only when the shapes differ enough)."""
     return subject_cover(g)
 
-
-register_fit_mode("smart", smart_fit)

@@ -36,8 +36,9 @@ import numpy as np
 
 from .easing import canonical_ease, ease_spellings
 from .errors import ParameterError
-from .frame import Frame, parse_color
+from .frame import Frame, color_yuv8, parse_color
 from .nodes import BoundTransition, FrameTime, RenderContext
+from .registry import TRANSITIONS
 
 __all__ = [
     "EASINGS",
@@ -61,6 +62,8 @@ __all__ = [
     "transition_from_spec",
     "transition_schema",
     "transition_options",
+    "TransitionKind",
+    "register_transition",
 ]
 
 DIRECTIONS = ("left", "right", "up", "down")
@@ -114,11 +117,6 @@ def ease(name: str, progress: float) -> float:
 
 
 # -- plane helpers ------------------------------------------------------------------------
-
-
-def _yuv_of(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
-    px = Frame.solid(2, 2, rgb)
-    return int(px.y[0, 0]), int(px.u[0, 0]), int(px.v[0, 0])
 
 
 def _blend(a: Frame, b: Frame, w: float) -> Frame:
@@ -290,7 +288,7 @@ class Dip(Transition):
             raise ParameterError(f"{self.kind}.hold: {self.hold!r} is outside 0..0.8")
 
     def _drawer(self, ctx: RenderContext) -> BoundTransition:
-        yuv = _yuv_of(self.color)
+        yuv = color_yuv8(self.color)
         half = (1.0 - self.hold) / 2
 
         def draw(a: Frame, b: Frame, p: float, time: FrameTime) -> Frame:
@@ -619,7 +617,7 @@ class Flash(Transition):
         object.__setattr__(self, "color", parse_color(self.color, field=f"{self.kind}.color"))
 
     def _drawer(self, ctx: RenderContext) -> BoundTransition:
-        yuv = _yuv_of(self.color)
+        yuv = color_yuv8(self.color)
 
         def draw(a: Frame, b: Frame, p: float, time: FrameTime) -> Frame:
             base = a if p < 0.5 else b
@@ -632,58 +630,83 @@ class Flash(Transition):
 
 # -- registry -----------------------------------------------------------------------------
 
-_FACTORIES: dict[str, Callable[..., Transition]] = {
-    "crossfade": Crossfade,
-    "dip_black": lambda **kw: Dip(color="black", **kw),
-    "dip_white": lambda **kw: Dip(color="white", **kw),
-    "dip": Dip,
-    "wipe_left": lambda **kw: Wipe(direction="left", **kw),
-    "wipe_right": lambda **kw: Wipe(direction="right", **kw),
-    "wipe_up": lambda **kw: Wipe(direction="up", **kw),
-    "wipe_down": lambda **kw: Wipe(direction="down", **kw),
-    "wipe": Wipe,
-    "slide": Slide,
-    "push": Push,
-    "zoom_in": lambda **kw: Zoom(mode="in", **kw),
-    "zoom_out": lambda **kw: Zoom(mode="out", **kw),
-    "whip": WhipPan,
-    "spin": Spin,
-    "glitch": Glitch,
-    "flash": Flash,
-}
 
-# options each named transition accepts besides duration and easing
-_OPTIONS: dict[str, tuple[str, ...]] = {
-    "crossfade": (),
-    "dip_black": ("hold",),
-    "dip_white": ("hold",),
-    "dip": ("color", "hold"),
-    "wipe_left": ("softness",),
-    "wipe_right": ("softness",),
-    "wipe_up": ("softness",),
-    "wipe_down": ("softness",),
-    "wipe": ("direction", "softness"),
-    "slide": ("direction",),
-    "push": ("direction",),
-    "zoom_in": ("amount",),
-    "zoom_out": ("amount",),
-    "whip": ("direction", "blur"),
-    "spin": ("turns", "clockwise"),
-    "glitch": ("strength",),
-    "flash": ("color",),
-}
+@dataclass(frozen=True, slots=True)
+class TransitionKind:
+    """A named transition as registered in :data:`clipkit.registry.TRANSITIONS`.
+
+    Attributes
+    ----------
+    factory : callable
+        ``factory(*, duration, easing=..., **options) -> TransitionNode``.
+    options : tuple of str
+        Keyword options it takes besides ``duration`` and ``easing``.
+    """
+
+    factory: Callable[..., Any]
+    options: tuple[str, ...] = ()
+
+
+def register_transition(name: str, factory: Callable[..., Any], *, options: tuple[str, ...] = (), source: str = "python") -> None:
+    """Make ``name`` usable in :func:`transition` and templates.
+
+    Parameters
+    ----------
+    name : str
+        The name users write (``type: ripple`` in a template).
+    factory : callable
+        ``factory(*, duration, easing=..., **options)`` returning a node with
+        ``duration`` and ``bind(ctx)`` (see :class:`clipkit.TransitionNode`).
+    options : tuple of str
+        The options it accepts besides ``duration`` and ``easing``.
+    source : str
+        Where it comes from, for listings and conflicts.
+    """
+    TRANSITIONS.register(name, TransitionKind(factory, tuple(options)), source=source)
+
+
+def _check_kind(name: str, value: Any) -> TransitionKind:
+    if isinstance(value, TransitionKind):
+        return value
+    if isinstance(value, type) and hasattr(value, "bind"):  # an entry point naming a class
+        fields = getattr(value, "__dataclass_fields__", {})
+        return TransitionKind(value, tuple(f for f in fields if f not in ("duration", "easing")))
+    raise TypeError(f"{value!r} is neither a TransitionKind nor a transition class with bind()")
+
+
+def _register_builtins(registry: Any) -> None:
+    builtin: dict[str, tuple[Callable[..., Transition], tuple[str, ...]]] = {
+        "crossfade": (Crossfade, ()),
+        "dip_black": (lambda **kw: Dip(color="black", **kw), ("hold",)),
+        "dip_white": (lambda **kw: Dip(color="white", **kw), ("hold",)),
+        "dip": (Dip, ("color", "hold")),
+        "wipe_left": (lambda **kw: Wipe(direction="left", **kw), ("softness",)),
+        "wipe_right": (lambda **kw: Wipe(direction="right", **kw), ("softness",)),
+        "wipe_up": (lambda **kw: Wipe(direction="up", **kw), ("softness",)),
+        "wipe_down": (lambda **kw: Wipe(direction="down", **kw), ("softness",)),
+        "wipe": (Wipe, ("direction", "softness")),
+        "slide": (Slide, ("direction",)),
+        "push": (Push, ("direction",)),
+        "zoom_in": (lambda **kw: Zoom(mode="in", **kw), ("amount",)),
+        "zoom_out": (lambda **kw: Zoom(mode="out", **kw), ("amount",)),
+        "whip": (WhipPan, ("direction", "blur")),
+        "spin": (Spin, ("turns", "clockwise")),
+        "glitch": (Glitch, ("strength",)),
+        "flash": (Flash, ("color",)),
+    }
+    for name, (factory, options) in builtin.items():
+        registry.register(name, TransitionKind(factory, options), source="builtin")
 
 
 def transition_names() -> tuple[str, ...]:
-    """Names :func:`transition` and templates accept (besides ``cut``)."""
-    return tuple(_FACTORIES)
+    """Names :func:`transition` and templates accept (besides ``cut``): the built-ins,
+    then plug-ins from the ``clipkit.transitions`` entry points and :func:`register_transition`."""
+    return TRANSITIONS.names()
 
 
 def transition_options(name: str) -> tuple[str, ...]:
     """Options the transition ``name`` accepts besides ``duration`` and ``easing``."""
-    if name not in _OPTIONS:
-        raise ParameterError(f"transition: {name!r} is not a transition; use one of {', '.join(_FACTORIES)}")
-    return _OPTIONS[name]
+    return TRANSITIONS.get(name).options
 
 
 def transition(name: str, duration: float = 0.5, *, easing: str | None = None, **options: Any) -> Transition:
@@ -694,7 +717,8 @@ def transition(name: str, duration: float = 0.5, *, easing: str | None = None, *
     name : str
         One of :func:`transition_names`: ``crossfade``, ``dip_black``, ``dip_white``,
         ``dip``, ``wipe_left|right|up|down``, ``wipe``, ``slide``, ``push``,
-        ``zoom_in``, ``zoom_out``, ``whip``, ``spin``, ``glitch``, ``flash``.
+        ``zoom_in``, ``zoom_out``, ``whip``, ``spin``, ``glitch``, ``flash``, or a
+        registered plug-in.
     duration : float > 0
         Seconds of overlap.
     easing : str, optional
@@ -708,17 +732,17 @@ def transition(name: str, duration: float = 0.5, *, easing: str | None = None, *
     ParameterError
         Unknown names or options, and out-of-range values.
     """
-    allowed = transition_options(name)
-    unknown = sorted(set(options) - set(allowed))
+    kind = TRANSITIONS.get(name)
+    unknown = sorted(set(options) - set(kind.options))
     if unknown:
         raise ParameterError(
             f"transition {name!r}: unknown option {unknown[0]!r}; it takes duration, easing"
-            + "".join(f", {o}" for o in allowed)
+            + "".join(f", {o}" for o in kind.options)
         )
     kwargs = dict(options)
     if easing is not None:
         kwargs["easing"] = easing
-    return _FACTORIES[name](duration=duration, **kwargs)
+    return kind.factory(duration=duration, **kwargs)
 
 
 def crossfade(duration: float = 0.5, *, easing: str = "linear") -> Crossfade:

@@ -23,7 +23,7 @@ def _table(offset: float) -> np.ndarray:
 class Brightness(Effect):
     """Lift or lower the brightness of the whole picture.
 
-    Adds ``amount`` times the luma range (219 levels) to every pixel; colours keep
+    Adds ``offset`` times the luma range (219 levels) to every pixel; colours keep
     their chroma.
     """
 
@@ -31,16 +31,16 @@ class Brightness(Effect):
     title = "Brightness"
     category = "color"
     params = (
-        Param("amount", "float", 0.0, min=-1.0, max=1.0, doc="Luma shift as a fraction of the video range; 0 leaves the picture as is", neutral=0.0),
+        Param("offset", "float", 0.0, min=-1.0, max=1.0, doc="Luma shift as a fraction of the video range; 0 leaves the picture as is", neutral=0.0, aliases=("amount",)),
     )
-    example = {"amount": 0.08}
+    example = {"offset": 0.08}
 
     def luma_table(self, p: dict[str, Any], state: Any) -> np.ndarray:
-        return _table(p["amount"] * 219.0)
+        return _table(p["offset"] * 219.0)
 
     def apply(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
-        return Frame(lookup(frame.y, _table(p["amount"] * 219.0)), frame.u, frame.v, frame.alpha)
+        return Frame(lookup(frame.y, _table(p["offset"] * 219.0)), frame.u, frame.v, frame.alpha)
 
     def reference(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
-        y = frame.y.astype(np.float64) + p["amount"] * 219.0
+        y = frame.y.astype(np.float64) + p["offset"] * 219.0
         return Frame(np.floor(np.clip(y, 0, 255) + 0.5).astype(np.uint8), frame.u, frame.v, frame.alpha)

@@ -72,7 +72,7 @@ class ChromaKey(Effect):
         Param("similarity", "float", 0.35, min=0.0, max=1.0, doc="How far from the key colour still counts as screen"),
         Param("smoothness", "float", 0.12, min=0.001, max=1.0, doc="Width of the soft edge between screen and subject"),
         Param("spill", "float", 0.5, min=0.0, max=1.0, doc="How much of the key colour's cast to remove from the subject"),
-        Param("amount", "float", 1.0, min=0.0, max=1.0, doc="Strength of the whole key; 0 leaves the picture opaque and untouched", neutral=0.0),
+        Param("strength", "float", 1.0, min=0.0, max=1.0, doc="Strength of the whole key; 0 leaves the picture opaque and untouched", neutral=0.0, aliases=("amount",)),
     )
     example = {"color": "#00b140", "similarity": 0.35, "smoothness": 0.12, "spill": 0.5}
     tolerance = 1
@@ -83,7 +83,7 @@ class ChromaKey(Effect):
             kcr = 1e-6  # a grey key: no spill direction
         alpha_in = frame.alpha if frame.alpha is not None else np.empty((1, 1), np.uint8)
         u, v, alpha = _kernel(frame.y, frame.u, frame.v, alpha_in, frame.alpha is not None, kcb, kcr,
-                              p["similarity"], p["smoothness"], p["spill"], p["amount"])
+                              p["similarity"], p["smoothness"], p["spill"], p["strength"])
         return Frame(frame.y, u, v, alpha)
 
     def reference(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
@@ -94,11 +94,11 @@ class ChromaKey(Effect):
         cr = frame.v.astype(np.float64) - 128
         d = np.hypot(cb - kcb, cr - kcr) / CHROMA_RANGE
         a = np.clip((d - p["similarity"]) / p["smoothness"], 0, 1)
-        a = 1 - p["amount"] * (1 - a)
+        a = 1 - p["strength"] * (1 - a)
         n = math.hypot(kcb, kcr)
         dcb, dcr = kcb / n, kcr / n
         proj = cb * dcb + cr * dcr
-        k = np.where(proj > 0, p["spill"] * p["amount"] * proj, 0.0)
+        k = np.where(proj > 0, p["spill"] * p["strength"] * proj, 0.0)
         q = lambda x: np.floor(np.clip(x, 0, 255) + 0.5).astype(np.uint8)  # noqa: E731
         base = frame.alpha.astype(np.float64) if frame.alpha is not None else 255.0
         alpha = q(base * np.repeat(np.repeat(a, 2, 0), 2, 1))

@@ -8,13 +8,8 @@ import numpy as np
 from numba import njit
 
 from clipkit.effects import Effect, Param
-from clipkit.effects.kernels import U_B, U_G, U_R, V_B, V_G, V_R, Y_B, Y_G, Y_R, u8
-from clipkit.frame import Frame
-
-
-def _yuv(rgb: tuple[int, int, int]) -> tuple[float, float, float]:
-    r, g, b = (float(c) for c in rgb)
-    return (16.0 + Y_R * r + Y_G * g + Y_B * b, 128.0 + U_R * r + U_G * g + U_B * b, 128.0 + V_R * r + V_G * g + V_B * b)
+from clipkit.effects.kernels import u8
+from clipkit.frame import Frame, color_yuv
 
 
 @njit(nogil=True, cache=True, fastmath=True)
@@ -55,11 +50,11 @@ class Duotone(Effect):
     example = {"strength": 1.0, "shadows": "#1b1f5e", "highlights": "#ffc46b"}
 
     def apply(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
-        y, u, v = _kernel(frame.y, frame.u, frame.v, _yuv(p["shadows"]), _yuv(p["highlights"]), p["strength"])
+        y, u, v = _kernel(frame.y, frame.u, frame.v, color_yuv(p["shadows"]), color_yuv(p["highlights"]), p["strength"])
         return Frame(y, u, v, frame.alpha)
 
     def reference(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
-        lo, hi, s = np.array(_yuv(p["shadows"])), np.array(_yuv(p["highlights"])), p["strength"]
+        lo, hi, s = np.array(color_yuv(p["shadows"])), np.array(color_yuv(p["highlights"])), p["strength"]
         yy = frame.y.astype(np.float64)
         t = np.clip((yy - 16.0) / 219.0, 0.0, 1.0)
         h2, w2 = frame.u.shape

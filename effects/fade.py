@@ -8,28 +8,14 @@ import numpy as np
 from numba import njit
 
 from clipkit.effects import Effect, Param
-from clipkit.effects.kernels import U_B, U_G, U_R, V_B, V_G, V_R, Y_B, Y_G, Y_R, u8
-from clipkit.frame import Frame
-
-
-@njit(nogil=True, cache=True, fastmath=True)
-def _blend(plane: np.ndarray, target: float, a: float) -> np.ndarray:
-    h, w = plane.shape
-    out = np.empty((h, w), np.uint8)
-    for i in range(h):
-        for j in range(w):
-            out[i, j] = u8(plane[i, j] + (target - plane[i, j]) * a)
-    return out
+from clipkit.effects.kernels import blend_toward, ref_blend_toward
+from clipkit.frame import Frame, color_yuv
 
 
 @njit(nogil=True, cache=True, fastmath=True)
 def _kernel(y: np.ndarray, u: np.ndarray, v: np.ndarray, c: tuple, a: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return _blend(y, c[0], a), _blend(u, c[1], a), _blend(v, c[2], a)
-
-
-def _yuv(rgb: tuple[int, int, int]) -> tuple[float, float, float]:
-    r, g, b = (float(c) for c in rgb)
-    return (16.0 + Y_R * r + Y_G * g + Y_B * b, 128.0 + U_R * r + U_G * g + U_B * b, 128.0 + V_R * r + V_G * g + V_B * b)
+    # the blend toward a colour is shared with the other effect that needs it (fade, flash)
+    return blend_toward(y, u, v, c, a)
 
 
 class Fade(Effect):
@@ -66,13 +52,11 @@ class Fade(Effect):
         a = self._amount(p, state, time)
         if a <= 0:
             return frame
-        y, u, v = _kernel(frame.y, frame.u, frame.v, _yuv(p["color"]), a)
+        y, u, v = _kernel(frame.y, frame.u, frame.v, color_yuv(p["color"]), a)
         return Frame(y, u, v, frame.alpha)
 
     def reference(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         a = self._amount(p, state, time)
         if a <= 0:
             return frame
-        q = lambda x: np.floor(np.clip(x, 0, 255) + 0.5).astype(np.uint8)  # noqa: E731
-        c = _yuv(p["color"])
-        return Frame(*(q(pl + (t - pl.astype(np.float64)) * a) for pl, t in zip((frame.y, frame.u, frame.v), c)), frame.alpha)
+        return Frame(*ref_blend_toward(frame.y, frame.u, frame.v, color_yuv(p["color"]), a), frame.alpha)

@@ -52,12 +52,12 @@ class Glitch(Effect):
     title = "Glitch"
     category = "look"
     params = (
-        Param("amount", "float", 0.5, min=0.0, max=1.0, doc="Strength: how many bands and how far they tear; 0 leaves the picture as is", neutral=0.0),
+        Param("strength", "float", 0.5, min=0.0, max=1.0, doc="Strength: how many bands and how far they tear; 0 leaves the picture as is", neutral=0.0, aliases=("amount",)),
         Param("rate", "float", 0.5, min=0.0, max=1.0, doc="Share of frames that glitch"),
         Param("band", "float", 60.0, min=4.0, max=600.0, unit="px", doc="Typical height of a torn band"),
         Param("seed", "int", 0, min=0, max=2**31 - 1, keyframable=False, doc="Seed of the glitch pattern"),
     )
-    example = {"amount": 0.6, "rate": 1.0}
+    example = {"strength": 0.6, "rate": 1.0}
 
     def prepare(self, ctx: Any, static: dict[str, Any]) -> Any:
         return (int(ctx.seed) * 1_000_003 + static["seed"]) & 0x7FFFFFFF
@@ -68,13 +68,13 @@ class Glitch(Effect):
         h, w = frame.height, frame.width
         if rng.random() >= p["rate"]:
             return np.zeros((0, 5), np.int64)
-        count = 1 + int(rng.integers(0, 1 + int(round(8 * p["amount"]))))
+        count = 1 + int(rng.integers(0, 1 + int(round(8 * p["strength"]))))
         out = np.zeros((count, 5), np.int64)
         for k in range(count):
             height = max(2, int(p["band"] * rng.uniform(0.3, 2.0)))
             y0 = int(rng.integers(0, max(1, h - 1)))
-            shift = int(rng.normal(0.0, 0.12 * w * p["amount"]))
-            extra = int(rng.normal(0.0, 0.03 * w * p["amount"]))
+            shift = int(rng.normal(0.0, 0.12 * w * p["strength"]))
+            extra = int(rng.normal(0.0, 0.03 * w * p["strength"]))
             out[k] = (y0, min(h, y0 + height), shift, shift + extra, shift - extra)
         return out & ~np.int64(1)  # even rows and shifts keep chroma aligned with luma
 

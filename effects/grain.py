@@ -13,7 +13,7 @@ from clipkit.frame import Frame
 
 TILE = 512  # side of the noise tile (a power of two: indices wrap with a mask)
 MASK = TILE - 1
-LEVELS = 14.0  # grain standard deviation in luma levels at amount 1, in the midtones
+LEVELS = 14.0  # grain standard deviation in luma levels at strength 1, in the midtones
 
 
 @njit(nogil=True, cache=True, fastmath=True)
@@ -84,11 +84,11 @@ class Grain(Effect):
     title = "Film grain"
     category = "look"
     params = (
-        Param("amount", "float", 0.35, min=0.0, max=1.0, doc="Grain strength; 0 leaves the picture as is", neutral=0.0),
+        Param("strength", "float", 0.35, min=0.0, max=1.0, doc="Grain strength; 0 leaves the picture as is", neutral=0.0, aliases=("amount",)),
         Param("size", "float", 1.5, min=0.5, max=6.0, unit="px", keyframable=False, doc="Grain size"),
         Param("seed", "int", 0, min=0, max=2**31 - 1, keyframable=False, doc="Seed of the grain pattern"),
     )
-    example = {"amount": 0.4, "size": 1.5}
+    example = {"strength": 0.4, "size": 1.5}
 
     def prepare(self, ctx: Any, static: dict[str, Any]) -> Any:
         seed = (int(ctx.seed) * 1_000_003 + static["seed"]) & 0x7FFFFFFF
@@ -107,7 +107,7 @@ class Grain(Effect):
     def apply(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         tile, seed = state
         key = np.int64((seed * 31 + time.index) & 0x7FFFFFFF)
-        return Frame(_kernel(frame.y, tile, p["amount"], key), frame.u, frame.v, frame.alpha)
+        return Frame(_kernel(frame.y, tile, p["strength"], key), frame.u, frame.v, frame.alpha)
 
     def reference(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         tile, seed = state
@@ -118,5 +118,5 @@ class Grain(Effect):
         shifts = _ref_hash(key * 7919 + np.arange(h)) & (TILE - 1)
         cols = (np.arange(w)[None, :] + shifts[:, None]) & (TILE - 1)
         n = tile[rows[:, None], cols].astype(np.float64)
-        y = frame.y.astype(np.float64) + _gain(p["amount"])[frame.y] * n
+        y = frame.y.astype(np.float64) + _gain(p["strength"])[frame.y] * n
         return Frame(np.floor(np.clip(y, 0, 255) + 0.5).astype(np.uint8), frame.u, frame.v, frame.alpha)

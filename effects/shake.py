@@ -14,7 +14,7 @@ from clipkit.frame import Frame
 
 HARMONICS = (1.0, 2.13, 3.71)
 WEIGHTS = (0.62, 0.28, 0.10)
-REACH = 0.03  # largest offset at amount 1, as a share of the frame's short side
+REACH = 0.03  # largest offset at strength 1, as a share of the frame's short side
 
 
 @njit(nogil=True, cache=True, fastmath=True)
@@ -35,12 +35,12 @@ class Shake(Effect):
     title = "Shake"
     category = "motion"
     params = (
-        Param("amount", "float", 0.4, min=0.0, max=1.0, doc="Strength of the shake; 0 leaves the picture still", neutral=0.0),
+        Param("strength", "float", 0.4, min=0.0, max=1.0, doc="Strength of the shake; 0 leaves the picture still", neutral=0.0, aliases=("amount",)),
         Param("frequency", "float", 6.0, min=0.2, max=30.0, unit="Hz", keyframable=False, doc="How fast it shakes"),
         Param("rotation", "float", 1.5, min=0.0, max=15.0, unit="deg", doc="Largest tilt at full amount"),
         Param("seed", "int", 0, min=0, max=2**31 - 1, keyframable=False, doc="Seed of the motion"),
     )
-    example = {"amount": {"envelope": "beats", "from": 0.0, "to": 0.8, "decay": 0.15}, "frequency": 9.0}
+    example = {"strength": {"envelope": "beats", "from": 0.0, "to": 0.8, "decay": 0.15}, "frequency": 9.0}
 
     def prepare(self, ctx: Any, static: dict[str, Any]) -> Any:
         rng = np.random.default_rng((int(ctx.seed) * 1_000_003 + static["seed"]) & 0x7FFFFFFF)
@@ -51,12 +51,12 @@ class Shake(Effect):
         t = time.local_t
         wave = [sum(w * math.sin(2 * math.pi * freq * f * t + ph) for w, f, ph in zip(WEIGHTS, HARMONICS, phases[k])) for k in range(3)]
         w, h = frame.width, frame.height
-        reach = p["amount"] * REACH * min(w, h)
+        reach = p["strength"] * REACH * min(w, h)
         dx, dy = wave[0] * reach, wave[1] * reach
-        angle = math.radians(wave[2] * p["rotation"] * p["amount"])
+        angle = math.radians(wave[2] * p["rotation"] * p["strength"])
         # a steady zoom (not following the wobble) that covers the largest offset and tilt
-        tilt = math.radians(p["rotation"] * p["amount"])
-        scale = 1.0 + 2.0 * p["amount"] * REACH + math.sin(tilt) * max(w, h) / min(w, h)
+        tilt = math.radians(p["rotation"] * p["strength"])
+        scale = 1.0 + 2.0 * p["strength"] * REACH + math.sin(tilt) * max(w, h) / min(w, h)
         c, s = math.cos(angle) / scale, math.sin(angle) / scale
         cx, cy = w / 2.0, h / 2.0
         # source = R(-angle) (out - centre - d) / scale + centre

@@ -38,7 +38,7 @@ class Sharpen(Effect):
     """Crisper detail by an unsharp mask on luma (chroma is left soft, so no colour fringes).
 
     Adds ``amount`` times the difference between the picture and a Gaussian-blurred
-    copy of size ``radius``, cored: differences up to ``threshold`` levels (noise) are
+    copy of size ``sigma``, cored: differences up to ``threshold`` levels (noise) are
     ignored and the threshold is taken off larger ones.
     """
 
@@ -47,19 +47,19 @@ class Sharpen(Effect):
     category = "look"
     params = (
         Param("amount", "float", 0.8, min=0.0, max=3.0, unit="x", doc="Strength; 0 leaves the picture as is", neutral=0.0),
-        Param("radius", "float", 1.5, min=0.5, max=10.0, unit="px", doc="Size of the detail that is enhanced (Gaussian sigma)"),
+        Param("sigma", "float", 1.5, min=0.5, max=10.0, unit="px", doc="Size of the detail that is enhanced (Gaussian standard deviation)", aliases=("radius",)),
         Param("threshold", "float", 2.0, min=0.0, max=32.0, doc="Detail up to this many levels is treated as noise and not sharpened"),
     )
-    example = {"amount": 0.8, "radius": 1.5}
+    example = {"amount": 0.8, "sigma": 1.5}
     tolerance = 1
 
     def apply(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
-        taps = gaussian_taps(max(p["radius"], 0.3))
+        taps = gaussian_taps(max(p["sigma"], 0.3))
         return Frame(_kernel(frame.y, taps, p["amount"], p["threshold"]), frame.u, frame.v, frame.alpha)
 
     def reference(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         y = frame.y.astype(np.float64)
-        d = y - ref_gaussian(frame.y, gaussian_taps(max(p["radius"], 0.3)))
+        d = y - ref_gaussian(frame.y, gaussian_taps(max(p["sigma"], 0.3)))
         cored = np.sign(d) * np.maximum(np.abs(d) - p["threshold"], 0.0)
         out = np.floor(np.clip(y + p["amount"] * cored, 0, 255) + 0.5)
         return Frame(out.astype(np.uint8), frame.u, frame.v, frame.alpha)

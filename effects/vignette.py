@@ -60,7 +60,7 @@ class Vignette(Effect):
     """Darken the edges and corners, drawing the eye to the middle.
 
     The falloff follows the frame's shape (an ellipse on a vertical frame): it starts
-    at ``radius`` (as a fraction of the centre-to-corner distance) and spreads over
+    at ``midpoint`` (as a fraction of the centre-to-corner distance) and spreads over
     ``softness``. Chroma fades with the light, as a lens vignette does.
     """
 
@@ -69,10 +69,10 @@ class Vignette(Effect):
     category = "look"
     params = (
         Param("strength", "float", 0.5, min=0.0, max=1.0, doc="Darkening at the corners; 0 leaves the picture as is, 1 is black", neutral=0.0),
-        Param("radius", "float", 0.8, min=0.1, max=1.5, doc="Where the falloff is half way, as a fraction of the centre-to-corner distance"),
-        Param("softness", "float", 0.6, min=0.05, max=2.0, doc="Width of the falloff, same units as radius"),
+        Param("midpoint", "float", 0.8, min=0.1, max=1.5, doc="Where the falloff is half way, as a fraction of the centre-to-corner distance", aliases=("radius",)),
+        Param("softness", "float", 0.6, min=0.05, max=2.0, doc="Width of the falloff, same units as midpoint"),
     )
-    example = {"strength": 0.5, "radius": 0.75, "softness": 0.7}
+    example = {"strength": 0.5, "midpoint": 0.75, "softness": 0.7}
 
     def prepare(self, ctx: Any, static: dict[str, Any]) -> Any:
         return {}  # masks by (size, radius, softness); radius may be keyframed
@@ -87,13 +87,13 @@ class Vignette(Effect):
         return hit
 
     def apply(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
-        my, mc = self._masks(state, frame.height, frame.width, p["radius"], p["softness"])
+        my, mc = self._masks(state, frame.height, frame.width, p["midpoint"], p["softness"])
         y, u, v = _kernel(frame.y, frame.u, frame.v, my, mc, p["strength"])
         return Frame(y, u, v, frame.alpha)
 
     def reference(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         s = p["strength"]
-        gy = 1 - s * _ref_mask(frame.height, frame.width, p["radius"], p["softness"])
-        gc = 1 - s * _ref_mask(frame.height // 2, frame.width // 2, p["radius"], p["softness"])
+        gy = 1 - s * _ref_mask(frame.height, frame.width, p["midpoint"], p["softness"])
+        gc = 1 - s * _ref_mask(frame.height // 2, frame.width // 2, p["midpoint"], p["softness"])
         q = lambda a: np.floor(np.clip(a, 0, 255) + 0.5).astype(np.uint8)  # noqa: E731
         return Frame(q(16 + (frame.y - 16.0) * gy), q(128 + (frame.u - 128.0) * gc), q(128 + (frame.v - 128.0) * gc), frame.alpha)

@@ -234,12 +234,12 @@ def test_template_schema_to_a_bad_path(capsys: pytest.CaptureFixture[str], tmp_p
 
 def test_internal_error_is_one_line_with_exit_1(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, portrait: str) -> None:
     """The last line of defence: an unexpected exception is still one readable line."""
-    import clipkit.cli.commands.probe as probe_command
+    import clipkit.media.probe as probe_module  # the command imports it when it runs
 
     def broken_probe(*args: object, **kwargs: object) -> None:
         raise RuntimeError("something\nunexpected")
 
-    monkeypatch.setattr(probe_command, "probe", broken_probe)
+    monkeypatch.setattr(probe_module, "probe", broken_probe)
     code, _, err = run(capsys, "probe", portrait)
     assert code == 1
     line = one_error_line(err)
@@ -258,7 +258,11 @@ def test_template_validate_with_set(capsys: pytest.CaptureFixture[str], template
     assert run(capsys, "template", "validate", str(template_file), "--set", "title=Yo", "--set", "canvas.width=128")[0] == 0
     code, _, err = run(capsys, "template", "validate", str(template_file), "--set", "canvas.width=15")
     assert code == 2
-    assert "canvas.width: 15 is below 16" in one_error_line(err)
+    # validate lists every problem, one line each, then how many there were
+    lines = err.strip().splitlines()
+    assert "canvas.width: 15 is below 16" in lines[0]
+    assert "canvas.width: 15 is not a multiple of 2" in lines[1]
+    assert lines[2] == f"clipkit: 2 problems in {template_file}"
 
 
 def test_template_validate_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -268,6 +272,57 @@ def test_template_validate_errors(capsys: pytest.CaptureFixture[str], tmp_path: 
     code, out, err = run(capsys, "template", "validate", str(path))
     assert code == 2 and out == ""
     assert one_error_line(err) == f"clipkit: error: {path}: shots[1].start: -1 is below 0"
+
+
+def test_template_validate_lists_every_problem_in_document_order(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Schema problems all at once; then, for a schema-valid file, every problem of meaning."""
+    bad = dict(
+        TEMPLATE,
+        shots=[{"slot": "intro", "duration": -2}, {"color": "red", "start": -1, "duration": 1}, {"slot": "outro", "volume": 9}],
+    )
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(bad))
+    code, out, err = run(capsys, "template", "validate", str(path))
+    assert code == 2 and out == ""
+    lines = err.strip().splitlines()
+    assert [line.split(": ")[3] for line in lines[:-1]] == ["shots[0].duration", "shots[1].start", "shots[2].volume"]
+    assert lines[-1] == f"clipkit: 3 problems in {path}"
+    meaning = dict(
+        TEMPLATE,
+        slots=[{"id": "intro"}, {"id": "intro"}],
+        shots=[{"slot": "intro", "duration": 1, "transition": {"type": "crossfade"}}, {"slot": "nope", "duration": 1}, {"color": "red"}],
+    )
+    path.write_text(yaml.safe_dump(meaning))
+    code, out, err = run(capsys, "template", "validate", str(path))
+    lines = err.strip().splitlines()
+    assert code == 2 and [line.split(": ")[3] for line in lines[:-1]] == [
+        "slots[1].id",
+        "shots[0].transition",
+        "shots[1].slot",
+        "shots[2].duration",
+    ]
+    # the API carries the same problems, each with its field
+    from clipkit.template import load_template
+
+    with pytest.raises(ck.TemplateError) as caught:
+        load_template(path)
+    assert [p.field for p in caught.value.problems] == ["slots[1].id", "shots[0].transition", "shots[1].slot", "shots[2].duration"]
+    assert "(and 3 more problems)" in str(caught.value)
+
+
+def test_parameter_errors_carry_field_value_and_allowed() -> None:
+    clip = ck.color("red", duration=2.0)
+    with pytest.raises(ck.ParameterError) as caught:
+        clip.trim(-1)
+    assert (caught.value.field, caught.value.value, caught.value.allowed) == ("trim.start", -1, ">= 0")
+    with pytest.raises(ck.ParameterError) as caught:
+        ck.Canvas(100, 15)
+    assert (caught.value.field, caught.value.value) == ("canvas.height", 15)
+    from clipkit.template import load_template
+
+    with pytest.raises(ck.TemplateError) as caught:
+        load_template({"version": 1, "canvas": {"fps": 500}, "slots": [{"id": "a"}], "shots": [{"slot": "a"}]})
+    assert caught.value.field == "canvas.fps"
 
 
 def test_template_validate_runs_the_sections_own_checks(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -333,3 +388,14 @@ def test_subprocess_errors_and_debug(tmp_path: Path) -> None:
     assert "Traceback (most recent call last)" in proc.stderr and "MediaError" in proc.stderr
     proc = _cli("--version", cwd=tmp_path)
     assert proc.returncode == 0 and proc.stdout.strip() == f"clipkit {ck.__version__}"
+
+
+def test_render_stats_prints_the_stage_profile(capsys: pytest.CaptureFixture[str], template_file: Path, tmp_path: Path, portrait: str) -> None:
+    out = tmp_path / "stats.mp4"
+    code, stdout, _ = run(capsys, "render", str(template_file), "--clip", f"intro={portrait}", "--clip", f"outro={portrait}",
+                          "--profile", "preview", "--quiet", "--stats", "-o", str(out))
+    assert code == 0 and out.is_file()
+    lines = stdout.splitlines()
+    assert lines[0].startswith(f"wrote {out}")
+    assert "CPU ms/frame" in lines[2] and any(line.startswith("encode (frames handed to x264)") for line in lines)
+    assert any(line.startswith(f"decode {portrait}") for line in lines)

@@ -323,3 +323,30 @@ def test_custom_profile_object(portrait: str, out_dir: Path) -> None:
     assert f["audio_rate"] == 44100 and result.profile == "mine"
     with pytest.raises(ck.ParameterError, match="profile.crf"):
         ck.sequence([ck.open(portrait)]).render(out_dir / "x.mp4", profile=ck.Profile("bad", crf=80))
+
+
+def test_a_stage_profile_says_where_the_time_goes(tmp_path: Path) -> None:
+    import clipkit as ck
+    from clipkit.cli.main import main
+
+    song = tmp_path / "song.wav"
+    from clipkit.music.synth import drum_track, write_audio
+
+    write_audio(str(song), drum_track(120, 3.0, sr=22050).y, sr=22050)
+    a = ck.color("#224488", duration=1.0).with_effect("contrast", amount=1.2).with_effect("vignette", strength=0.4)
+    b = ck.color("#884422", duration=1.0)
+    edit = ck.sequence([a, b], canvas=ck.Canvas(128, 224, fps=10), transitions=[ck.crossfade(0.3)])
+    edit = edit.with_music(ck.audio(str(song))).with_overlay(ck.Text("hi", position=(0.5, 0.5)))
+    result = edit.render(tmp_path / "p.mp4", profile="tiktok", profile_stages=True)
+    stages = result.stages
+    assert stages is not None and stages.frames == result.frames == 17
+    names = [r.name for r in stages.rows]
+    for expected in ("plan", "decode color #224488", "fit stretch", "effect contrast", "effect vignette", "transition Crossfade",
+                     "overlay 0 Text", "encode (frames handed to x264)", "audio: mix, ducking, loudness", "codec threads (FFmpeg decode, x264)"):
+        assert expected in names, (expected, names)
+    # pipeline order, and the figures are real measurements
+    assert names.index("decode color #224488") < names.index("effect contrast") < names.index("overlay 0 Text") < names.index("encode (frames handed to x264)")
+    assert stages.row("effect contrast").calls == 10 and stages.row("overlay 0 Text").calls == 17
+    assert all(r.cpu_ms >= 0 and r.wall_ms >= 0 for r in stages.rows) and stages.cpu > 0
+    assert edit.render(tmp_path / "q.mp4", profile="tiktok").stages is None  # off by default
+    assert "effect contrast" in stages.table()

@@ -73,7 +73,7 @@ class _ContextSource(Source):
         self.seen: list[RenderContext | None] = []
 
     def frames(
-        self, *, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0, ctx: RenderContext | None = None
+        self, *, ctx: RenderContext, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0
     ) -> Iterator[tuple[ck.Frame, float]]:
         self.seen.append(ctx)
         frame = ck.Frame.solid(width, height, (40, 80, 120)).shared()
@@ -106,7 +106,7 @@ class _DrawInPlace(FrameNode):
 
 def test_repeated_frames_are_read_only_so_drawing_copies(tmp_path: Path) -> None:
     card = ck.color("#202020", duration=0.5)
-    frames = list(card.source.frames(start=0.0, count=3, fps=Fraction(10), width=32, height=32))
+    frames = list(card.source.frames(ctx=RenderContext(32, 32, Fraction(10)), start=0.0, count=3, fps=Fraction(10), width=32, height=32))
     assert frames[0][0] is frames[1][0]  # the same planes, handed out again
     assert not frames[0][0].y.flags.writeable
     with pytest.raises(ValueError):

@@ -30,11 +30,11 @@ def test_every_builtin_is_covered_and_nothing_failed_to_load() -> None:
 @pytest.mark.parametrize("name", fx.look_names())
 def test_look_intensity_zero_is_identity_and_one_changes_the_picture(name: str) -> None:
     frames = sample_frames(64, 48, count=2)
-    zero = fx.run_frames(fx.look(name, intensity=0.0), frames)
+    zero = fx.run_frames(fx.look(name, strength=0.0), frames)
     for a, b in zip(frames, zero):
         assert frame_difference(a, b) == 0
-    full = fx.run_frames(fx.look(name, intensity=1.0), frames)
-    half = fx.run_frames(fx.look(name, intensity=0.5), frames)
+    full = fx.run_frames(fx.look(name, strength=1.0), frames)
+    half = fx.run_frames(fx.look(name, strength=0.5), frames)
     d_full = frame_difference(frames[0], full[0])
     d_half = frame_difference(frames[0], half[0])
     assert d_full >= 8, f"{name} barely changes the picture ({d_full} levels)"

@@ -33,7 +33,7 @@ def test_clip_effects_and_looks_change_rendered_frames(portrait: str) -> None:
     assert contrast[0].y.std() > plain[0].y.std() * 1.3
     assert np.abs(noir[0].u.astype(int) - 128).max() <= 3  # black and white
     assert np.abs(plain[0].u.astype(int) - 128).max() > 10
-    faded = _frames(ck.sequence([clip.with_look("faded", intensity=0.0)], canvas=canvas))
+    faded = _frames(ck.sequence([clip.with_look("faded", strength=0.0)], canvas=canvas))
     assert all(np.array_equal(a.y, b.y) for a, b in zip(plain, faded))
 
 
@@ -41,7 +41,7 @@ def test_keyframes_follow_clip_time_in_a_sequence(portrait: str, portrait_b: str
     canvas = ck.Canvas(160, 284, 30)
     fade = {"keyframes": [[0.0, 1.0], [0.2, 0.0]]}
     a = ck.open(portrait).trim(0, 0.3)
-    b = ck.open(portrait_b).trim(0, 0.3).with_effect("flash", amount=fade, color="white")
+    b = ck.open(portrait_b).trim(0, 0.3).with_effect("flash", strength=fade, color="white")
     out = _frames(ck.sequence([a, b], canvas=canvas))
     assert out[9].y.min() >= 230  # the second clip's own t = 0: fully white
     assert out[9 + 7].y.min() < 200  # 0.23 s into it: back to the picture
@@ -50,7 +50,7 @@ def test_keyframes_follow_clip_time_in_a_sequence(portrait: str, portrait_b: str
 def test_beat_envelope_from_the_music_drives_a_parameter(portrait: str, song: str) -> None:
     canvas = ck.Canvas(160, 284, 30)
     flash = {"envelope": "beats", "from": 0.0, "to": 1.0, "attack": 0.0, "decay": 0.05}
-    clip = ck.open(portrait).trim(0, 2.0).with_effect("flash", amount=flash, color="white")
+    clip = ck.open(portrait).trim(0, 2.0).with_effect("flash", strength=flash, color="white")
     edit = ck.sequence([clip], canvas=canvas).with_music(ck.audio(song))
     analysis = edit_analysis(edit)
     out = _frames(edit)
@@ -63,7 +63,7 @@ def test_beat_envelope_from_the_music_drives_a_parameter(portrait: str, song: st
 
 
 def edit_analysis(edit: ck.Edit):  # noqa: ANN201
-    from clipkit.music import analysis_for_edit
+    from clipkit.render.plan import music_analysis as analysis_for_edit
 
     return analysis_for_edit(edit)
 
@@ -83,7 +83,7 @@ def test_template_effects_and_look_keys(tmp_path: Path, portrait: str) -> None:
         "shots": [
             {"slot": "a", "start": 0, "duration": 0.3,
              "effects": [{"id": "contrast", "amount": 1.2}, {"id": "lut", "file": "mine.cube"}],
-             "look": {"name": "warm", "intensity": 0.5}},
+             "look": {"name": "warm", "strength": 0.5}},
         ],
         "look": "vivid",
     }

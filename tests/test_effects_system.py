@@ -111,11 +111,11 @@ def test_envelope_from_music_analysis_peaks_on_beats() -> None:
     assert value(1.0) == pytest.approx(1.2)  # on a full-strength beat
     assert value(2.0) == pytest.approx(1.1)  # a half-strength beat
     assert 1.0 < value(1.1) < 1.2  # decaying
-    down = fx.create("flash", amount={"envelope": "downbeats", "to": 0.8, "attack": 0.0}).bind(_ctx(analysis=analysis))
-    assert down.values(_t(1.0))["amount"] == pytest.approx(0.8)
-    assert down.values(_t(2.0))["amount"] < 0.01  # not a downbeat
-    onsets = fx.create("flash", amount={"envelope": "onsets", "to": 0.5, "attack": 0.0}).bind(_ctx(analysis=analysis))
-    assert onsets.values(_t(1.5))["amount"] == pytest.approx(0.5)
+    down = fx.create("flash", strength={"envelope": "downbeats", "to": 0.8, "attack": 0.0}).bind(_ctx(analysis=analysis))
+    assert down.values(_t(1.0))["strength"] == pytest.approx(0.8)
+    assert down.values(_t(2.0))["strength"] < 0.01  # not a downbeat
+    onsets = fx.create("flash", strength={"envelope": "onsets", "to": 0.5, "attack": 0.0}).bind(_ctx(analysis=analysis))
+    assert onsets.values(_t(1.5))["strength"] == pytest.approx(0.5)
 
 
 def test_envelope_without_music_rests_at_from_and_is_skipped() -> None:
@@ -126,10 +126,10 @@ def test_envelope_without_music_rests_at_from_and_is_skipped() -> None:
 
 
 def test_envelope_accepts_a_python_callable() -> None:
-    node = fx.create("brightness", amount={"envelope": lambda t: min(1.0, t), "from": 0.0, "to": 0.5})
+    node = fx.create("brightness", offset={"envelope": lambda t: min(1.0, t), "from": 0.0, "to": 0.5})
     bound = node.bind(_ctx())
-    assert bound.values(_t(0.5))["amount"] == pytest.approx(0.25)
-    assert isinstance(node.params()["amount"], dict)
+    assert bound.values(_t(0.5))["offset"] == pytest.approx(0.25)
+    assert isinstance(node.params()["offset"], dict)
 
 
 def test_px_parameters_scale_with_the_frame() -> None:
@@ -148,23 +148,23 @@ def test_px_parameters_scale_with_the_frame() -> None:
 # -- intensity ------------------------------------------------------------------------------
 def test_intensity_moves_parameters_from_neutral() -> None:
     node = fx.create("contrast", amount=1.4)
-    assert node.with_intensity(0.5).params()["amount"] == pytest.approx(1.2)
-    assert node.with_intensity(0.0).params()["amount"] == pytest.approx(1.0)
-    kf = fx.create("vignette", strength={"keyframes": [[0, 0.2], [1, 0.8]]}, radius=0.5).with_intensity(0.5)
+    assert node.with_strength(0.5).params()["amount"] == pytest.approx(1.2)
+    assert node.with_strength(0.0).params()["amount"] == pytest.approx(1.0)
+    kf = fx.create("vignette", strength={"keyframes": [[0, 0.2], [1, 0.8]]}, midpoint=0.5).with_strength(0.5)
     assert kf.params()["strength"]["keyframes"][1][1] == pytest.approx(0.4)
-    assert kf.params()["radius"] == 0.5  # no neutral: unchanged
-    env = fx.create("zoom", scale={"envelope": "beats", "from": 1.0, "to": 1.2}).with_intensity(0.5)
+    assert kf.params()["midpoint"] == 0.5  # no neutral: unchanged
+    env = fx.create("zoom", scale={"envelope": "beats", "from": 1.0, "to": 1.2}).with_strength(0.5)
     assert env.params()["scale"]["to"] == pytest.approx(1.1)
-    curve = fx.create("curves", master=[[0, 0.2], [1, 0.8]]).with_intensity(0.5)
+    curve = fx.create("curves", master=[[0, 0.2], [1, 0.8]]).with_strength(0.5)
     assert curve.params()["master"] == [[0.0, 0.1], [1.0, 0.9]]
     mirror = fx.create("mirror", mode="quad")
-    assert mirror.with_intensity(0.0).params()["mode"] == "none"
-    assert mirror.with_intensity(0.3).params()["mode"] == "quad"
+    assert mirror.with_strength(0.0).params()["mode"] == "none"
+    assert mirror.with_strength(0.3).params()["mode"] == "quad"
 
 
 def test_look_intensity_is_validated() -> None:
-    with pytest.raises(ParameterError, match=r"look\.intensity: 1\.5 is outside 0\.\.1"):
-        fx.look("vintage", intensity=1.5)
+    with pytest.raises(ParameterError, match=r"look\.strength: 1\.5 is outside 0\.\.1"):
+        fx.look("vintage", strength=1.5)
     with pytest.raises(ParameterError, match=r"look: 'vintge' is not a look; did you mean vintage"):
         fx.look("vintge")
 
@@ -230,7 +230,7 @@ def test_neighbouring_luma_tables_merge_into_one_pass_with_the_same_result(monke
         fx.create("contrast", amount=keyed),
         fx.create("gamma", gamma=1.3),
         fx.create("saturation", amount=1.3),  # not a table: splits the run
-        fx.create("brightness", amount=-0.05),
+        fx.create("brightness", offset=-0.05),
         fx.create("posterize", levels=5),  # RGB: the table before it is applied first
         fx.create("contrast", amount=1.1),
     )
@@ -254,7 +254,7 @@ def test_neighbouring_luma_tables_merge_into_one_pass_with_the_same_result(monke
 
 def test_identity_effects_pass_the_same_frame_through() -> None:
     frame = sample_frames(64, 48, count=1)[0]
-    for node in (fx.create("contrast", amount=1.0), fx.look("vintage", intensity=0.0), fx.create("posterize", levels=256)):
+    for node in (fx.create("contrast", amount=1.0), fx.look("vintage", strength=0.0), fx.create("posterize", levels=256)):
         assert fx.run_frames(node, [frame])[0] is frame
 
 
@@ -291,11 +291,11 @@ def test_chroma_key_makes_the_screen_transparent_and_keeps_the_subject() -> None
 
 def test_grain_is_seeded_and_changes_every_frame() -> None:
     frames = [sample_frames(64, 48, count=1)[0]] * 2
-    a = fx.run_frames(fx.create("grain", amount=1.0), frames)
-    b = fx.run_frames(fx.create("grain", amount=1.0), frames)
+    a = fx.run_frames(fx.create("grain", strength=1.0), frames)
+    b = fx.run_frames(fx.create("grain", strength=1.0), frames)
     assert frame_difference(a[0], b[0]) == 0
     assert frame_difference(a[0], a[1]) > 0
-    c = fx.run_frames(fx.create("grain", amount=1.0, seed=7), frames)
+    c = fx.run_frames(fx.create("grain", strength=1.0, seed=7), frames)
     assert frame_difference(a[0], c[0]) > 0
 
 
@@ -309,7 +309,7 @@ def test_fade_reaches_the_colour_at_the_ends() -> None:
 
 def test_strobe_switches_on_and_off() -> None:
     frames = [Frame.solid(64, 48, (0, 0, 0))] * 30
-    out = fx.run_frames(fx.create("flash", amount=1.0, frequency=5.0, duty=0.5), frames)
+    out = fx.run_frames(fx.create("flash", strength=1.0, frequency=5.0, duty=0.5), frames)
     lit = [int(f.y.mean() > 200) for f in out]
     assert lit[:6] == [1, 1, 1, 0, 0, 0]
 
@@ -613,3 +613,45 @@ def test_large_blurs_take_the_box_path_and_match_the_reference() -> None:
     assert frame_difference(fast, slow) == 0
     detail = lambda plane: np.abs(np.diff(plane.astype(int), axis=1)).mean()  # noqa: E731
     assert detail(fast.y) < detail(frame.y) * 0.2
+
+
+# -- one vocabulary: old names work for a release, with a warning ---------------------------
+@pytest.mark.parametrize(
+    ("effect", "old", "new", "value"),
+    [("grain", "amount", "strength", 0.3), ("brightness", "amount", "offset", 0.1), ("sharpen", "radius", "sigma", 2.0), ("vignette", "radius", "midpoint", 0.6)],
+)
+def test_old_parameter_names_are_aliases_that_warn(effect: str, old: str, new: str, value: float) -> None:
+    from clipkit.errors import ClipkitDeprecationWarning
+
+    with pytest.warns(ClipkitDeprecationWarning, match=rf"{effect}: '{old}' is deprecated; use '{new}'"):
+        legacy = fx.create(effect, **{old: value})
+    assert legacy == fx.create(effect, **{new: value})
+    with pytest.raises(ParameterError, match="not both"):
+        fx.create(effect, **{old: value, new: value})
+
+
+def test_look_intensity_is_the_old_name_of_strength() -> None:
+    from clipkit.errors import ClipkitDeprecationWarning
+
+    with pytest.warns(ClipkitDeprecationWarning, match="'intensity' is deprecated; use 'strength'"):
+        legacy = fx.look("vintage", intensity=0.4)
+    assert legacy == fx.look("vintage", strength=0.4)
+
+
+def test_template_validate_reports_deprecated_names(tmp_path, capsys) -> None:
+    import yaml
+
+    from clipkit.cli.main import main
+
+    doc = {
+        "version": 1,
+        "slots": [{"id": "a", "optional": True}],
+        "shots": [{"color": "red", "duration": 1, "effects": [{"id": "grain", "amount": 0.2}]}],
+        "look": {"name": "vivid", "intensity": 0.5},
+    }
+    path = tmp_path / "old.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    assert main(["template", "validate", str(path)]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert f"clipkit: warning: {path}: shots[0].effects[0]: 'amount' is deprecated; use 'strength' (see docs/glossary.md)" in err
+    assert f"clipkit: warning: {path}: look: 'intensity' is deprecated; use 'strength' (see docs/glossary.md)" in err

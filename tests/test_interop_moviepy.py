@@ -13,6 +13,8 @@ from moviepy import AudioClip, ColorClip, CompositeVideoClip, VideoClip, VideoFi
 
 import clipkit as ck
 from clipkit.interop.moviepy import MoviepySource, from_moviepy, to_moviepy
+from clipkit.nodes import RenderContext
+from fractions import Fraction
 
 import mediagen
 
@@ -63,7 +65,7 @@ def test_its_mask_becomes_transparency_and_its_sound_joins_the_mix() -> None:
     mask[:, :80] = 0.0  # left half transparent
     red = red.with_mask(VideoClip(frame_function=lambda t: mask, is_mask=True, duration=1.0)).with_audio(_tone(440, 1.0))
     clip = from_moviepy(red)
-    frame, _ = next(iter(clip.source.frames(start=0, count=1, fps=30, width=160, height=284)))
+    frame, _ = next(iter(clip.source.frames(ctx=RenderContext(160, 284, Fraction(30)), start=0, count=1, fps=30, width=160, height=284)))
     assert frame.alpha is not None and int(frame.alpha[:, :78].max()) == 0 and int(frame.alpha[:, 82:].min()) == 255
     segments = clip.source.audio_segments(clip, out_start=10, length=SR, sr=SR, gain=0.5)
     assert len(segments) == 1 and segments[0].out_start == 10 and segments[0].gain == 0.5

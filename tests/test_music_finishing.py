@@ -12,7 +12,7 @@ import clipkit as ck
 from clipkit.audio.mix import Mixer, Segment
 from clipkit.errors import ParameterError
 from clipkit.media.audio import load_audio
-from clipkit.music.finishing import (
+from clipkit.audio.finishing import (
     Ducker,
     DuckingSettings,
     LoudnessMeter,
@@ -59,7 +59,7 @@ def test_k_weighting_is_pyloudnorms_filter_applied_exactly(sr: int) -> None:
     import pyloudnorm
     from scipy.signal import sosfilt
 
-    from clipkit.music.finishing import _k_impulse, _k_weighting
+    from clipkit.audio.finishing import _k_impulse, _k_weighting
 
     sos = _k_weighting(sr)
     filters = pyloudnorm.Meter(sr)._filters
@@ -76,7 +76,7 @@ def test_k_weighting_is_pyloudnorms_filter_applied_exactly(sr: int) -> None:
 def test_oversampling_matches_scipys_design_and_upfirdn() -> None:
     from scipy.signal import firwin, upfirdn
 
-    from clipkit.music.finishing import _oversampling_filter, _upsample4
+    from clipkit.audio.finishing import _oversampling_filter, _upsample4
 
     h = _oversampling_filter()
     np.testing.assert_allclose(h, firwin(48, 0.25, window=("kaiser", 5.0)) * 4, atol=1e-6)
@@ -274,7 +274,6 @@ def test_rendered_file_meets_the_loudness_target(files: dict[str, str]) -> None:
 
 def test_template_audio_section(files: dict[str, str]) -> None:
     from clipkit.errors import TemplateError
-    from clipkit.music.finishing import DUCKING_KEY, LOUDNESS_KEY
     from clipkit.template import load_template
 
     doc = {
@@ -284,21 +283,25 @@ def test_template_audio_section(files: dict[str, str]) -> None:
         "audio": {"ducking": {"depth": -6, "under": ["voice"]}, "loudness": {"target": -16, "true_peak": -2}},
     }
     edit = load_template(doc).build({"a": files["clip"]})
-    duck, loud = edit.extra(DUCKING_KEY), edit.extra(LOUDNESS_KEY)
+    duck, loud = edit.ducking, edit.loudness
     assert duck.depth == -6 and duck.under == ("voice",)
     assert loud.target == -16 and loud.true_peak == -2
     off = load_template({**doc, "audio": {"ducking": False, "loudness": False}}).build({"a": files["clip"]})
-    assert off.extra(DUCKING_KEY) is False and off.extra(LOUDNESS_KEY) is False
-    assert load_template({**doc, "audio": {"loudness": -18}}).build({"a": files["clip"]}).extra(LOUDNESS_KEY).target == -18
+    assert off.ducking is None and off.loudness is None
+    assert load_template({**doc, "audio": {"loudness": -18}}).build({"a": files["clip"]}).loudness.target == -18
     with pytest.raises(TemplateError, match="audio"):
         load_template({**doc, "audio": {"loudness": 3}})
 
 
 def test_edit_methods_set_the_same_finishing_as_the_functions() -> None:
     edit = ck.sequence([ck.color("#000000", duration=1.0)], canvas=ck.Canvas(64, 64, 10))
-    assert edit.with_loudness(-16.0).extras == with_loudness(edit, target=-16.0).extras
-    assert edit.with_loudness(None).extras == with_loudness(edit, target=None).extras
-    assert edit.with_ducking(depth=-6.0, under=("voice",)).extras == with_ducking(edit, depth=-6.0, under=("voice",)).extras
-    assert edit.with_ducking(enabled=False).extras == with_ducking(edit, enabled=False).extras
+    assert edit.with_loudness(-16.0) == with_loudness(edit, target=-16.0)
+    assert edit.with_loudness(-16.0).loudness == LoudnessSettings(-16.0)
+    assert edit.with_loudness(None) == with_loudness(edit, target=None)
+    assert edit.with_loudness(None).loudness is None
+    assert edit.with_ducking(depth=-6.0, under=("voice",)) == with_ducking(edit, depth=-6.0, under=("voice",))
+    assert edit.with_ducking(depth=-6.0, under=("voice",)).ducking == DuckingSettings(depth=-6.0, under=("voice",))
+    assert edit.with_ducking(enabled=False) == with_ducking(edit, enabled=False)
+    assert edit.with_ducking(enabled=False).ducking is None
     with pytest.raises(ParameterError, match="loudness target: -60"):
         edit.with_loudness(-60.0)

@@ -13,7 +13,8 @@ import pytest
 import clipkit as ck
 from clipkit.cli.main import main
 from clipkit.errors import ParameterError, TemplateError
-from clipkit.music import PLAN_KEY, analysis_for_edit, analyze, montage, score_clip
+from clipkit.music import PLAN_KEY, analyze, montage, score_clip
+from clipkit.render.plan import music_analysis as analysis_for_edit
 from clipkit.music.synth import drum_track, write_audio
 
 import mediagen
@@ -57,7 +58,7 @@ def _cut_frames(path: str) -> tuple[list[int], int]:
 @pytest.mark.parametrize(("mode", "every"), [("auto", 1), ("beats", 3)])
 def test_rendered_cuts_land_on_their_beats(song: str, clips: list[str], folder: Path, mode: str, every: int) -> None:
     edit = montage(clips, song, mode=mode, every=every, duration=6.0, canvas=CANVAS, max_shot=2.0)
-    plan = edit.extra(PLAN_KEY)
+    plan = getattr(edit, PLAN_KEY)
     assert len(plan.shots) >= 3
     out = str(folder / f"montage-{mode}.mp4")
     edit.render(out, profile="preview")
@@ -75,7 +76,7 @@ def test_rendered_cuts_land_on_their_beats(song: str, clips: list[str], folder: 
 
 def test_montage_fits_the_song_and_ends_on_a_bar(song: str, clips: list[str]) -> None:
     edit = montage(clips, song, duration=5.0, canvas=CANVAS)
-    plan = edit.extra(PLAN_KEY)
+    plan = getattr(edit, PLAN_KEY)
     music = edit.tracks[0]
     a = analyze(song)
     start = music.clip.start
@@ -153,7 +154,7 @@ def test_template_cuts_section(song: str, clips: list[str], folder: Path) -> Non
     }
     template = load_template(doc, allowed_roots=(str(folder),))
     edit = template.build({"a": clips[0], "b": clips[1], "c": clips[2]})
-    plan = edit.extra(PLAN_KEY)
+    plan = getattr(edit, PLAN_KEY)
     bar = 4 * 60 / 128
     assert len(plan.shots) == 3
     assert plan.durations == pytest.approx([bar] * 3, abs=1 / 30)
@@ -215,13 +216,13 @@ def test_voice_over_sets_the_length_and_ducks_the_music(song: str, clips: list[s
     voice_track[:, 4800:-4800] = 0.2 * np.sin(2 * np.pi * 200 * np.arange(voice_track.shape[1] - 9600) / 48000)
     voice = write_audio(str(folder / "voice.wav"), voice_track, 48000)
     edit = montage(clips, song, voice=voice, canvas=CANVAS)
-    plan = edit.extra(PLAN_KEY)
+    plan = getattr(edit, PLAN_KEY)
     assert plan.duration >= 3.3 - 1 / 30
     bar = 4 * 60 / 128
     assert plan.duration <= 3.3 + bar
     roles = [t.role for t in edit.tracks]
     assert roles == ["music", "voice"] and edit.original_volume == 0.0
-    from clipkit.music.finishing import DuckingSettings, _settings
+    from clipkit.audio.finishing import DuckingSettings
 
-    duck, _ = _settings(edit)
+    duck = edit.ducking
     assert isinstance(duck, DuckingSettings) and "voice" in duck.under

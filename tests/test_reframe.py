@@ -62,7 +62,7 @@ def _square_x(frame) -> float | None:
 
 
 def test_the_crop_follows_the_subject_across_the_frame(moving: str) -> None:
-    clip = ck.open(moving).reframe("9:16")
+    clip = R.reframe(ck.open(moving), "9:16")
     source = clip.source
     assert source.crop_size == (90, 160) and clip.duration == pytest.approx(2.0)
     start = source.centre_at(0.2)[0]
@@ -75,15 +75,15 @@ def test_the_crop_follows_the_subject_across_the_frame(moving: str) -> None:
 
 def test_the_crop_holds_still_when_nothing_moves(still: str, wobble: str) -> None:
     for path in (still, wobble):
-        source = ck.open(path).reframe("9:16").source
+        source = R.reframe(ck.open(path), "9:16").source
         assert float(np.ptp(source.cx)) < 0.5 and float(np.ptp(source.cy)) < 0.5, path
     # the still subject is off centre: saliency places the crop on it
-    cx = ck.open(still).reframe("9:16").source.cx[0]
+    cx = R.reframe(ck.open(still), "9:16").source.cx[0]
     assert abs(cx - 200) < 30
 
 
 def test_the_crop_path_is_smooth(moving: str) -> None:
-    source = ck.open(moving).reframe("9:16", smoothing=0.5).source
+    source = R.reframe(ck.open(moving), "9:16", smoothing=0.5).source
     t = np.linspace(0, 2, 121)
     path = np.array([source.centre_at(v)[0] for v in t])
     steps = np.diff(path)
@@ -99,9 +99,9 @@ def test_faces_win_over_motion(moving: str) -> None:
         calls.append(gray.shape)
         return [(gray.shape[1] - 40, 60, 30, 30)]  # a face at the right edge, always
 
-    source = ck.open(moving).reframe("9:16", faces=fake_faces).source
+    source = R.reframe(ck.open(moving), "9:16", faces=fake_faces).source
     assert calls and all(x > 200 for x in source.cx)
-    centered = ck.open(moving).reframe("9:16", follow="center").source
+    centered = R.reframe(ck.open(moving), "9:16", follow="center").source
     assert np.allclose(centered.cx, W / 2, atol=1)
 
 
@@ -125,7 +125,7 @@ def test_the_shipped_face_detector_frames_a_face_over_motion(tmp_path) -> None:
             out.mux(vs.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
         out.mux(vs.encode(None))
     assert R.face_detector() is not None
-    source = ck.open(path).reframe("9:16").source
+    source = R.reframe(ck.open(path), "9:16").source
     assert np.all(np.abs(source.cx - 480) < 40), source.cx  # on the face, not the motion
 
 
@@ -145,10 +145,10 @@ def _listing(folder: str) -> list[str]:
 
 
 def test_square_target_and_sound_carry_over(tmp_path, moving: str, portrait: str) -> None:
-    square = ck.open(moving).reframe("1:1").source
+    square = R.reframe(ck.open(moving), "1:1").source
     assert square.crop_size == (160, 160)
     portrait_clip = ck.open(portrait).trim(0, 1)
-    framed = portrait_clip.reframe("1:1")
+    framed = R.reframe(portrait_clip, "1:1")
     assert framed.source.crop_size == (160, 160) and framed.source.has_audio
     segments = framed.source.audio_segments(framed, out_start=0, length=48000, sr=48000, gain=1.0)
     assert [(s.path, s.source_start) for s in segments] == [(portrait, 0.0)]
@@ -179,3 +179,19 @@ def test_bad_options_are_refused(moving: str) -> None:
         clip.reframe("9:16", dead_zone=0.9)
     with pytest.raises(ck.ParameterError, match="sample_fps"):
         clip.reframe("9:16", sample_fps=0)
+
+
+def test_clip_reframe_is_a_request_the_planner_carries_out(moving: str) -> None:
+    from clipkit.edit.framing import Reframe
+
+    clip = ck.open(moving).reframe("9:16", smoothing=0.5)
+    # building the edit decodes nothing: the clip records the request
+    assert isinstance(clip.fit, Reframe) and clip.source.kind == "video"
+    canvas = ck.Canvas(90, 160, 30)
+    planned = list(ck.sequence([clip], canvas=canvas).frames())
+    analysed = list(ck.sequence([R.reframe(ck.open(moving), "9:16", smoothing=0.5)], canvas=canvas).frames())
+    assert len(planned) == len(analysed) == 60
+    assert all(np.array_equal(a.y, b.y) for a, b in zip(planned, analysed))
+    # and the crop follows the subject there too
+    xs = [_square_x(f) for f in planned[-10:]]
+    assert all(x is not None for x in xs)

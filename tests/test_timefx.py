@@ -13,9 +13,10 @@ import clipkit as ck
 from clipkit import timefx
 from clipkit.edit.sources import Source
 from clipkit.frame import Frame
+from clipkit.nodes import RenderContext
 from clipkit.template import load_template
-from clipkit.timefx.source import synthesize
-from clipkit.timefx.stretch import stretch_to_positions
+from clipkit.edit.retime import synthesize
+from clipkit.audio.stretch import stretch_to_positions
 
 import mediagen
 
@@ -166,7 +167,8 @@ class _CountingSource(Source):
     def display_size(self) -> tuple[int, int]:  # type: ignore[override]
         return (160, 284)
 
-    def frames(self, *, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0) -> Iterator[tuple[Frame, float]]:
+    def frames(
+        self, *, ctx: RenderContext, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0) -> Iterator[tuple[Frame, float]]:
         for k in range(count):
             t = start + k * speed / float(fps)
             self.handed += 1

@@ -54,6 +54,9 @@ class Segment:
     samples : np.ndarray or None
         Already-decoded sound, float32 (2, n) at the mix rate, used instead of
         ``path`` (time-stretched or reversed audio, generated sounds).
+    on_truncated : {"refuse", "use"}
+        What the reader of ``path`` does where its sound stops decoding: refuse, or end
+        there (silence after); ``"use"`` for clips opened with ``on_truncated="use"``.
     """
 
     path: str | None
@@ -66,6 +69,7 @@ class Segment:
     role: str = "original"
     loop_length: int = 0
     samples: np.ndarray | None = None
+    on_truncated: str = "refuse"
 
     @property
     def out_end(self) -> int:
@@ -94,7 +98,9 @@ class _ActiveSegment:
         self.loop_pos = 0
 
     def _open(self) -> AudioStreamReader:
-        return AudioStreamReader(self.segment.path, sr=self.sr, channels=2, offset=self.segment.source_start)
+        return AudioStreamReader(
+            self.segment.path, sr=self.sr, channels=2, offset=self.segment.source_start, on_truncated=self.segment.on_truncated
+        )
 
     def _read_samples(self, n: int) -> np.ndarray:
         data = self.segment.samples

@@ -1,7 +1,9 @@
 """Entry point of the ``clipkit`` command.
 
-Exit codes: 0 success, 2 bad input or usage (one readable line on stderr), 1 an
-internal error, 130 interrupted. ``--debug`` shows tracebacks.
+Exit codes: 0 success, 2 bad input, usage or an environment problem (disk full,
+read-only folder, permission, open files; one readable line on stderr), 1 an internal
+error, 128 + the signal when stopped by SIGINT (130), SIGHUP (129) or SIGTERM (143):
+the temporary output is removed first. ``--debug`` shows tracebacks.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 
-from .. import __version__
-from ..errors import ClipkitError, RenderCancelled
+from .._version import __version__
+from ..errors import ClipkitError, Interrupted, RenderCancelled
+from ..render.safety import handle_signals
 from . import commands
 
 __all__ = ["main", "build_parser"]
@@ -48,12 +51,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in argv
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        parser = build_parser()
-        args = parser.parse_args(argv)
-        if not getattr(args, "func", None):
-            parser.print_help(sys.stderr)
-            return 2
-        return int(args.func(args) or 0)
+        with handle_signals():  # SIGTERM, SIGHUP and SIGINT all unwind like Ctrl-C
+            parser = build_parser()
+            args = parser.parse_args(argv)
+            if not getattr(args, "func", None):
+                parser.print_help(sys.stderr)
+                return 2
+            return int(args.func(args) or 0)
+    except Interrupted as exc:
+        if debug:
+            raise
+        sys.stderr.write(f"\nclipkit: stopped by {exc.signal_name}; no partial output was left\n")
+        return exc.exit_code
     except SystemExit as exc:
         return int(exc.code) if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     except KeyboardInterrupt:

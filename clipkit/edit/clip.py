@@ -11,29 +11,39 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ParameterError
 from ..frame import parse_color
 from ..nodes import FrameNode
+from ..registry import FIT_MODES
+from .framing import Reframe
 from .sources import ColorSource, ImageSource, Source, open_source
 
-__all__ = ["Canvas", "Clip", "open", "image", "color", "FIT_MODES", "DEFAULT_STILL_DURATION"]
+if TYPE_CHECKING:
+    from ..render.executor import RenderProgress, RenderResult
 
-FIT_MODES = ("cover", "contain", "blur", "stretch")
-"""Ways to fit a clip to the canvas: crop to fill, letterbox, blurred-fill letterbox, stretch."""
+__all__ = ["Canvas", "Clip", "open", "image", "color", "check_fit", "DEFAULT_STILL_DURATION"]
 
 DEFAULT_STILL_DURATION = 3.0
 
 
 def _check_number(name: str, value: Any, *, low: float | None = None, high: float | None = None, low_open: bool = False) -> float:
+    allowed = " and ".join(
+        part
+        for part in (
+            None if low is None else f"{'>' if low_open else '>='} {low:g}",
+            None if high is None else f"<= {high:g}",
+        )
+        if part
+    ) or "a finite number"
     if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)) or not math.isfinite(float(value)):
-        raise ParameterError(f"{name}: {value!r} is not a finite number")
+        raise ParameterError(f"{name}: {value!r} is not a finite number", field=name, value=value, allowed=allowed)
     v = float(value)
     if low is not None and (v < low or (low_open and v == low)):
-        raise ParameterError(f"{name}: {value!r} is {'not above' if low_open else 'below'} {low:g}")
+        raise ParameterError(f"{name}: {value!r} is {'not above' if low_open else 'below'} {low:g}", field=name, value=value, allowed=allowed)
     if high is not None and v > high:
-        raise ParameterError(f"{name}: {value!r} is above the maximum {high:g}")
+        raise ParameterError(f"{name}: {value!r} is above the maximum {high:g}", field=name, value=value, allowed=allowed)
     return v
 
 
@@ -43,12 +53,12 @@ def _to_fps(value: Any) -> Fraction:
         try:
             value = Fraction(value)
         except (ValueError, ZeroDivisionError):
-            raise ParameterError(f"fps: {value!r} is not a frame rate (use e.g. 30, 29.97 or '30000/1001')") from None
+            raise ParameterError(f"fps: {value!r} is not a frame rate (use e.g. 30, 29.97 or '30000/1001')", field="fps", value=value, allowed="1..240") from None
     if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)):
-        raise ParameterError(f"fps: {value!r} is not a frame rate")
+        raise ParameterError(f"fps: {value!r} is not a frame rate", field="fps", value=value, allowed="1..240")
     fps = Fraction(value).limit_denominator(1001) if isinstance(value, float) else Fraction(value)
     if not (1 <= fps <= 240):
-        raise ParameterError(f"fps: {given!r} is outside 1..240")
+        raise ParameterError(f"fps: {given!r} is outside 1..240", field="fps", value=given, allowed="1..240")
     return fps
 
 
@@ -75,11 +85,11 @@ class Canvas:
         for name in ("width", "height"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
-                raise ParameterError(f"canvas.{name}: {value!r} is not a whole number of pixels")
+                raise ParameterError(f"canvas.{name}: {value!r} is not a whole number of pixels", field=f"canvas.{name}", value=value, allowed="an even whole number in 16..4096")
             if not 16 <= value <= 4096:
-                raise ParameterError(f"canvas.{name}: {value} is outside 16..4096")
+                raise ParameterError(f"canvas.{name}: {value} is outside 16..4096", field=f"canvas.{name}", value=value, allowed="16..4096")
             if value % 2:
-                raise ParameterError(f"canvas.{name}: {value} is odd; H.264 4:2:0 needs even sizes")
+                raise ParameterError(f"canvas.{name}: {value} is odd; H.264 4:2:0 needs even sizes", field=f"canvas.{name}", value=value, allowed="an even number")
         object.__setattr__(self, "fps", _to_fps(self.fps))
         # always parsed: a triple of ints may still be out of range, e.g. (300, 0, 0)
         object.__setattr__(self, "background", parse_color(self.background, field="canvas.background"))
@@ -109,8 +119,10 @@ class Clip:
         First source second used.
     end : float
         Source second after the last one used.
-    fit : str or None
-        Fit mode (``cover``, ``contain``, ``blur``, ``stretch``); ``None`` takes the edit's.
+    fit : str, Reframe or None
+        Fit mode (``cover``, ``contain``, ``blur``, ``stretch``, ``smart`` or any
+        registered one; see :data:`clipkit.registry.FIT_MODES`), a :class:`Reframe`
+        request (from :meth:`reframe`, resolved by the planner); ``None`` takes the edit's.
     crop_box : tuple of int or None
         ``(x, y, width, height)`` in upright display pixels of the source.
     volume : float
@@ -124,7 +136,7 @@ class Clip:
     source: Source
     start: float = 0.0
     end: float = DEFAULT_STILL_DURATION
-    fit: str | None = None
+    fit: str | Reframe | None = None
     crop_box: tuple[int, int, int, int] | None = None
     volume: float = 1.0
     effects: tuple[FrameNode, ...] = field(default_factory=tuple)
@@ -168,7 +180,7 @@ class Clip:
         elif end is not None:
             end = _check_number("trim.end", end, low=0.0)
             if end <= start:
-                raise ParameterError(f"trim.end: {end!r} is not after trim.start {start!r}")
+                raise ParameterError(f"trim.end: {end!r} is not after trim.start {start!r}", field="trim.end", value=end, allowed=f"> {start!r}")
             new_end = base + end
         else:
             new_end = self.end if self.source.duration is not None else new_start + DEFAULT_STILL_DURATION
@@ -176,12 +188,18 @@ class Clip:
         if limit is not None:
             if new_start >= limit:
                 raise ParameterError(
-                    f"trim.start: {start!r} is past the end of {self.source.describe()} ({limit:.3f} s long)"
+                    f"trim.start: {start!r} is past the end of {self.source.describe()} ({limit:.3f} s long)",
+                    field="trim.start",
+                    value=start,
+                    allowed=f"< {limit - base:.3f}",
                 )
             if new_end > limit + 0.02:
                 raise ParameterError(
                     f"trim.end: {new_end - base:.3f} s is past the end of {self.source.describe()} "
-                    f"({limit:.3f} s long)"
+                    f"({limit:.3f} s long)",
+                    field="trim.end",
+                    value=round(new_end - base, 6),
+                    allowed=f"<= {limit - base:.3f}",
                 )
             new_end = min(new_end, limit)
         return replace(self, start=new_start, end=new_end)
@@ -193,22 +211,23 @@ class Clip:
 
     # -- framing ------------------------------------------------------------------------
     def with_fit(self, mode: str) -> Clip:
-        """Fit to the canvas by ``mode``: one of ``cover``, ``contain``, ``blur``, ``stretch``."""
-        from ..render.fit import fit_modes
-
-        if mode not in fit_modes():
-            raise ParameterError(f"fit: {mode!r} is not a fit mode; use one of {', '.join(fit_modes())}")
-        return replace(self, fit=mode)
+        """Fit to the canvas by ``mode``: ``cover``, ``contain``, ``blur``, ``stretch``,
+        ``smart`` or any registered fit mode."""
+        return replace(self, fit=check_fit(mode))
 
     def reframe(self, aspect: str = "9:16", **options: Any) -> Clip:
         """Crop to ``aspect`` (e.g. ``"9:16"``) following the subject along a smoothed path.
 
-        Analyses the clip now (one decode pass); see :func:`clipkit.reframe.reframe` for
-        the keyword options (``follow``, ``dead_zone``, ``smoothing``, ``sample_fps``).
+        The options are checked now; the clip is analysed when the edit is planned
+        (one decode pass per render); see :func:`clipkit.reframe.reframe` for the
+        keyword options (``follow``, ``dead_zone``, ``smoothing``, ``sample_fps``) and
+        for analysing straight away.
         """
-        from ..reframe import reframe
-
-        return reframe(self, aspect, **options)
+        known = ("follow", "dead_zone", "smoothing", "sample_fps", "faces")
+        unknown = sorted(set(options) - set(known))
+        if unknown:
+            raise ParameterError(f"reframe: unknown option {unknown[0]!r}; options: {', '.join(known)}", field=f"reframe.{unknown[0]}")
+        return replace(self, fit=Reframe(aspect, **options))
 
     def crop(self, x: int, y: int, width: int, height: int) -> Clip:
         """Keep only the rectangle ``(x, y, width, height)`` of the upright source.
@@ -258,35 +277,35 @@ class Clip:
         audio : {"stretch", "mute"}
             Keep the sound time-stretched without changing its pitch, or mute it.
         """
-        from .. import timefx
+        from .retime import speed
 
-        return timefx.speed(self, factor, audio=audio)
+        return speed(self, factor, audio=audio)
 
     def with_ramp(self, curve: str | Sequence[Sequence[float]], *, audio: str = "stretch", easing: str = "smooth") -> Clip:
         """Ramp the speed along a named preset (``hero``, ``montage``, ``bullet``, ...) or
         keyframes ``[(clip_fraction, speed), ...]``; see :func:`clipkit.timefx.ramp`."""
-        from .. import timefx
+        from .retime import ramp
 
-        return timefx.ramp(self, curve, audio=audio, easing=easing)
+        return ramp(self, curve, audio=audio, easing=easing)
 
     def reversed(self, *, speed: float = 1.0, audio: str = "stretch") -> Clip:
         """Play backwards (buffers only this clip's frames); see :func:`clipkit.timefx.reverse`."""
-        from .. import timefx
+        from .retime import reverse
 
-        return timefx.reverse(self, speed=speed, audio=audio)
+        return reverse(self, speed=speed, audio=audio)
 
     def boomerang(self, *, speed: float = 1.0, loops: int = 1, audio: str = "stretch") -> Clip:
         """Play forwards then backwards ``loops`` times; see :func:`clipkit.timefx.boomerang`."""
-        from .. import timefx
+        from .retime import boomerang
 
-        return timefx.boomerang(self, speed=speed, loops=loops, audio=audio)
+        return boomerang(self, speed=speed, loops=loops, audio=audio)
 
     def with_freeze(self, at: float, duration: float, *, audio: str = "stretch") -> Clip:
         """Hold the frame at clip second ``at`` for ``duration`` seconds, then go on;
         see :func:`clipkit.timefx.freeze`."""
-        from .. import timefx
+        from .retime import freeze
 
-        return timefx.freeze(self, at, duration, audio=audio)
+        return freeze(self, at, duration, audio=audio)
 
     # -- processing -----------------------------------------------------------------------
     def with_effect(self, effect: FrameNode | str, /, **params: Any) -> Clip:
@@ -301,11 +320,12 @@ class Clip:
         node = _resolve_effect(effect, params)
         return replace(self, effects=self.effects + (node,))
 
-    def with_look(self, name: str, *, intensity: float = 1.0) -> Clip:
-        """Apply a named look (a preset chain of effects) at ``intensity`` in [0, 1]."""
-        from .. import effects as effects_module
+    def with_look(self, name: str, *, strength: float = 1.0, intensity: float | None = None) -> Clip:
+        """Apply a named look (a preset chain of effects) at ``strength`` in [0, 1]
+        (``intensity`` is its old name, deprecated)."""
+        from ..effects import look
 
-        return replace(self, effects=self.effects + (effects_module.look(name, intensity=intensity),))
+        return replace(self, effects=self.effects + (look(name, strength=strength, intensity=intensity),))
 
     def named(self, name: str) -> Clip:
         """Give the clip a name (shown in errors and plans)."""
@@ -315,12 +335,31 @@ class Clip:
         """Human description: the name or the source."""
         return self.name or self.source.describe()
 
+    # -- output ---------------------------------------------------------------------------
+    def render(self, path: str | os.PathLike[str], *, canvas: Canvas | None = None, fit: str = "cover", **options: Any) -> RenderResult:
+        """Render this clip alone, as a one-shot :func:`clipkit.sequence`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Output file.
+        canvas : Canvas, optional
+            Output size and rate; omitted, the render profile decides.
+        fit : str
+            How the clip fills the canvas when it has no fit of its own.
+        **options
+            As :meth:`clipkit.Edit.render` (``profile``, ``progress``, ``cancel``...).
+        """
+        from .edit import sequence
+
+        return sequence([self], canvas=canvas, fit=fit).render(path, **options)
+
 
 def _resolve_effect(effect: FrameNode | str, params: dict[str, Any]) -> FrameNode:
     if isinstance(effect, str):
-        from .. import effects as effects_module
+        from ..effects import create
 
-        return effects_module.create(effect, **params)
+        return create(effect, **params)
     if params:
         raise ParameterError("with_effect: parameters go with an effect id, not with an effect node")
     if not hasattr(effect, "bind"):
@@ -328,7 +367,23 @@ def _resolve_effect(effect: FrameNode | str, params: dict[str, Any]) -> FrameNod
     return effect
 
 
-def open(path: str | os.PathLike[str]) -> Clip:  # noqa: A001 - the natural name, as in PyAV
+def check_fit(mode: Any, *, field: str = "fit") -> str:
+    """``mode`` if it names a registered fit mode (:data:`clipkit.registry.FIT_MODES`).
+
+    Raises
+    ------
+    ParameterError
+        Naming the value and the registered modes.
+    """
+    names = FIT_MODES.names()
+    if not isinstance(mode, str) or mode not in names:
+        raise ParameterError(
+            f"{field}: {mode!r} is not a fit mode; use one of {', '.join(names)}", field=field, value=mode, allowed=f"one of {', '.join(names)}"
+        )
+    return mode
+
+
+def open(path: str | os.PathLike[str], *, on_truncated: str = "refuse") -> Clip:  # noqa: A001 - the natural name, as in PyAV
     """Open a video file or a still image as a clip.
 
     The file is probed now (a bad file fails here, with its name), decoded only when
@@ -338,13 +393,17 @@ def open(path: str | os.PathLike[str]) -> Clip:  # noqa: A001 - the natural name
     ----------
     path : str or os.PathLike
         Any container PyAV reads (extension ignored), or an image Pillow reads.
+    on_truncated : {"refuse", "use"}
+        A file cut short (an interrupted upload or copy): refuse it, saying where its
+        data ends (default), or use the part that decodes (the clip then ends there, and
+        so does its sound).
 
     Raises
     ------
     MediaError
         Missing, unreadable or audio-only files.
     """
-    source = open_source(path)
+    source = open_source(path, on_truncated=on_truncated)
     if isinstance(source, ImageSource):
         return Clip(source=source, start=0.0, end=DEFAULT_STILL_DURATION)
     return Clip(source=source, start=0.0, end=float(source.duration or 0.0))

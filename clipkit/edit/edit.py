@@ -8,11 +8,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from ..audio.settings import DuckingSettings, LoudnessSettings
 from ..audio.tracks import AudioClip, AudioTrack
 from ..errors import ParameterError
 from ..frame import Frame
 from ..nodes import FrameNode, TransitionNode
-from .clip import Canvas, Clip, _resolve_effect
+from .clip import Canvas, Clip, _resolve_effect, check_fit
 
 if TYPE_CHECKING:
     from ..render.executor import RenderProgress, RenderResult
@@ -70,6 +71,13 @@ class Edit:
         Gain of the clips' own sound in the mix.
     seed : int
         Seed for effects with randomness (grain, shake).
+    ducking : DuckingSettings or None
+        How the music dips under the clips' sound or a voice-over; ``None`` is off.
+    loudness : LoudnessSettings or None
+        Loudness target of the final mix; ``None`` turns normalization off.
+    cut_plan : object or None
+        How beat-synced cuts placed the shots (a :class:`clipkit.music.CutPlan`), set by
+        ``montage`` and template ``cuts:``, for reports (``clipkit montage --plan``).
     """
 
     shots: tuple[Shot, ...]
@@ -80,7 +88,9 @@ class Edit:
     tracks: tuple[AudioTrack, ...] = field(default_factory=tuple)
     original_volume: float = 1.0
     seed: int = 0
-    extras: tuple[tuple[str, Any], ...] = field(default_factory=tuple)
+    ducking: DuckingSettings | None = DuckingSettings()
+    loudness: LoudnessSettings | None = LoudnessSettings()
+    cut_plan: Any = None
 
     # -- structure -----------------------------------------------------------------------
     @property
@@ -102,18 +112,6 @@ class Edit:
     def music(self) -> tuple[AudioTrack, ...]:
         """The tracks whose role is music."""
         return tuple(t for t in self.tracks if t.role == "music")
-
-    def extra(self, key: str, default: Any = None) -> Any:
-        """A value stored by an extension with :meth:`with_extra`."""
-        for k, v in self.extras:
-            if k == key:
-                return v
-        return default
-
-    def with_extra(self, key: str, value: Any) -> Edit:
-        """Store a value for an extension (e.g. ducking or loudness settings)."""
-        kept = tuple((k, v) for k, v in self.extras if k != key)
-        return replace(self, extras=kept + ((key, value),))
 
     def with_canvas(self, canvas: Canvas) -> Edit:
         """Render on ``canvas`` (size, rate, background)."""
@@ -146,11 +144,12 @@ class Edit:
         """Add an effect on the whole frame (after the shots are composed)."""
         return replace(self, effects=self.effects + (_resolve_effect(effect, params),))
 
-    def with_look(self, name: str, *, intensity: float = 1.0) -> Edit:
-        """Apply a named look to the whole edit at ``intensity`` in [0, 1]."""
-        from .. import effects as effects_module
+    def with_look(self, name: str, *, strength: float = 1.0, intensity: float | None = None) -> Edit:
+        """Apply a named look to the whole edit at ``strength`` in [0, 1] (``intensity``
+        is its old name, deprecated)."""
+        from ..effects import look
 
-        return replace(self, effects=self.effects + (effects_module.look(name, intensity=intensity),))
+        return replace(self, effects=self.effects + (look(name, strength=strength, intensity=intensity),))
 
     def with_overlay(self, node: FrameNode, *, start: float = 0.0, end: float | None = None) -> Edit:
         """Draw a layer (sticker, text, captions) from ``start`` to ``end`` output seconds.
@@ -224,12 +223,12 @@ class Edit:
 
         Ducking is on by default (-10 dB under ``voice`` and ``original``); keywords
         ``depth``, ``threshold`` (dB), ``attack``, ``release``, ``hold`` (seconds) and
-        ``under`` (roles) as in :func:`clipkit.music.finishing.with_ducking`;
+        ``under`` (roles) as in :class:`clipkit.audio.settings.DuckingSettings`;
         ``enabled=False`` turns it off.
         """
-        from ..music.finishing import with_ducking
-
-        return with_ducking(self, enabled=enabled, **settings)
+        if not enabled:
+            return replace(self, ducking=None)
+        return replace(self, ducking=DuckingSettings(**{k: tuple(v) if k == "under" else v for k, v in settings.items()}))
 
     def with_loudness(self, target: float | None = -14.0, *, true_peak: float = -1.0, max_gain: float = 20.0) -> Edit:
         """Normalize the final mix to ``target`` LUFS with a ``true_peak`` dBTP ceiling.
@@ -244,9 +243,9 @@ class Edit:
         max_gain : float in [0, 40]
             Most the mix is raised, in dB.
         """
-        from ..music.finishing import with_loudness
-
-        return with_loudness(self, target=target, true_peak=true_peak, max_gain=max_gain)
+        if target is None:
+            return replace(self, loudness=None)
+        return replace(self, loudness=LoudnessSettings(target, true_peak, max_gain))
 
     # -- output ---------------------------------------------------------------------------
     def render(
@@ -258,6 +257,7 @@ class Edit:
         cancel: threading.Event | None = None,
         keep_metadata: bool = False,
         overwrite: bool = True,
+        profile_stages: bool = False,
         **encoder_options: Any,
     ) -> RenderResult:
         """Render to an MP4 file.
@@ -281,6 +281,11 @@ class Edit:
             Copy the first clip's container metadata (creation time, location, device).
         overwrite : bool
             Replace an existing file at ``path``.
+        profile_stages : bool
+            Time every stage (decode per source, fit, each effect, transitions, each
+            overlay, audio, encode, queue waits) and return the figures in
+            ``RenderResult.stages`` (a :class:`clipkit.render.profile.StageProfile`);
+            ``clipkit render --stats`` prints them.
         **encoder_options
             Profile overrides, e.g. ``crf=20``, ``preset="fast"``.
 
@@ -299,6 +304,7 @@ class Edit:
             cancel=cancel,
             keep_metadata=keep_metadata,
             overwrite=overwrite,
+            profile_stages=profile_stages,
             **encoder_options,
         )
 
@@ -344,16 +350,13 @@ def sequence(
     transitions : TransitionNode, or sequence of (TransitionNode or None), optional
         One transition for every cut, or one per cut (``len(clips) - 1``).
     """
-    from ..render.fit import fit_modes
-
     shots = []
     for i, clip in enumerate(clips):
         _check_clip(clip, i)
         shots.append(Shot(clip))
     if not shots:
         raise ParameterError("clips: an edit needs at least one clip")
-    if fit not in fit_modes():
-        raise ParameterError(f"fit: {fit!r} is not a fit mode; use one of {', '.join(fit_modes())}")
+    check_fit(fit)
     if canvas is not None and not isinstance(canvas, Canvas):
         raise ParameterError(f"canvas: {canvas!r} is not a clipkit.Canvas")
     edit = Edit(shots=tuple(shots), canvas=canvas, fit=fit)

@@ -6,12 +6,17 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from fractions import Fraction
+from typing import TYPE_CHECKING, Any
 
 from ..errors import MediaError
 from ..frame import Frame
+from ..nodes import RenderContext
 from ..media.image import image_size, is_still_image, load_image_frame
 from ..media.probe import MediaInfo, probe
 from ..media.video import read_video_frames
+
+if TYPE_CHECKING:
+    from ..audio.mix import Segment
 
 __all__ = ["Source", "VideoSource", "ImageSource", "ColorSource", "open_source"]
 
@@ -42,12 +47,24 @@ class Source(ABC):
 
     @abstractmethod
     def frames(
-        self, *, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0
+        self, *, ctx: RenderContext, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0
     ) -> Iterator[tuple[Frame, float]]:
         """Yield ``(frame, source_t)`` for ``count`` output frames from ``start``.
 
-        ``width``/``height`` is the render size, used by sources without a size.
+        ``ctx`` is the render's context (composite sources hand it to the clips they
+        contain, whose effects need the render's seed and music analysis);
+        ``width``/``height`` is the size of the frames wanted, used by sources without a
+        size of their own.
         """
+
+    def audio_segments(self, clip: Any, *, out_start: int, length: int, sr: int, gain: float) -> list[Segment] | None:
+        """The sound of ``clip`` (a clip of this source) placed at output sample ``out_start``.
+
+        Composite sources (layouts, time effects, bridges) return their own segments;
+        the default ``None`` means "the file's own sound track, if it has one", which the
+        planner streams.
+        """
+        return None
 
     def describe(self) -> str:
         """Short human description for errors and progress."""
@@ -55,10 +72,6 @@ class Source(ABC):
 
     # Sources that yield one frame repeatedly mark it read-only (Frame.shared) so stages
     # drawing in place copy it first (Frame.writable).
-    # Composite sources (layouts, time effects) may accept a keyword ``ctx`` in ``frames``
-    # (the render's RenderContext, for effects inside cells) and may define
-    #   audio_segments(clip, *, out_start, length, sr, gain) -> list[clipkit.audio.Segment]
-    # to place their own sound; the planner then uses it instead of the file's track.
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.describe()!r})"
@@ -69,9 +82,10 @@ class VideoSource(Source):
 
     kind = "video"
 
-    def __init__(self, path: str, info: MediaInfo) -> None:
+    def __init__(self, path: str, info: MediaInfo, *, on_truncated: str = "refuse") -> None:
         self.path = path
         self.info = info
+        self.on_truncated = on_truncated  # what reading it does where its data stops decoding
 
     @property
     def duration(self) -> float:  # type: ignore[override]
@@ -92,7 +106,7 @@ class VideoSource(Source):
         return self.info.audio is not None
 
     def frames(
-        self, *, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0
+        self, *, ctx: RenderContext, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0
     ) -> Iterator[tuple[Frame, float]]:
         rotation = self.info.video.rotation if self.info.video else 0
         return read_video_frames(self.path, start=start, count=count, fps=fps, rotation=rotation, speed=speed)
@@ -112,7 +126,7 @@ class ImageSource(Source):
         return self.size
 
     def frames(
-        self, *, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0
+        self, *, ctx: RenderContext, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0
     ) -> Iterator[tuple[Frame, float]]:
         frame = load_image_frame(self.path).shared()
         for k in range(count):
@@ -128,7 +142,7 @@ class ColorSource(Source):
         self.rgb = rgb
 
     def frames(
-        self, *, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0
+        self, *, ctx: RenderContext, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0
     ) -> Iterator[tuple[Frame, float]]:
         frame = Frame.solid(width, height, self.rgb).shared()
         for k in range(count):
@@ -138,8 +152,11 @@ class ColorSource(Source):
         return "color #%02x%02x%02x" % self.rgb
 
 
-def open_source(path: str | os.PathLike[str]) -> Source:
+def open_source(path: str | os.PathLike[str], *, on_truncated: str = "refuse") -> Source:
     """Open a file as a frame source: a still image or a video (content decides).
+
+    ``on_truncated="use"`` keeps the part of a truncated file that decodes (see
+    :func:`clipkit.media.probe.probe`); the default refuses it, saying where it ends.
 
     Raises
     ------
@@ -151,9 +168,9 @@ def open_source(path: str | os.PathLike[str]) -> Source:
         raise MediaError(path, "file not found")
     if os.path.isfile(path) and is_still_image(path):
         return ImageSource(path=path, size=image_size(path))
-    info = probe(path)
+    info = probe(path, on_truncated=on_truncated)
     if info.video is None:
         raise MediaError(path, "has no video stream (an audio file? use clipkit.audio() for sound)")
     if info.is_image:
         return ImageSource(path=path, size=(info.video.display_width, info.video.display_height))
-    return VideoSource(path=path, info=info)
+    return VideoSource(path=path, info=info, on_truncated=on_truncated)

@@ -4,7 +4,7 @@ Use an effect or a look on a clip or a whole edit::
 
     clip = ck.open("a.mp4").with_effect("contrast", amount=1.2)
     clip = clip.with_effect("zoom", scale={"envelope": "beats", "from": 1.0, "to": 1.12})
-    edit = edit.with_look("vintage", intensity=0.7)
+    edit = edit.with_look("vintage", strength=0.7)
 
 or build nodes directly with :func:`create` and :func:`look`. Effects are declared by
 subclassing :class:`Effect` (see ``docs/authoring.md``); built-ins live in the

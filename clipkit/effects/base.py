@@ -24,8 +24,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..errors import ParameterError
-from ..frame import Frame
+from ..errors import ParameterError, renamed
+from ..frame import REFERENCE_SHORT_SIDE, Frame
 from ..nodes import BoundFrameNode, FrameNode, FrameTime, RenderContext
 from .kernels import lookup, rgb_to_yuv420, yuv420_to_rgb
 from .params import Param, ParamValue
@@ -51,9 +51,6 @@ CATEGORIES = ("color", "look", "motion", "key")
 
 SPACES = ("yuv", "rgb")
 """Colour spaces an effect may work in: the frame's YUV 4:2:0 planes, or RGB (H, W, 3)."""
-
-REFERENCE_SHORT_SIDE = 1080
-"""``px`` parameters are pixels of a frame whose short side is this long (1080x1920)."""
 
 
 def px_scale(width: int, height: int) -> float:
@@ -278,15 +275,20 @@ class EffectNode:
         return f"EffectNode({self.id}: {args})"
 
     def with_intensity(self, intensity: float) -> EffectNode:
+        """Old name of :meth:`with_strength` (deprecated)."""
+        renamed("EffectNode", "with_intensity", "with_strength")
+        return self.with_strength(intensity)
+
+    def with_strength(self, strength: float) -> EffectNode:
         """This effect moved toward neutral: every parameter that has a neutral value
-        goes a fraction ``intensity`` of the way from neutral to its value."""
-        if intensity == 1.0:
+        goes a fraction ``strength`` of the way from neutral to its value."""
+        if strength == 1.0:
             return self
         out = []
         for name, value in self.values:
             param = self.effect.param(name)
             if param.neutral is not None:
-                value = value.toward(param, param.neutral, intensity)
+                value = value.toward(param, param.neutral, strength)
             out.append((name, value))
         return replace(self, values=tuple(out))
 
@@ -396,8 +398,13 @@ class Chain:
                 raise ParameterError(f"chain: {node!r} is not a frame node (it has no bind())")
 
     def with_intensity(self, intensity: float) -> Chain:
-        """Every effect in the chain moved toward neutral by ``intensity`` in [0, 1]."""
-        return replace(self, nodes=tuple(n.with_intensity(intensity) if hasattr(n, "with_intensity") else n for n in self.nodes))
+        """Old name of :meth:`with_strength` (deprecated)."""
+        renamed("Chain", "with_intensity", "with_strength")
+        return self.with_strength(intensity)
+
+    def with_strength(self, strength: float) -> Chain:
+        """Every effect in the chain moved toward neutral by ``strength`` in [0, 1]."""
+        return replace(self, nodes=tuple(n.with_strength(strength) if isinstance(n, (EffectNode, Chain)) else n for n in self.nodes))
 
     def flat(self) -> list[FrameNode]:
         """The nodes with nested chains expanded."""
@@ -417,14 +424,14 @@ class Chain:
 class BoundChain:
     """A chain bound to a render.
 
-    With the class attribute ``profile`` set, every bound effect adds the CPU time of
+    With ``profile`` set (on the class, or on one bound chain), every bound effect adds the CPU time of
     its calls (``BoundEffect.seconds``, thread CPU time: what it takes from the other
     threads, such as the encoder's) and chains bound meanwhile are kept in
     ``profiled``; ``bench/bench_effects.py`` uses this to measure effects inside real
     renders.
     """
 
-    profile: ClassVar[bool] = False
+    profile: bool = False  # a class default; a profiled render sets it on its own chains
     profiled: ClassVar[list[BoundChain]] = []
 
     def __init__(self, bound: Sequence[Any]) -> None:
@@ -435,7 +442,7 @@ class BoundChain:
     def __call__(self, frame: Frame, time: FrameTime) -> Frame:
         rgb: np.ndarray | None = None
         alpha = frame.alpha
-        profile = BoundChain.profile
+        profile = self.profile  # the class flag (bench_effects), or this chain's (a profiled render)
         table: np.ndarray | None = None  # luma tables of neighbouring effects, merged
         tabled: list[BoundEffect] = []
         for b in self.bound:
@@ -478,6 +485,10 @@ class BoundChain:
         if rgb is not None:
             frame = from_rgb(rgb, alpha)
         return frame
+
+    def effect_times(self) -> list[tuple[str, float, int]]:
+        """``(effect id, CPU seconds, calls)`` of each effect, while profiled."""
+        return [(f"effect {b.effect.id}", b.seconds, b.calls) for b in self.bound if isinstance(b, BoundEffect) and b.calls]
 
     def close(self) -> None:
         """Close bound nodes that hold resources."""

@@ -123,7 +123,7 @@ def effects_markdown(*, include_plugins: bool = False) -> str:
         "or an envelope (`{envelope: beats, from: a, to: b, attack: 0.01, decay: 0.2}` with",
         "`beats`, `downbeats` or `onsets` of the music). `px` values are pixels of a 1080x1920",
         "frame and scale with the render size. The neutral value is the setting that leaves",
-        "the picture untouched (a look at intensity k moves each such parameter from neutral by k).",
+        "the picture untouched (a look at strength k moves each such parameter from neutral by k).",
         "See `docs/authoring.md` to write your own.",
         "",
     ]
@@ -136,12 +136,12 @@ def effects_markdown(*, include_plugins: bool = False) -> str:
         out.append("")
         for e in group:
             out.append(effect_markdown(e))
-    out += ["## Looks", "", "Named chains in `presets/looks/`, applied with `clip.with_look(name, intensity=...)` or `look:` in a template.", ""]
+    out += ["## Looks", "", "Named chains in `presets/looks/`, applied with `clip.with_look(name, strength=...)` or `look:` in a template.", ""]
     # how strongly each bundled look changes real footage (bench/measure_looks.py --write)
     measured_path = presets_dir() / "looks" / "measured.json"
     measured = json.loads(measured_path.read_text(encoding="utf-8")) if measured_path.is_file() else {}
     if measured:
-        out += [f"Change: mean CIEDE2000 from the plain picture at intensity 1.0, and to the nearest other look, {measured['source']}.", ""]
+        out += [f"Change: mean CIEDE2000 from the plain picture at strength 1.0, and to the nearest other look, {measured['source']}.", ""]
     out += ["| look | effects | description | change |", "|---|---|---|---|"]
     for name in look_names():
         spec = load_look(name)

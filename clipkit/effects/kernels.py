@@ -21,6 +21,8 @@ import numpy as np
 from numba import njit
 
 __all__ = [
+    "blend_toward",
+    "ref_blend_toward",
     "KR",
     "KB",
     "yuv420_to_rgb",
@@ -716,3 +718,24 @@ def ref_gaussian(src: np.ndarray, taps: np.ndarray) -> np.ndarray:
     v = sum(t[k] * p[k : k + a.shape[0]] for k in range(2 * r + 1))
     p = np.pad(v, ((0, 0), (r, r)), mode="edge")
     return sum(t[k] * p[:, k : k + a.shape[1]] for k in range(2 * r + 1))
+
+
+@njit(nogil=True, cache=True, fastmath=True)
+def _blend_plane(plane: np.ndarray, target: float, a: float) -> np.ndarray:
+    h, w = plane.shape
+    out = np.empty((h, w), np.uint8)
+    for i in range(h):
+        for j in range(w):
+            out[i, j] = u8(plane[i, j] + (target - plane[i, j]) * a)
+    return out
+
+
+@njit(nogil=True, cache=True, fastmath=True)
+def blend_toward(y: np.ndarray, u: np.ndarray, v: np.ndarray, c: tuple, a: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every plane moved a fraction ``a`` toward the colour ``c`` = (Y, U, V) (fades, flashes)."""
+    return _blend_plane(y, c[0], a), _blend_plane(u, c[1], a), _blend_plane(v, c[2], a)
+
+
+def ref_blend_toward(y: np.ndarray, u: np.ndarray, v: np.ndarray, c: tuple, a: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """numpy reference of :func:`blend_toward`."""
+    return tuple(np.floor(np.clip(pl + (t - pl.astype(np.float64)) * a, 0, 255) + 0.5).astype(np.uint8) for pl, t in zip((y, u, v), c))  # type: ignore[return-value]

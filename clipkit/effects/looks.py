@@ -1,10 +1,10 @@
-"""Looks: named chains of effects in YAML, applied at an intensity.
+"""Looks: named chains of effects in YAML, applied at a strength.
 
 A look file (``presets/looks/vintage.yaml``)::
 
     name: vintage                  # optional; the file name otherwise
     description: Warm, faded seventies print with soft grain.
-    intensity: 1.0                 # optional base intensity in [0, 1]
+    strength: 1.0                  # optional base strength in [0, 1]
     effects:
       - {id: temperature, temperature: 0.35}
       - {id: curves, master: [[0, 0.08], [0.5, 0.52], [1, 0.92]]}
@@ -12,7 +12,7 @@ A look file (``presets/looks/vintage.yaml``)::
 
 Each entry names an effect by ``id`` and gives its parameters beside it (or under
 ``params:``). ``file`` parameters (a LUT) are found next to the look file first, then
-among the bundled LUTs. Applying a look at intensity ``k`` moves every parameter that
+among the bundled LUTs. Applying a look at strength ``k`` moves every parameter that
 has a neutral value a fraction ``k`` of the way from neutral, so 0 is the untouched
 picture and 1 the look as written.
 
@@ -31,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from ..errors import ParameterError, describe_value
+from ..errors import _UNSET, ParameterError, describe_value, renamed
 from ..resources import presets_dir
 from .base import Chain, EffectNode
 from .registry import create, effect_folders, get
@@ -45,13 +45,13 @@ class LookSpec:
 
     name: str
     description: str
-    intensity: float
+    strength: float
     effects: tuple[EffectNode, ...]
     path: str = ""
 
-    def chain(self, intensity: float = 1.0) -> Chain:
-        """The look as a chain at ``intensity`` (times the look's own base intensity)."""
-        return Chain(self.effects, name=self.name).with_intensity(intensity * self.intensity)
+    def chain(self, strength: float = 1.0) -> Chain:
+        """The look as a chain at ``strength`` (times the look's own base strength)."""
+        return Chain(self.effects, name=self.name).with_strength(strength * self.strength)
 
 
 def look_paths() -> dict[str, Path]:
@@ -109,7 +109,13 @@ def effect_entry(entry: Any, where: str, *, base_dir: str | os.PathLike[str] | N
                         params[p.name] = str(candidate)
         return create(ident, **params)
     except ParameterError as exc:
-        raise ParameterError(f"{where}: {exc}") from None
+        # contrast.amount -> <where>.amount: the entry's own field, with the value and range
+        inner = exc.field.split(".", 1)[1] if exc.field and exc.field.startswith(f"{ident}.") else None
+        value = exc.value if exc.has_value else _UNSET
+        if inner:
+            field = f"{where}.{inner}"
+            raise ParameterError(f"{field}: {exc.detail}", field=field, value=value, allowed=exc.allowed) from None
+        raise ParameterError(f"{where}: {exc}", field=where, value=value, allowed=exc.allowed) from None
 
 
 def parse_look(document: Any, *, name: str, path: str | os.PathLike[str] | None = None) -> LookSpec:
@@ -123,15 +129,20 @@ def parse_look(document: Any, *, name: str, path: str | os.PathLike[str] | None 
     label = os.fspath(path) if path is not None else name
     if not isinstance(document, dict):
         raise ParameterError(f"{label}: a look is a mapping with an effects list")
-    unknown = set(document) - {"name", "description", "intensity", "effects", "tags"}
+    unknown = set(document) - {"name", "description", "strength", "intensity", "effects", "tags"}
     if unknown:
-        raise ParameterError(f"{label}: unknown field {sorted(unknown)[0]!r}; known: name, description, intensity, effects, tags")
+        raise ParameterError(f"{label}: unknown field {sorted(unknown)[0]!r}; known: name, description, strength, effects, tags")
+    if "intensity" in document:
+        if "strength" in document:
+            raise ParameterError(f"{label}: give strength or its old name intensity, not both")
+        renamed(label, "intensity", "strength")
+        document = {**document, "strength": document["intensity"]}
     declared = document.get("name", name)
     if declared != name:
         raise ParameterError(f"{label}: name {declared!r} differs from the file name {name!r}")
-    intensity = document.get("intensity", 1.0)
-    if isinstance(intensity, bool) or not isinstance(intensity, (int, float)) or not 0.0 <= intensity <= 1.0:
-        raise ParameterError(f"{label}: intensity {describe_value(intensity)} is outside 0..1")
+    strength = document.get("strength", 1.0)
+    if isinstance(strength, bool) or not isinstance(strength, (int, float)) or not 0.0 <= strength <= 1.0:
+        raise ParameterError(f"{label}: strength {describe_value(strength)} is outside 0..1", field="strength", value=strength, allowed="0..1")
     entries = document.get("effects")
     if not isinstance(entries, list) or not entries:
         raise ParameterError(f"{label}: effects must be a non-empty list")
@@ -140,7 +151,7 @@ def parse_look(document: Any, *, name: str, path: str | os.PathLike[str] | None 
     description = document.get("description", "")
     if not isinstance(description, str):
         raise ParameterError(f"{label}: description must be text")
-    return LookSpec(name, description.strip(), float(intensity), nodes, os.fspath(path) if path is not None else "")
+    return LookSpec(name, description.strip(), float(strength), nodes, os.fspath(path) if path is not None else "")
 
 
 _cache: dict[tuple[str, float], LookSpec] = {}
@@ -181,26 +192,31 @@ def load_look(name: str) -> LookSpec:
     return spec
 
 
-def look(name: str, *, intensity: float = 1.0) -> Chain:
+def look(name: str, *, strength: float = 1.0, intensity: float | None = None) -> Chain:
     """A named look as a frame node.
 
     Parameters
     ----------
     name : str
         A look name (``clipkit effects list`` shows them) or a path to a look file.
-    intensity : float in [0, 1]
+    strength : float in [0, 1]
         0 leaves the picture untouched, 1 is the look as written.
+    intensity : float in [0, 1], optional
+        Old name of ``strength`` (deprecated).
 
     Returns
     -------
     Chain
-        Its effects, in order, at that intensity.
+        Its effects, in order, at that strength.
 
     Raises
     ------
     ParameterError
-        Unknown look, bad file, or intensity outside [0, 1].
+        Unknown look, bad file, or strength outside [0, 1].
     """
-    if isinstance(intensity, bool) or not isinstance(intensity, (int, float)) or not 0.0 <= float(intensity) <= 1.0:
-        raise ParameterError(f"look.intensity: {describe_value(intensity)} is outside 0..1")
-    return load_look(name).chain(float(intensity))
+    if intensity is not None:
+        renamed("look", "intensity", "strength")
+        strength = intensity
+    if isinstance(strength, bool) or not isinstance(strength, (int, float)) or not 0.0 <= float(strength) <= 1.0:
+        raise ParameterError(f"look.strength: {describe_value(strength)} is outside 0..1", field="look.strength", value=strength, allowed="0..1")
+    return load_look(name).chain(float(strength))

@@ -102,7 +102,10 @@ class Param:
     neutral : any, optional
         The value at which this parameter does nothing. An effect whose every
         parameter with a neutral value is at that value is the identity (and is
-        skipped); a look at ``intensity`` k moves such parameters from neutral by k.
+        skipped); a look at ``strength`` k moves such parameters from neutral by k.
+    aliases : tuple of str
+        Old names still accepted for one release (a :class:`ClipkitDeprecationWarning`
+        says which name to use; ``clipkit template validate`` reports them).
     """
 
     name: str
@@ -115,6 +118,7 @@ class Param:
     keyframable: bool | None = None
     choices: tuple[str, ...] = ()
     neutral: Any = None
+    aliases: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.keyframable is None:
@@ -165,10 +169,10 @@ class Param:
         kind = self.kind
         if kind in ("float", "int"):
             if not _is_number(value) or not math.isfinite(float(value)):
-                raise ParameterError(f"{where}: {describe_value(value)} is not a number")
+                raise ParameterError(f"{where}: {describe_value(value)} is not a number", field=f"{where}")
             if kind == "int":
                 if float(value) != int(value):
-                    raise ParameterError(f"{where}: {describe_value(value)} is not a whole number")
+                    raise ParameterError(f"{where}: {describe_value(value)} is not a whole number", field=f"{where}")
                 value = int(value)
             else:
                 value = float(value)
@@ -176,11 +180,11 @@ class Param:
             return value
         if kind == "bool":
             if not isinstance(value, (bool, np.bool_)):
-                raise ParameterError(f"{where}: {describe_value(value)} is not true or false")
+                raise ParameterError(f"{where}: {describe_value(value)} is not true or false", field=f"{where}")
             return bool(value)
         if kind == "choice":
             if value not in self.choices:
-                raise ParameterError(f"{where}: {describe_value(value)} is not one of {', '.join(self.choices)}")
+                raise ParameterError(f"{where}: {describe_value(value)} is not one of {', '.join(self.choices)}", field=f"{where}")
             return str(value)
         if kind == "color":
             return parse_color(value, field=where)
@@ -188,9 +192,9 @@ class Param:
             return _validate_points(where, value)
         if kind == "file":
             if not isinstance(value, str) or not value.strip():
-                raise ParameterError(f"{where}: {describe_value(value)} is not a file name")
+                raise ParameterError(f"{where}: {describe_value(value)} is not a file name", field=f"{where}")
             return value
-        raise ParameterError(f"{where}: unknown kind {kind!r}")  # unreachable after check_declaration
+        raise ParameterError(f"{where}: unknown kind {kind!r}", field=f"{where}")  # unreachable after check_declaration
 
     def parse(self, value: Any, *, owner: str) -> ParamValue:
         """Turn a user value (constant, keyframes or envelope) into a :class:`ParamValue`."""
@@ -199,7 +203,7 @@ class Param:
             return value
         if isinstance(value, Mapping) and ("keyframes" in value or "envelope" in value):
             if not self.keyframable:
-                raise ParameterError(f"{where}: this parameter is not keyframable; give a constant {self.kind}")
+                raise ParameterError(f"{where}: this parameter is not keyframable; give a constant {self.kind}", field=f"{where}")
             if "keyframes" in value:
                 return Keyframes.parse(self, value, owner=owner)
             return EnvelopeValue.parse(self, value, owner=owner)
@@ -270,9 +274,15 @@ class Param:
 def check_range(where: str, value: float, low: float | None, high: float | None) -> None:
     """Raise a :class:`ParameterError` when ``value`` is outside ``[low, high]``."""
     if low is not None and value < low:
-        raise ParameterError(f"{where}: {value:g} is below the minimum {low:g}")
+        raise ParameterError(f"{where}: {value:g} is below the minimum {low:g}", field=where, value=value, allowed=_span(low, high))
     if high is not None and value > high:
-        raise ParameterError(f"{where}: {value:g} is above the maximum {high:g}")
+        raise ParameterError(f"{where}: {value:g} is above the maximum {high:g}", field=where, value=value, allowed=_span(low, high))
+
+
+def _span(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f"{low:g}..{high:g}"
+    return f">= {low:g}" if low is not None else f"<= {high:g}"
 
 
 def _constant_schema(p: Param) -> dict[str, Any]:
@@ -297,19 +307,19 @@ def _constant_schema(p: Param) -> dict[str, Any]:
 
 def _validate_points(where: str, value: Any) -> tuple[tuple[float, float], ...]:
     if not isinstance(value, (list, tuple)) or len(value) < 2:
-        raise ParameterError(f"{where}: {describe_value(value)} is not a list of at least 2 [x, y] points")
+        raise ParameterError(f"{where}: {describe_value(value)} is not a list of at least 2 [x, y] points", field=f"{where}")
     if len(value) > 32:
-        raise ParameterError(f"{where}: {len(value)} points; at most 32 are allowed")
+        raise ParameterError(f"{where}: {len(value)} points; at most 32 are allowed", field=f"{where}")
     out: list[tuple[float, float]] = []
     for i, pt in enumerate(value):
         if not isinstance(pt, (list, tuple)) or len(pt) != 2 or not all(_is_number(c) for c in pt):
-            raise ParameterError(f"{where}[{i}]: {describe_value(pt)} is not an [x, y] pair of numbers")
+            raise ParameterError(f"{where}[{i}]: {describe_value(pt)} is not an [x, y] pair of numbers", field=f"{where}[{i}]")
         x, y = float(pt[0]), float(pt[1])
         for name, c in (("x", x), ("y", y)):
             if not (0.0 <= c <= 1.0):
-                raise ParameterError(f"{where}[{i}].{name}: {c:g} is outside 0..1")
+                raise ParameterError(f"{where}[{i}].{name}: {c:g} is outside 0..1", field=f"{where}[{i}].{name}")
         if out and x <= out[-1][0]:
-            raise ParameterError(f"{where}[{i}].x: {x:g} is not after the previous point's x {out[-1][0]:g}")
+            raise ParameterError(f"{where}[{i}].x: {x:g} is not after the previous point's x {out[-1][0]:g}", field=f"{where}[{i}].x")
         out.append((x, y))
     return tuple(out)
 
@@ -372,10 +382,10 @@ class Keyframes(ParamValue):
         where = f"{owner}.{param.name}.keyframes"
         extra = set(value) - {"keyframes"}
         if extra:
-            raise ParameterError(f"{owner}.{param.name}: unknown field {sorted(extra)[0]!r} next to keyframes")
+            raise ParameterError(f"{owner}.{param.name}: unknown field {sorted(extra)[0]!r} next to keyframes", field=f"{owner}.{param.name}")
         keys = value["keyframes"]
         if not isinstance(keys, (list, tuple)) or not keys:
-            raise ParameterError(f"{where}: {describe_value(keys)} is not a non-empty list of keys")
+            raise ParameterError(f"{where}: {describe_value(keys)} is not a non-empty list of keys", field=f"{where}")
         times: list[float] = []
         values: list[float] = []
         eases: list[str] = []
@@ -383,20 +393,20 @@ class Keyframes(ParamValue):
             if isinstance(key, Mapping):
                 unknown = set(key) - {"t", "value", "ease"}
                 if unknown or "t" not in key or "value" not in key:
-                    raise ParameterError(f"{where}[{i}]: {describe_value(key)} needs t and value (and optionally ease)")
+                    raise ParameterError(f"{where}[{i}]: {describe_value(key)} needs t and value (and optionally ease)", field=f"{where}[{i}]")
                 t, v, e = key["t"], key["value"], key.get("ease", "linear")
             elif isinstance(key, (list, tuple)) and len(key) in (2, 3):
                 t, v = key[0], key[1]
                 e = key[2] if len(key) == 3 else "linear"
             else:
-                raise ParameterError(f"{where}[{i}]: {describe_value(key)} is not [t, value] or [t, value, ease]")
+                raise ParameterError(f"{where}[{i}]: {describe_value(key)} is not [t, value] or [t, value, ease]", field=f"{where}[{i}]")
             if not _is_number(t) or not math.isfinite(float(t)) or float(t) < 0:
-                raise ParameterError(f"{where}[{i}].t: {describe_value(t)} is not a time in seconds >= 0")
+                raise ParameterError(f"{where}[{i}].t: {describe_value(t)} is not a time in seconds >= 0", field=f"{where}[{i}].t")
             if times and float(t) <= times[-1]:
-                raise ParameterError(f"{where}[{i}].t: {float(t):g} is not after the previous key's {times[-1]:g}")
+                raise ParameterError(f"{where}[{i}].t: {float(t):g} is not after the previous key's {times[-1]:g}", field=f"{where}[{i}].t")
             e = canonical_ease(e)
             if e not in EASES:
-                raise ParameterError(f"{where}[{i}].ease: {describe_value(e)} is not one of {', '.join(EASES)}")
+                raise ParameterError(f"{where}[{i}].ease: {describe_value(e)} is not one of {', '.join(EASES)}", field=f"{where}[{i}].ease")
             v = param.validate(v, owner=owner, at=f"{where}[{i}].value")
             times.append(float(t))
             values.append(float(v))

@@ -19,27 +19,24 @@ from __future__ import annotations
 
 import difflib
 import importlib
-import importlib.metadata
 import importlib.util
-import logging
 import os
 import pkgutil
 import sys
-import threading
-import traceback
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from ..errors import ParameterError, PluginError, describe_value
+from ..errors import ParameterError, PluginError, describe_value, renamed
+from ..registry import REGISTRIES, PluginFailure, Registry
 from .base import Effect, EffectNode
 from .params import ParamValue
 
 __all__ = [
     "ENTRY_POINT_GROUP",
     "PATH_VARIABLE",
+    "EFFECTS",
     "PluginFailure",
     "register",
     "get",
@@ -54,39 +51,131 @@ __all__ = [
 ENTRY_POINT_GROUP = "clipkit.effects"
 PATH_VARIABLE = "CLIPKIT_EFFECTS_PATH"
 
-log = logging.getLogger("clipkit.effects")
+
+def _check(name: str, value: Any) -> Effect:
+    """Registry check: an :class:`Effect` subclass with a consistent declaration, stored
+    as its instance."""
+    cls = type(value) if isinstance(value, Effect) else value
+    if not (isinstance(cls, type) and issubclass(cls, Effect)):
+        raise PluginError(f"register: {value!r} is not an Effect subclass")
+    try:
+        cls.check_declaration()
+    except ValueError as exc:
+        raise PluginError(f"effect {getattr(cls, 'id', cls.__name__)!r}: {exc}") from None
+    if cls.id != name:
+        raise PluginError(f"effect {cls.id!r} registered under another name, {name!r}")
+    return value if isinstance(value, Effect) else cls()
 
 
-@dataclass(frozen=True, slots=True)
-class PluginFailure:
-    """A plugin that did not load.
-
-    Attributes
-    ----------
-    name : str
-        The entry point, file or effect concerned.
-    source : str
-        Where it came from (``builtin``, ``entry point ...``, a file path).
-    message : str
-        What went wrong, one line.
-    details : str
-        The traceback, for ``--debug``.
-    """
-
-    name: str
-    source: str
-    message: str
-    details: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.source}): {self.message}"
+def _effect_classes(module: ModuleType) -> list[type[Effect]]:
+    declared = getattr(module, "EFFECTS", None)
+    if declared is not None:
+        return list(declared)
+    return [
+        obj
+        for obj in vars(module).values()
+        if isinstance(obj, type) and issubclass(obj, Effect) and obj is not Effect and obj.__module__ == module.__name__ and obj.id
+    ]
 
 
-_lock = threading.RLock()
-_effects: dict[str, Effect] = {}
-_sources: dict[str, str] = {}
-_failures: list[PluginFailure] = []
-_loaded = False
+def _register_all(registry: Registry[Effect], classes: Iterable[Any], name: str, source: str) -> None:
+    found = False
+    for cls in classes:
+        found = True
+        try:
+            registry.register(getattr(cls, "id", None) or name, cls, source=source)
+        except PluginError as exc:
+            registry.fail(getattr(cls, "id", None) or name, source, exc)
+    if not found:
+        registry.fail(name, source, PluginError("defines no Effect subclass with an id"))
+
+
+def _adapt(name: str, obj: Any) -> list[tuple[str, Any]]:
+    """An entry point names a module (every Effect subclass in it), a class, or a list."""
+    if isinstance(obj, ModuleType):
+        classes = _effect_classes(obj)
+    elif isinstance(obj, type):
+        classes = [obj]
+    elif isinstance(obj, (list, tuple)):
+        classes = list(obj)
+    else:
+        raise PluginError(f"points to {describe_value(obj)}, not a module, an Effect class or a list of them")
+    if not classes:
+        raise PluginError("defines no Effect subclass with an id")
+    return [(getattr(cls, "id", None) or name, cls) for cls in classes]
+
+
+def _load_builtins(registry: Registry[Effect]) -> None:
+    """The built-in effects: one module per effect in :mod:`clipkit.builtin_effects`."""
+    try:
+        package = importlib.import_module("clipkit.builtin_effects")
+    except ImportError as exc:  # a broken install; report, do not crash the registry
+        registry.fail("clipkit.builtin_effects", "builtin", exc)
+        return
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        try:
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+        except Exception as exc:  # noqa: BLE001 - one broken effect must not hide the others
+            registry.fail(info.name, "builtin", exc)
+            continue
+        _register_all(registry, _effect_classes(module), info.name, "builtin")
+
+
+def effect_folders() -> list[Path]:
+    """Folders named in ``CLIPKIT_EFFECTS_PATH``, in order (missing ones skipped)."""
+    raw = os.environ.get(PATH_VARIABLE, "")
+    return [Path(p).expanduser() for p in raw.split(os.pathsep) if p.strip()]
+
+
+def _load_folders(registry: Registry[Effect]) -> None:
+    """Every ``*.py`` file in the folders of ``CLIPKIT_EFFECTS_PATH`` (the third channel)."""
+    for k, folder in enumerate(effect_folders()):
+        if not folder.is_dir():
+            registry.fail(str(folder), PATH_VARIABLE, PluginError("is not a folder"))
+            continue
+        for path in sorted(folder.glob("*.py")):
+            if path.name.startswith("_"):
+                continue
+            module_name = f"clipkit_effects_path_{k}.{path.stem}"
+            try:
+                spec = importlib.util.spec_from_file_location(module_name, path)
+                if spec is None or spec.loader is None:
+                    raise PluginError("cannot be imported")
+                module = importlib.util.module_from_spec(spec)
+                sys.modules[module_name] = module  # numba's disk cache and pickling look modules up
+                try:
+                    spec.loader.exec_module(module)
+                except BaseException:
+                    sys.modules.pop(module_name, None)
+                    raise
+            except Exception as exc:  # noqa: BLE001 - a plugin's own bug
+                registry.fail(path.stem, str(path), exc)
+                continue
+            _register_all(registry, _effect_classes(module), path.stem, str(path))
+
+
+def _forget_folders() -> None:
+    for name in [m for m in sys.modules if m.startswith("clipkit_effects_path_")]:
+        del sys.modules[name]
+
+
+_load_folders.forget = _forget_folders  # type: ignore[attr-defined]
+
+EFFECTS: Registry[Effect] = Registry(
+    "effect",
+    group=ENTRY_POINT_GROUP,
+    loaders=(_load_builtins, _load_folders),
+    check=_check,
+    adapt=_adapt,
+    hint="`clipkit effects list`",
+    unknown="effect {value} is not registered",
+)
+"""Effects: built-ins (``effects/``), the ``clipkit.effects`` entry points and
+``CLIPKIT_EFFECTS_PATH`` folders, in that order."""
+
+REGISTRIES["effects"] = EFFECTS
 
 
 def register(cls: type[Effect], *, source: str = "python") -> type[Effect]:
@@ -106,148 +195,14 @@ def register(cls: type[Effect], *, source: str = "python") -> type[Effect]:
     """
     if not (isinstance(cls, type) and issubclass(cls, Effect)):
         raise PluginError(f"register: {cls!r} is not an Effect subclass")
-    try:
-        cls.check_declaration()
-    except ValueError as exc:
-        raise PluginError(f"effect {getattr(cls, 'id', cls.__name__)!r}: {exc}") from None
-    with _lock:
-        taken = _sources.get(cls.id)
-        if taken is not None and type(_effects[cls.id]) is not cls:
-            raise PluginError(f"effect {cls.id!r} from {source} is already registered by {taken}")
-        _effects[cls.id] = cls()
-        _sources[cls.id] = source
+    EFFECTS.register(cls.id, cls, source=source)
     return cls
-
-
-def _effect_classes(module: ModuleType) -> list[type[Effect]]:
-    declared = getattr(module, "EFFECTS", None)
-    if declared is not None:
-        return list(declared)
-    return [
-        obj
-        for obj in vars(module).values()
-        if isinstance(obj, type) and issubclass(obj, Effect) and obj is not Effect and obj.__module__ == module.__name__ and obj.id
-    ]
-
-
-def _fail(name: str, source: str, exc: BaseException) -> None:
-    message = f"{type(exc).__name__}: {exc}" if not isinstance(exc, PluginError) else str(exc)
-    failure = PluginFailure(name, source, " ".join(message.split()), traceback.format_exc())
-    _failures.append(failure)
-    log.warning("effect plugin %s failed to load: %s", name, failure.message)
-
-
-def _register_all(classes: Iterable[Any], name: str, source: str) -> None:
-    found = False
-    for cls in classes:
-        found = True
-        try:
-            register(cls, source=source)
-        except PluginError as exc:
-            _fail(getattr(cls, "id", None) or name, source, exc)
-    if not found:
-        _fail(name, source, PluginError("defines no Effect subclass with an id"))
-
-
-def _load_builtins() -> None:
-    try:
-        package = importlib.import_module("clipkit.builtin_effects")
-    except ImportError as exc:  # a broken install; report, do not crash the registry
-        _fail("clipkit.builtin_effects", "builtin", exc)
-        return
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        try:
-            module = importlib.import_module(f"{package.__name__}.{info.name}")
-        except Exception as exc:  # noqa: BLE001 - one broken effect must not hide the others
-            _fail(info.name, "builtin", exc)
-            continue
-        _register_all(_effect_classes(module), info.name, "builtin")
-
-
-def _load_entry_points() -> None:
-    try:
-        points = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
-    except Exception as exc:  # noqa: BLE001
-        _fail(ENTRY_POINT_GROUP, "entry points", exc)
-        return
-    for ep in sorted(points, key=lambda e: e.name):
-        source = f"entry point {ep.name} = {ep.value}"
-        try:
-            obj = ep.load()
-        except Exception as exc:  # noqa: BLE001 - a plugin's own bug
-            _fail(ep.name, source, exc)
-            continue
-        if isinstance(obj, ModuleType):
-            classes = _effect_classes(obj)
-        elif isinstance(obj, type):
-            classes = [obj]
-        elif isinstance(obj, (list, tuple)):
-            classes = list(obj)
-        else:
-            _fail(ep.name, source, PluginError(f"points to {describe_value(obj)}, not a module, an Effect class or a list of them"))
-            continue
-        _register_all(classes, ep.name, source)
-
-
-def effect_folders() -> list[Path]:
-    """Folders named in ``CLIPKIT_EFFECTS_PATH``, in order (missing ones skipped)."""
-    raw = os.environ.get(PATH_VARIABLE, "")
-    return [Path(p).expanduser() for p in raw.split(os.pathsep) if p.strip()]
-
-
-def _load_folders() -> None:
-    for k, folder in enumerate(effect_folders()):
-        if not folder.is_dir():
-            _fail(str(folder), PATH_VARIABLE, PluginError("is not a folder"))
-            continue
-        for path in sorted(folder.glob("*.py")):
-            if path.name.startswith("_"):
-                continue
-            module_name = f"clipkit_effects_path_{k}.{path.stem}"
-            try:
-                spec = importlib.util.spec_from_file_location(module_name, path)
-                if spec is None or spec.loader is None:
-                    raise PluginError("cannot be imported")
-                module = importlib.util.module_from_spec(spec)
-                sys.modules[module_name] = module  # numba's disk cache and pickling look modules up
-                try:
-                    spec.loader.exec_module(module)
-                except BaseException:
-                    sys.modules.pop(module_name, None)
-                    raise
-            except Exception as exc:  # noqa: BLE001 - a plugin's own bug
-                _fail(path.stem, str(path), exc)
-                continue
-            _register_all(_effect_classes(module), path.stem, str(path))
-
-
-def _ensure_loaded() -> None:
-    global _loaded
-    if _loaded:
-        return
-    with _lock:
-        if _loaded:
-            return
-        _load_builtins()
-        _load_entry_points()
-        _load_folders()
-        _loaded = True
 
 
 def reload() -> None:
     """Forget every effect and failure and load them again (after changing
     ``CLIPKIT_EFFECTS_PATH`` or installing a plugin)."""
-    global _loaded
-    with _lock:
-        for name in [m for m in sys.modules if m.startswith("clipkit_effects_path_")]:
-            del sys.modules[name]
-        _effects.clear()
-        _sources.clear()
-        _failures.clear()
-        _loaded = False
-    _ensure_loaded()
+    EFFECTS.reload()
 
 
 def get(name: str) -> Effect:
@@ -258,45 +213,32 @@ def get(name: str) -> Effect:
     ParameterError
         When no effect has that id (the message suggests close ids).
     """
-    _ensure_loaded()
-    effect = _effects.get(name) if isinstance(name, str) else None
-    if effect is None:
-        hint = difflib.get_close_matches(str(name), list(_effects), n=3)
-        failed = [f for f in _failures if f.name == name]
-        if failed:
-            raise ParameterError(f"effect {name!r} failed to load: {failed[0].message}")
-        raise ParameterError(
-            f"effect {describe_value(name)} is not registered"
-            + (f"; did you mean {', '.join(hint)}?" if hint else "")
-            + " (see `clipkit effects list`)"
-        )
-    return effect
+    return EFFECTS.get(name)
 
 
 def effect_ids() -> list[str]:
     """Ids of every registered effect, sorted."""
-    _ensure_loaded()
-    return sorted(_effects)
+    return sorted(name for name, _ in EFFECTS.items())
 
 
 def effects() -> list[Effect]:
     """Every registered effect, by category then id."""
     from .base import CATEGORIES
 
-    _ensure_loaded()
-    return sorted(_effects.values(), key=lambda e: (CATEGORIES.index(e.category), e.id))
+    return sorted(EFFECTS.values(), key=lambda e: (CATEGORIES.index(e.category), e.id))
 
 
 def source_of(name: str) -> str:
     """Where effect ``name`` was loaded from."""
-    _ensure_loaded()
-    return _sources.get(name, "?")
+    try:
+        return EFFECTS.source_of(name)
+    except ParameterError:
+        return "?"
 
 
 def plugin_errors() -> list[PluginFailure]:
     """Plugins that failed to load (empty when all is well)."""
-    _ensure_loaded()
-    return list(_failures)
+    return EFFECTS.failures()
 
 
 def create(name: str, /, **params: Any) -> EffectNode:
@@ -328,6 +270,13 @@ def create(name: str, /, **params: Any) -> EffectNode:
     """
     effect = get(name)
     known = {p.name: p for p in effect.params}
+    for p in effect.params:
+        for old in p.aliases:
+            if old in params:
+                if p.name in params:
+                    raise ParameterError(f"{effect.id}: give {p.name!r} or its old name {old!r}, not both", field=f"{effect.id}.{p.name}")
+                renamed(effect.id, old, p.name)
+                params = {(p.name if k == old else k): v for k, v in params.items()}
     unknown = [k for k in params if k not in known]
     if unknown:
         hint = difflib.get_close_matches(unknown[0], list(known), n=1)

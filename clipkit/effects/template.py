@@ -6,7 +6,7 @@ Each shot may carry::
       - {id: contrast, amount: 1.15}
       - {id: zoom, scale: {envelope: beats, from: 1.0, to: 1.1}}
       - {id: lut, file: luts/mine.cube, strength: 0.8}     # relative to the template
-    look: vintage                        # or {name: vintage, intensity: 0.7}
+    look: vintage                        # or {name: vintage, strength: 0.7}
 
 and the template may carry the same two keys at the top level for the whole edit
 (applied after the shots are composed). The JSON Schemas are generated from the effect
@@ -17,10 +17,10 @@ names the shot, the entry, the effect, the parameter and the value.
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ParameterError
-from ..template.extensions import register_section, register_shot_key
+from ..errors import ClipkitDeprecationWarning, ParameterError, renamed
 from .looks import effect_entry, look, look_names
 from .lut import bundled_luts
 from .registry import effects, get
@@ -41,6 +41,8 @@ def effect_entry_schema() -> dict[str, Any]:
         props: dict[str, Any] = {"id": {"const": e.id}, "name": {"const": e.id}}
         for p in e.params:
             props[p.name] = p.json_schema()
+            for old in p.aliases:
+                props[old] = {**p.json_schema(), "deprecated": True, "description": f"Old name of {p.name!r} (deprecated)."}
         picks = [
             {"properties": {"id": {"const": e.id}}, "required": ["id"]},
             {"properties": {"name": {"const": e.id}}, "required": ["name"]},
@@ -64,16 +66,20 @@ def effects_schema() -> dict[str, Any]:
 
 
 def look_schema() -> dict[str, Any]:
-    """Schema of a ``look:`` value: a name or ``{name, intensity}``."""
+    """Schema of a ``look:`` value: a name or ``{name, strength}`` (``intensity``: old name)."""
     names = look_names()
     name = {"type": "string", "minLength": 1, "description": f"A look: {', '.join(names)} (or a look file)"}
     return {
-        "description": "A named look, optionally at an intensity in [0, 1]",
+        "description": "A named look, optionally at a strength in [0, 1]",
         "anyOf": [
             name,
             {
                 "type": "object",
-                "properties": {"name": name, "intensity": {"type": "number", "minimum": 0, "maximum": 1, "default": 1.0}},
+                "properties": {
+                    "name": name,
+                    "strength": {"type": "number", "minimum": 0, "maximum": 1, "default": 1.0},
+                    "intensity": {"type": "number", "minimum": 0, "maximum": 1, "deprecated": True, "description": "Old name of strength (deprecated)."},
+                },
                 "required": ["name"],
                 "additionalProperties": False,
             },
@@ -107,23 +113,33 @@ def _nodes(value: Any, ctx: TemplateContext, where: str) -> list[Any]:
                 if p.kind == "file" and isinstance(raw, str) and raw not in bundled_luts():
                     entry[p.name] = str(ctx.resolve_path(raw, f"{field}.{p.name}"))
         try:
-            nodes.append(effect_entry(entry, field))
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", ClipkitDeprecationWarning)
+                nodes.append(effect_entry(entry, field))
+            for w in caught:  # say where in the template the old name is
+                if isinstance(w.message, ClipkitDeprecationWarning):
+                    renamed(f"{ctx.template_path or 'template'}: {field}", w.message.old, w.message.new)
+                else:
+                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         except ParameterError as exc:
-            message = str(exc)
-            prefix = f"{field}: "
-            raise ctx.error(field, message[len(prefix):] if message.startswith(prefix) else message) from None
+            # effect_entry names the entry's own field (shots[0].effects[1].amount) as an attribute
+            where = exc.field if exc.field and exc.field.startswith(field) else field
+            raise ctx.error(where, exc.detail if where == exc.field else str(exc)) from None
     return nodes
 
 
 def _look(value: Any, ctx: TemplateContext, where: str) -> Any:
     if isinstance(value, dict):
-        name, intensity = value.get("name"), value.get("intensity", 1.0)
+        name, strength, intensity = value.get("name"), value.get("strength", 1.0), value.get("intensity")
+        if intensity is not None:
+            renamed(f"{ctx.template_path or 'template'}: {where}", "intensity", "strength")
+            strength, intensity = intensity, None
     else:
-        name, intensity = value, 1.0
+        name, strength, intensity = value, 1.0, None
     if isinstance(name, str) and name.endswith((".yaml", ".yml")):
         name = str(ctx.resolve_path(name, f"{where}.name" if isinstance(value, dict) else where))
     try:
-        return look(name, intensity=intensity)
+        return look(name, strength=strength, intensity=intensity)
     except ParameterError as exc:
         message = str(exc)
         message = message[len("look: ") :] if message.startswith("look: ") else message
@@ -152,11 +168,3 @@ def apply_edit_effects(edit: Edit, value: Any, ctx: TemplateContext) -> Edit:
 def apply_edit_look(edit: Edit, value: Any, ctx: TemplateContext) -> Edit:
     """Top-level ``look:``, on the whole composed frame."""
     return edit.with_effect(_look(value, ctx, "look"))
-
-
-# per shot: after layout (10) and time effects (20s), effects then the look grade
-register_shot_key("effects", effects_schema(), apply_shot_effects, order=60)
-register_shot_key("look", look_schema(), apply_shot_look, order=61)
-# whole edit: after the cuts re-time the shots (50)
-register_section("effects", effects_schema(), apply_edit_effects, order=80)
-register_section("look", look_schema(), apply_edit_look, order=81)

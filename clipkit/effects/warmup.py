@@ -5,6 +5,9 @@ and keeps the machine code in its on-disk cache, so this runs once per machine (
 after an upgrade): later processes load the cached code in well under a second.
 Each effect runs through the kernel paths a render takes: its example parameters,
 random parameters, an alpha plane, and RGB conversions for RGB effects.
+
+``clipkit warmup`` with no ids also warms the music analysis' librosa engine
+(:func:`clipkit.music.engines.warm_librosa`).
 """
 
 from __future__ import annotations

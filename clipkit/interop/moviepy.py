@@ -26,6 +26,7 @@ from ..audio.mix import Mixer, Segment
 from ..edit.sources import Source
 from ..errors import ClipkitError, ParameterError
 from ..frame import Frame
+from ..nodes import RenderContext
 
 if TYPE_CHECKING:
     from ..edit.clip import Clip
@@ -87,7 +88,7 @@ class MoviepySource(Source):
         return f"moviepy {type(self.clip).__name__}"
 
     def frames(
-        self, *, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0
+        self, *, ctx: RenderContext, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0
     ) -> Iterator[tuple[Frame, float]]:
         step = float(speed) / float(fps)
         end = max(0.0, self.duration - 1e-6)
@@ -155,7 +156,7 @@ class _FrameServer:
         self.last: tuple[int, np.ndarray] | None = None
 
     def rgb(self, t: float) -> np.ndarray:
-        from ..render.executor import _frame_stream
+        from ..render.stream import frame_stream
 
         index = min(self.plan.total_frames - 1, max(0, int(np.floor(t * float(self.plan.fps) + 1e-6))))
         if self.last is not None and self.last[0] == index:
@@ -163,7 +164,7 @@ class _FrameServer:
         if self.stream is None or index < self.next_index:
             if self.stream is not None:
                 self.stream.close()  # type: ignore[attr-defined]
-            self.stream = _frame_stream(self.plan, start=index)
+            self.stream = frame_stream(self.plan, start=index)
             self.next_index = index
         frame = None
         while self.next_index <= index:
@@ -176,9 +177,9 @@ class _FrameServer:
     def sound(self) -> np.ndarray:
         plan = self.plan
         with Mixer(plan.segments, sr=plan.sr, total=plan.total_samples) as mixer:
-            from ..render.executor import _install_audio_processors
+            from ..render.stream import install_audio_processors
 
-            _install_audio_processors(mixer, plan)
+            install_audio_processors(mixer, plan)
             return mixer.read(plan.total_samples)
 
 

@@ -87,9 +87,9 @@ class _Keyer:
             self._bind(spec.color)
 
     def _bind(self, rgb: tuple[int, int, int]) -> None:
-        from .. import effects
+        from ..effects import create
 
-        node = effects.create("chroma_key", color=rgb, similarity=self.spec.similarity, smoothness=self.spec.smoothness, spill=self.spec.spill)
+        node = create("chroma_key", color=rgb, similarity=self.spec.similarity, smoothness=self.spec.smoothness, spill=self.spec.spill)
         self.bound = node.bind(self.ctx)
 
     def __call__(self, frame: Frame, time: FrameTime) -> Frame:

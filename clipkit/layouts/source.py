@@ -29,10 +29,12 @@ import numpy as np
 
 from ..audio.mix import Segment
 from ..edit.sources import Source
-from ..errors import MediaError, ParameterError
-from ..frame import Frame, parse_color
+from ..errors import MediaError, ParameterError, check_within
+from ..frame import REFERENCE_SHORT_SIDE, Frame, color_yuv8, parse_color
 from ..nodes import BoundFrameNode, FrameTime, RenderContext
-from ..render.fit import Fitter, fit_modes
+from ..edit.clip import check_fit
+from ..edit.framing import Reframe
+from ..render.stream import ClipStream
 from .keying import ChromaKey
 
 if TYPE_CHECKING:
@@ -40,27 +42,12 @@ if TYPE_CHECKING:
 
 __all__ = ["Cell", "LayoutSource", "REFERENCE_SHORT_SIDE"]
 
-REFERENCE_SHORT_SIDE = 1080
-"""Border widths and radii are pixels on a frame with this short side."""
 
 _EPS = 1e-6
 
 
 def _even(v: float) -> int:
     return int(round(v / 2.0)) * 2
-
-
-def _yuv(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
-    px = Frame.solid(2, 2, rgb)
-    return int(px.y[0, 0]), int(px.u[0, 0]), int(px.v[0, 0])
-
-
-def _number(name: str, value: Any, low: float, high: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(float(value)):
-        raise ParameterError(f"{name}: {value!r} is not a number")
-    if not low <= float(value) <= high:
-        raise ParameterError(f"{name}: {value!r} is outside {low:g}..{high:g}")
-    return float(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,22 +105,25 @@ class Cell:
             raise ParameterError(f"{n}: {self.clip!r} is not a clip (use clipkit.open, image or color)")
         if not (isinstance(self.rect, (tuple, list)) and len(self.rect) == 4):
             raise ParameterError(f"{n}.rect: {self.rect!r} is not (x, y, width, height)")
-        rect = tuple(_number(f"{n}.rect", v, 0.0, 1.0) for v in self.rect)
+        rect = tuple(check_within(f"{n}.rect", v, 0.0, 1.0) for v in self.rect)
         x, y, w, h = rect
         if w <= 0 or h <= 0 or x + w > 1.0 + _EPS or y + h > 1.0 + _EPS:
             raise ParameterError(f"{n}.rect: {self.rect!r} must have a size above 0 and lie inside the frame (0..1)")
         object.__setattr__(self, "rect", rect)
-        mode = self.clip.fit or self.fit
-        if mode not in fit_modes():
-            raise ParameterError(f"{n}.fit: {mode!r} is not a fit mode; use one of {', '.join(fit_modes())}")
+        if isinstance(self.clip.fit, Reframe):  # Clip.reframe(): analysed now, as a cell is built
+            from ..reframe import reframe
+
+            request = self.clip.fit
+            object.__setattr__(self, "clip", reframe(replace(self.clip, fit=None), request.aspect, **request.options))
+        mode = check_fit(self.clip.fit or self.fit, field=f"{n}.fit")
         object.__setattr__(self, "fit", mode)
-        object.__setattr__(self, "at", _number(f"{n}.at", self.at, 0.0, 86400.0))
+        object.__setattr__(self, "at", check_within(f"{n}.at", self.at, 0.0, 86400.0))
         if self.before not in ("empty", "hold"):
             raise ParameterError(f"{n}.before: {self.before!r} is not 'empty' or 'hold'")
         if self.after not in ("empty", "hold"):
             raise ParameterError(f"{n}.after: {self.after!r} is not 'hold' or 'empty'")
-        object.__setattr__(self, "radius", _number(f"{n}.radius", self.radius, 0.0, 2000.0))
-        object.__setattr__(self, "border", _number(f"{n}.border", self.border, 0.0, 500.0))
+        object.__setattr__(self, "radius", check_within(f"{n}.radius", self.radius, 0.0, 2000.0))
+        object.__setattr__(self, "border", check_within(f"{n}.border", self.border, 0.0, 500.0))
         object.__setattr__(self, "border_color", parse_color(self.border_color, field=f"{n}.border_color"))
         if self.key is not None and not isinstance(self.key, ChromaKey):
             raise ParameterError(f"{n}.key: {self.key!r} is not a ChromaKey")
@@ -167,17 +157,6 @@ def _resize_into(src: np.ndarray, out: np.ndarray) -> None:
         return
     reduced = cv2.resize(cut, small, interpolation=cv2.INTER_AREA)
     cv2.resize(reduced, (ow, oh), dst=out, interpolation=cv2.INTER_LINEAR)
-
-
-def _bind_effects(nodes: Sequence[Any], ctx: RenderContext) -> list[BoundFrameNode]:
-    """Bind a cell clip's effects the way the executor binds a clip's (merged chains)."""
-    if not nodes:
-        return []
-    try:
-        from ..effects import bind_chain
-    except ImportError:  # the effect system is optional for plain nodes
-        return [node.bind(ctx) for node in nodes]
-    return bind_chain(nodes, ctx)
 
 
 def _rounded_mask(w: int, h: int, r: float) -> np.ndarray | None:
@@ -217,7 +196,7 @@ class _CellRender:
         frame_size: tuple[int, int],
         background: tuple[int, int, int],
         unit: float,
-        ctx: RenderContext | None,
+        ctx: RenderContext,
     ) -> None:
         W, H = frame_size
         self.cell = cell
@@ -233,25 +212,15 @@ class _CellRender:
         radius = cell.radius * unit
         self.outer_mask = _rounded_mask(ow, oh, radius) if b else None
         self.inner_mask = _rounded_mask(iw, ih, max(0.0, radius - b))
-        self.border_yuv = _yuv(cell.border_color)
+        self.border_yuv = color_yuv8(cell.border_color)
         clip = cell.clip
-        self.fitter = Fitter(
-            cell.fit,
-            display_size=clip.source.display_size,
-            crop_box=clip.crop_box,
-            canvas=(iw, ih),
-            background=background,
+        # the one shot stream: the cell's source, fitted, with its effects bound as a chain
+        self.stream = ClipStream(
+            clip, ctx=ctx, size=(iw, ih), fit=cell.fit, background=background, fps=fps, speed=speed, scale=unit
         )
-        cell_ctx = RenderContext(
-            width=iw,
-            height=ih,
-            fps=fps,
-            scale=unit,
-            total_frames=len(times),
-            seed=ctx.seed if ctx is not None else 0,
-            analysis=ctx.analysis if ctx is not None else (lambda: None),
-        )
-        self.effects: list[BoundFrameNode] = _bind_effects(clip.effects, cell_ctx)
+        self.fitter = self.stream.fitter
+        self.effects: list[BoundFrameNode] = self.stream.effects
+        cell_ctx = self.stream.effect_ctx
         self.keyer = cell.key.keyer(cell_ctx) if cell.key is not None else None
         self.direct = not self.effects and self.keyer is None and self.inner_mask is None and cell.fit in ("cover", "stretch")
         self.fps = float(fps)
@@ -263,7 +232,7 @@ class _CellRender:
         self.last = int(active[-1]) if active.size else -1
         self.count_active = int(active.size)
         self.speed = speed
-        self.iterator: Iterator[tuple[Frame, float]] | None = None
+        self.opened = False
         self.pending: tuple[Frame, float] | None = None  # pulled early for a 'hold' before start
         self.current: tuple[Frame, float] | None = None  # the frame on show (raw source frame)
         self.processed: Frame | None = None
@@ -273,32 +242,33 @@ class _CellRender:
         self._rect = (0, 0, 2, 2)
 
     # -- source frames --------------------------------------------------------------------
-    def _open(self, local_start: float, count: int) -> Iterator[tuple[Frame, float]]:
-        clip = self.cell.clip
-        return clip.source.frames(
-            start=clip.start + max(0.0, local_start) * clip.speed,
-            count=count,
-            fps=self.fps_frac,
-            width=self.inner[2],
-            height=self.inner[3],
-            speed=clip.speed * self.speed,
-        )
-
     def _pull(self) -> tuple[Frame, float]:
         if self.pending is not None:
             item, self.pending = self.pending, None
             return item
-        if self.iterator is None:
-            self.iterator = self._open(float(self.local[self.first]), self.count_active)
+        if not self.opened:
+            self.stream.open(start=float(self.local[self.first]), count=self.count_active)
+            self.opened = True
         try:
-            item = next(self.iterator)
-        except StopIteration:
+            item = self.stream.pull()
+        except MediaError:
             raise MediaError(self.cell.clip.source.describe(), f"{self.cell.name}: ran out of frames") from None
         self.pulled += 1
         return item
 
     def _single(self, local_t: float) -> tuple[Frame, float]:
-        it = self._open(local_t, 1)
+        """One frame at cell second ``local_t`` (a hold before or after the clip plays),
+        from a decoder of its own so the main stream keeps its place."""
+        clip = self.cell.clip
+        it = clip.source.frames(
+            ctx=self.stream.ctx,
+            start=clip.start + max(0.0, local_t) * clip.speed,
+            count=1,
+            fps=self.fps_frac,
+            width=self.inner[2],
+            height=self.inner[3],
+            speed=clip.speed * self.speed,
+        )
         try:
             return next(iter(it))
         except StopIteration:
@@ -335,7 +305,6 @@ class _CellRender:
 
     # -- drawing --------------------------------------------------------------------------
     def _process(self, raw: Frame, source_t: float, k: int) -> Frame:
-        frame = self.fitter(raw)
         local_index = max(0, k - self.first)
         time_ = FrameTime(
             index=k,
@@ -345,8 +314,7 @@ class _CellRender:
             duration=self.cell.clip.duration,
             source_t=source_t,
         )
-        for fx in self.effects:
-            frame = fx(frame, time_)
+        frame = self.stream.process(raw, time_)
         if self.keyer is not None:
             frame = self.keyer(frame, time_)
         return frame
@@ -425,15 +393,7 @@ class _CellRender:
         _blend_into(dst, (top.y, top.u, top.v), a, a_c)
 
     def close(self) -> None:
-        if self.iterator is not None:
-            close = getattr(self.iterator, "close", None)
-            if close is not None:
-                close()
-            self.iterator = None
-        for fx in self.effects:
-            closer = getattr(fx, "close", None)
-            if closer is not None:
-                closer()
+        self.stream.close()
 
 
 def _canvas(width: int, height: int) -> Frame:
@@ -486,34 +446,31 @@ class LayoutSource(Source):
 
     @property
     def has_audio(self) -> bool:  # type: ignore[override]
-        return any(c.audio and (c.clip.source.has_audio or hasattr(c.clip.source, "audio_segments")) for c in self.cells)
+        return any(c.audio and c.clip.source.has_audio for c in self.cells)
 
     def describe(self) -> str:
         return f"{self.label} of {', '.join(c.clip.describe() for c in self.cells)}"
 
     # -- frames ---------------------------------------------------------------------------
     def frames(
-        self,
-        *,
-        start: float,
+        self, *, ctx: RenderContext, start: float,
         count: int,
         fps: Fraction,
         width: int,
         height: int,
         speed: float = 1.0,
-        ctx: RenderContext | None = None,
     ) -> Iterator[tuple[Frame, float]]:
         """Yield ``count`` composed frames from layout second ``start``.
 
-        ``ctx`` (the render's context, when the executor passes it) gives cell effects
-        the render's seed and music analysis.
+        ``ctx`` (the render's context) gives cell effects the render's seed and music
+        analysis, and is handed on to the cells' own sources.
         """
         if count <= 0:
             return iter(())
         return self._frames(start=start, count=count, fps=Fraction(fps), width=width, height=height, speed=speed, ctx=ctx)
 
     def _frames(
-        self, *, start: float, count: int, fps: Fraction, width: int, height: int, speed: float, ctx: RenderContext | None
+        self, *, ctx: RenderContext, start: float, count: int, fps: Fraction, width: int, height: int, speed: float
     ) -> Iterator[tuple[Frame, float]]:
         times = start + np.arange(count, dtype=np.float64) * (float(speed) / float(fps))
         unit = min(width, height) / REFERENCE_SHORT_SIDE
@@ -530,7 +487,7 @@ class LayoutSource(Source):
             )
             for cell in self.cells
         ]
-        bg = _yuv(self.background)
+        bg = color_yuv8(self.background)
         covered = self._always_covered(renders, width, height, count)
         try:
             for k in range(count):
@@ -564,7 +521,7 @@ class LayoutSource(Source):
     # -- sound ----------------------------------------------------------------------------
     def audio_segments(self, clip: Clip, *, out_start: int, length: int, sr: int, gain: float, **_: Any) -> list[Segment]:
         """The sound of the heard cells for ``clip`` (a clip of this layout)."""
-        from ..timefx.source import clip_sound_segments, synthesize
+        from ..edit.retime import clip_sound_segments, synthesize
 
         if gain <= 0 or length <= 0:
             return []

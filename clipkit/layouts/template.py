@@ -25,7 +25,6 @@ from ..edit.clip import Clip, color
 from ..edit.clip import open as open_clip
 from ..errors import ParameterError
 from ..render.fit import fit_modes
-from ..template.extensions import register_shot_key
 from . import AUDIO_CHOICES, ARRANGEMENTS, PIP_POSITIONS, Cell, duet, green_screen, grid, layout, pip
 
 if TYPE_CHECKING:
@@ -251,6 +250,3 @@ def apply_layout(clip: Clip, value: dict[str, Any], ctx: TemplateContext) -> Cli
         background=background,
         duration=value.get("duration"),
     )
-
-
-register_shot_key("layout", LAYOUT_SCHEMA, apply_layout, order=10)

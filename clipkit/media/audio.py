@@ -49,6 +49,10 @@ class AudioStreamReader:
         Where to start, in seconds from the start of the file (the container's start
         time, so a stream that starts late yields leading silence and stays in sync
         with the file's video).
+    on_truncated : {"refuse", "use"}
+        Sound that stops decoding part way (a file cut short) raises a MediaError, or
+        with ``"use"`` ends there: the rest reads as silence and ``truncated_at`` says
+        where (seconds from the file's start).
 
     Notes
     -----
@@ -63,7 +67,10 @@ class AudioStreamReader:
         sr: int = DEFAULT_SR,
         channels: int = 2,
         offset: float = 0.0,
+        on_truncated: str = "refuse",
     ) -> None:
+        if on_truncated not in ("refuse", "use"):
+            raise ParameterError(f"on_truncated: {on_truncated!r} is not one of refuse, use")
         if sr <= 0:
             raise ParameterError(f"sr: {sr!r} must be a positive sample rate")
         if channels not in (1, 2):
@@ -74,6 +81,8 @@ class AudioStreamReader:
         self.sr = sr
         self.channels = channels
         self.offset = float(offset)
+        self.on_truncated = on_truncated
+        self.truncated_at: float | None = None
         self._container, self._stream = _open_audio(self.path)
         self._origin = (self._container.start_time or 0) / av.time_base
         self._resampler = av.AudioResampler(format="fltp", layout="mono" if channels == 1 else "stereo", rate=sr)
@@ -93,6 +102,7 @@ class AudioStreamReader:
             except av.error.FFmpegError:
                 self._container.seek(0)
         positioned = False
+        decoded_to = target
         try:
             for packet in self._container.demux(stream):
                 for frame in packet.decode():
@@ -104,12 +114,19 @@ class AudioStreamReader:
                         else:
                             self._skip = -lead
                         positioned = True
+                    if frame.time is not None:
+                        decoded_to = frame.time + frame.samples / (frame.sample_rate or self.sr)
                     for out in self._resampler.resample(frame):
                         yield out.to_ndarray().reshape(self.channels, -1)
             for out in self._resampler.resample(None):
                 yield out.to_ndarray().reshape(self.channels, -1)
         except av.error.FFmpegError as exc:
-            raise MediaError(self.path, f"audio is corrupt or truncated ({exc.strerror or exc})") from None
+            if self.on_truncated != "use":
+                raise MediaError(
+                    self.path,
+                    f"audio is corrupt or truncated ({exc.strerror or exc}) after {max(0.0, decoded_to - self._origin):.3f} s",
+                ) from None
+            self.truncated_at = max(0.0, decoded_to - self._origin)
 
     def _fill(self, n: int) -> None:
         while self._pending_len < n and not self._eof:

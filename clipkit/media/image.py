@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from fractions import Fraction
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -10,7 +13,29 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from ..errors import MediaError
 from ..frame import Frame
 
-__all__ = ["is_still_image", "load_image_frame", "image_size"]
+__all__ = [
+    "is_still_image",
+    "load_image_frame",
+    "image_size",
+    "animated_image_info",
+    "iter_animated_frames",
+    "decoded_by_pillow",
+    "rgba_to_frame",
+]
+
+
+# Pillow's parsers report damaged files with whatever went wrong inside them
+# (IndexError, struct.error, SyntaxError, EOFError...), not only OSError: every one of
+# them means "this file is not a readable image".
+_PILLOW_ERRORS = (Exception,)
+
+
+def _pillow_problem(exc: BaseException) -> str:
+    if isinstance(exc, Image.DecompressionBombError):
+        return f"is larger than clipkit decodes (a decompression bomb?): {exc}".split(", could be")[0]
+    if isinstance(exc, (UnidentifiedImageError,)):
+        return "not an image Pillow can read"
+    return f"not an image Pillow can read ({type(exc).__name__}: {exc})" if str(exc) else f"not an image Pillow can read ({type(exc).__name__})"
 
 
 def is_still_image(path: str | os.PathLike[str]) -> bool:
@@ -18,7 +43,7 @@ def is_still_image(path: str | os.PathLike[str]) -> bool:
     try:
         with Image.open(path) as im:
             return int(getattr(im, "n_frames", 1)) == 1
-    except (UnidentifiedImageError, OSError, ValueError):
+    except _PILLOW_ERRORS:  # damaged or not an image: FFmpeg gets to judge it
         return False
 
 
@@ -28,8 +53,8 @@ def image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
         with Image.open(path) as im:
             w, h = im.size
             orientation = im.getexif().get(0x0112, 1)
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise MediaError(path, f"not an image Pillow can read ({exc})") from None
+    except _PILLOW_ERRORS as exc:
+        raise MediaError(path, _pillow_problem(exc)) from None
     if orientation in (5, 6, 7, 8):
         w, h = h, w
     return max(2, w - w % 2), max(2, h - h % 2)
@@ -48,8 +73,8 @@ def load_image_frame(path: str | os.PathLike[str]) -> Frame:
             has_alpha = im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info)
             rgba = im.convert("RGBA") if has_alpha else im.convert("RGB")
             data = np.asarray(rgba)
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise MediaError(path, f"not an image Pillow can read ({exc})") from None
+    except _PILLOW_ERRORS as exc:
+        raise MediaError(path, _pillow_problem(exc)) from None
     h, w = data.shape[:2]
     if w < 2 or h < 2:
         raise MediaError(path, f"image of {w}x{h} pixels is too small")
@@ -58,3 +83,120 @@ def load_image_frame(path: str | os.PathLike[str]) -> Frame:
     if alpha is not None and alpha.min() == 255:
         alpha = None
     return Frame.from_rgb(np.ascontiguousarray(data[:, :, :3]), alpha)
+
+
+# -- animated images that FFmpeg refuses -------------------------------------------------------
+# probe() falls back to Pillow for animated PNGs (and GIF/WebP) whose frames FFmpeg's
+# decoder will not give; the frame readers then ask here who decodes the file.
+_PILLOW_DECODED: dict[tuple[str, int, int], bool] = {}
+
+
+def _file_key(path: str) -> tuple[str, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (os.path.abspath(path), st.st_size, st.st_mtime_ns)
+
+
+def decoded_by_pillow(path: str | os.PathLike[str]) -> bool:
+    """True when :func:`animated_image_info` accepted this file (as it is now)."""
+    key = _file_key(os.fspath(path))
+    return key is not None and _PILLOW_DECODED.get(key, False)
+
+
+def _frame_durations(im: Image.Image) -> list[float]:
+    """Seconds each frame is shown; walks every frame, so a damaged one fails here."""
+    durations = []
+    for index in range(int(getattr(im, "n_frames", 1))):
+        im.seek(index)
+        im.load()
+        ms = im.info.get("duration", 100)
+        # players show a 0 ms (or missing) delay as 100 ms, as browsers do
+        durations.append((float(ms) if ms and float(ms) > 10 else 100.0) / 1000.0)
+    return durations
+
+
+def animated_image_info(path: str | os.PathLike[str]) -> Any:
+    """A :class:`~clipkit.media.probe.MediaInfo` for an animated image Pillow decodes.
+
+    Returns ``None`` when Pillow cannot read every frame either (or the file is not an
+    animated image), so the caller reports FFmpeg's refusal.
+
+    Raises
+    ------
+    MediaError
+        The animation decodes but its frames are smaller than 2x2 pixels.
+    """
+    from .probe import MIN_VIDEO_SIZE, MediaInfo, VideoInfo
+
+    path = os.fspath(path)
+    try:
+        with Image.open(path) as im:
+            if int(getattr(im, "n_frames", 1)) < 2:
+                return None
+            fmt = (im.format or "image").lower()
+            width, height = im.size
+            durations = _frame_durations(im)
+    except _PILLOW_ERRORS:
+        return None
+    if width < MIN_VIDEO_SIZE or height < MIN_VIDEO_SIZE:
+        raise MediaError(path, f"animation of {width}x{height} pixels is too small (at least {MIN_VIDEO_SIZE}x{MIN_VIDEO_SIZE})")
+    duration = float(sum(durations))
+    steps = np.asarray(durations)
+    vfr = bool(np.mean(np.abs(steps - np.median(steps)) > 0.1 * np.median(steps)) > 0.05) if steps.size >= 3 else False
+    video = VideoInfo(
+        width=width,
+        height=height,
+        display_width=max(2, width - width % 2),
+        display_height=max(2, height - height % 2),
+        sample_aspect=Fraction(1),
+        rotation=0,
+        fps=Fraction(len(durations)) / Fraction(duration).limit_denominator(1000) if duration > 0 else None,
+        vfr=vfr,
+        duration=duration,
+        start=0.0,
+        frames=len(durations),
+        pix_fmt="rgba",
+        full_range=True,
+        codec=fmt,
+    )
+    key = _file_key(path)
+    if key is not None:
+        _PILLOW_DECODED[key] = True
+    return MediaInfo(
+        path=path,
+        format=f"{fmt} (pillow)",
+        duration=duration,
+        is_image=False,
+        video=video,
+        audio=None,
+        streams=(f"video:{fmt}",),
+        metadata={},
+        decoder="pillow",
+    )
+
+
+def iter_animated_frames(path: str | os.PathLike[str]) -> Iterator[tuple[np.ndarray, float]]:
+    """Yield ``(rgba, t)``: each frame of an animated image, composited by Pillow
+    (disposal and blending applied), with its start time in seconds."""
+    path = os.fspath(path)
+    try:
+        with Image.open(path) as im:
+            t = 0.0
+            for index in range(int(getattr(im, "n_frames", 1))):
+                im.seek(index)
+                rgba = np.asarray(im.convert("RGBA"))
+                yield rgba, t
+                ms = im.info.get("duration", 100)
+                t += (float(ms) if ms and float(ms) > 10 else 100.0) / 1000.0
+    except _PILLOW_ERRORS as exc:
+        raise MediaError(path, f"animation cannot be decoded: {_pillow_problem(exc)}") from None
+
+
+def rgba_to_frame(rgba: np.ndarray) -> Frame:
+    """YUV planes (with alpha when not opaque) of an RGBA array, cropped to even size."""
+    h, w = rgba.shape[:2]
+    rgba = rgba[: h - h % 2, : w - w % 2]
+    alpha = np.ascontiguousarray(rgba[:, :, 3])
+    return Frame.from_rgb(np.ascontiguousarray(rgba[:, :, :3]), None if alpha.min() == 255 else alpha)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
@@ -10,9 +11,16 @@ from typing import Any
 import av
 import numpy as np
 
-from ..errors import MediaError
+from ..errors import MediaError, ParameterError, ResourceError
 
-__all__ = ["MediaInfo", "VideoInfo", "AudioInfo", "probe", "open_container"]
+__all__ = ["MediaInfo", "VideoInfo", "AudioInfo", "probe", "open_container", "ON_TRUNCATED", "MIN_VIDEO_SIZE"]
+
+ON_TRUNCATED = ("refuse", "use")
+"""What to do with a file whose data ends early: refuse it (naming where it ends), or
+use the part that decodes."""
+
+MIN_VIDEO_SIZE = 2
+"""Smallest width and height of a video clip, in pixels (4:2:0 needs two)."""
 
 _IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "tiff_pipe", "image2pipe"}
 
@@ -89,6 +97,12 @@ class MediaInfo:
     audio: AudioInfo | None
     streams: tuple[str, ...] = field(default_factory=tuple)
     metadata: dict[str, str] = field(default_factory=dict)
+    truncated_at: float | None = None
+    """Where the decodable video ends, in seconds, when the file is cut short and was
+    probed with ``on_truncated="use"`` (``duration`` then stops there too)."""
+    decoder: str = "ffmpeg"
+    """Who decodes the frames: ``"ffmpeg"`` (PyAV), or ``"pillow"`` for animated
+    images FFmpeg refuses."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-friendly dict (fractions as strings)."""
@@ -108,17 +122,23 @@ class MediaInfo:
 def open_container(path: str | os.PathLike[str]) -> av.container.InputContainer:
     """Open a file with PyAV, turning every failure into a :class:`MediaError`."""
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise MediaError(path, "file not found")
-    if os.path.isdir(path):
-        raise MediaError(path, "is a folder, not a media file")
-    if os.path.getsize(path) == 0:
-        raise MediaError(path, "is empty (0 bytes)")
     try:
+        if not os.path.exists(path):
+            raise MediaError(path, "file not found")
+        if os.path.isdir(path):
+            raise MediaError(path, "is a folder, not a media file")
+        if os.path.getsize(path) == 0:
+            raise MediaError(path, "is empty (0 bytes)")
         return av.open(path, "r", metadata_errors="replace")
-    except av.error.FFmpegError as exc:
-        raise MediaError(path, f"not a media file FFmpeg can read ({exc.strerror or exc})") from None
-    except OSError as exc:
+    except MediaError:
+        raise
+    except (av.error.FFmpegError, OSError) as exc:
+        # the machine's problem (no file handles left, a vanished mount), not the file's
+        env = ResourceError.from_os_error(path, exc, doing="cannot be opened")
+        if env is not None and getattr(exc, "errno", None) not in (errno.EPERM,):
+            raise env from None
+        if isinstance(exc, av.error.FFmpegError):
+            raise MediaError(path, f"not a media file FFmpeg can read ({exc.strerror or exc})") from None
         raise MediaError(path, f"cannot be opened ({exc.strerror or exc})") from None
 
 
@@ -134,7 +154,7 @@ def _even(n: float) -> int:
     return max(2, int(round(n / 2.0)) * 2)
 
 
-def probe(path: str | os.PathLike[str], *, count_frames: bool = False) -> MediaInfo:
+def probe(path: str | os.PathLike[str], *, count_frames: bool = False, on_truncated: str = "refuse") -> MediaInfo:
     """Inspect a media file.
 
     Decodes the first video frame (to learn rotation and pixel format, and to prove
@@ -147,6 +167,10 @@ def probe(path: str | os.PathLike[str], *, count_frames: bool = False) -> MediaI
     count_frames : bool
         Demux every packet to count frames and measure duration exactly. Costs a
         read of the whole file; without it the first ~300 packets are sampled.
+    on_truncated : {"refuse", "use"}
+        A file whose video data ends early (a copy cut short, a recording stopped by a
+        crash) is refused, naming the time where it ends; ``"use"`` keeps the part that
+        decodes (the whole file is then read, and ``truncated_at`` says where it ends).
 
     Returns
     -------
@@ -158,27 +182,56 @@ def probe(path: str | os.PathLike[str], *, count_frames: bool = False) -> MediaI
         The file is missing, empty, not media, or its video cannot be decoded.
     """
     path = os.fspath(path)
+    if on_truncated not in ON_TRUNCATED:
+        raise ParameterError(f"on_truncated: {on_truncated!r} is not one of {', '.join(ON_TRUNCATED)}")
     container = open_container(path)
     try:
-        return _probe_open(path, container, count_frames=count_frames)
-    except av.error.FFmpegError as exc:
+        if container.format.name == "apng":
+            # Pillow composites animated PNGs the way browsers do; FFmpeg's decoder
+            # refuses some valid ones and blends palette frames differently. FFmpeg
+            # stays the reader for files Pillow cannot walk through.
+            pillow = _animated_image_fallback(path, container)
+            if pillow is not None:
+                return pillow
+        return _probe_open(path, container, count_frames=count_frames or on_truncated == "use", on_truncated=on_truncated)
+    except (av.error.FFmpegError, MediaError) as exc:
+        fallback = _animated_image_fallback(path, container)
+        if fallback is not None:
+            return fallback
+        if isinstance(exc, MediaError):
+            raise
         raise MediaError(path, f"is corrupt or truncated ({exc.strerror or exc})") from None
     finally:
         container.close()
 
 
-def _probe_open(path: str, container: av.container.InputContainer, *, count_frames: bool) -> MediaInfo:
+def _animated_image_fallback(path: str, container: av.container.InputContainer) -> MediaInfo | None:
+    """Pillow's reading of an animated PNG (or GIF/WebP) FFmpeg's decoder refused."""
+    from .image import animated_image_info
+
+    try:
+        fmt = container.format.name
+    except Exception:  # noqa: BLE001 - a container in a bad state: let Pillow judge
+        fmt = ""
+    if fmt and not any(name in fmt.split(",") for name in ("apng", "png_pipe", "gif", "webp_pipe", "image2")):
+        return None
+    return animated_image_info(path)
+
+
+def _probe_open(path: str, container: av.container.InputContainer, *, count_frames: bool, on_truncated: str = "refuse") -> MediaInfo:
     fmt = container.format.name
     origin = (container.start_time or 0) / av.time_base
     container_duration = (container.duration or 0) / av.time_base
     streams = tuple(f"{s.type}:{s.codec_context.name if s.codec_context else '?'}" for s in container.streams)
     vstream = _video_stream(container)
-    astreams = list(container.streams.audio)
+    # an audio stream FFmpeg found no decoder parameters for cannot be played: skip it
+    astreams = [s for s in container.streams.audio if s.codec_context is not None]
     is_image = bool(vstream is not None and fmt.split(",")[0] in _IMAGE_FORMATS)
 
     video = None
+    truncated_at = None
     if vstream is not None:
-        video = _probe_video(path, container, vstream, origin, container_duration, count_frames)
+        video, truncated_at = _probe_video(path, container, vstream, origin, container_duration, count_frames, on_truncated)
     audio = None
     if astreams:
         s = astreams[0]
@@ -198,6 +251,8 @@ def _probe_open(path: str, container: av.container.InputContainer, *, count_fram
     duration = container_duration
     if video is not None:
         duration = max(duration if not is_image else 0.0, video.start + video.duration if not is_image else 0.0)
+        if truncated_at is not None:
+            duration = video.start + video.duration
     metadata = {str(k): str(v) for k, v in (container.metadata or {}).items()}
     return MediaInfo(
         path=path,
@@ -208,6 +263,7 @@ def _probe_open(path: str, container: av.container.InputContainer, *, count_fram
         audio=audio,
         streams=streams,
         metadata=metadata,
+        truncated_at=truncated_at,
     )
 
 
@@ -218,7 +274,8 @@ def _probe_video(
     origin: float,
     container_duration: float,
     count_frames: bool,
-) -> VideoInfo:
+    on_truncated: str = "refuse",
+) -> tuple[VideoInfo, float | None]:
     cc = stream.codec_context
     tb = stream.time_base
     # timestamps of the first packets (or all) to tell VFR and measure the duration
@@ -228,7 +285,14 @@ def _probe_video(
     read_all = True
     last_packet_duration = 0
     ends_damaged = False
+    # The first frame is decoded during the same pass, not after a seek back to the
+    # start: some demuxers cannot seek at all (SWF, some animated PNGs).
+    first: av.VideoFrame | None = None
     for packet in container.demux(stream):
+        if first is None and packet.size:
+            for frame in packet.decode():
+                first = frame
+                break
         if packet.pts is None:
             continue
         ends_damaged = bool(packet.is_corrupt and packet.size)
@@ -239,16 +303,29 @@ def _probe_video(
         if limit is not None and len(pts) >= limit:
             read_all = False
             break
+    truncated_at = None
     if read_all and ends_damaged:
         at = float((pts[-1] - min(pts)) * tb) if tb is not None else 0.0
-        raise MediaError(path, f"is truncated: its video data ends in a damaged frame at {at:.3f} s")
-    container.seek(0)
-    first = None
-    for frame in container.decode(stream):
-        first = frame
-        break
+        if on_truncated != "use" or len(pts) < 2:
+            raise MediaError(
+                path, f"is truncated: its video data ends in a damaged frame at {at:.3f} s (on_truncated='use' keeps what decodes)"
+            )
+        pts.pop()  # the damaged frame is not shown; the clip ends where it would start
+        truncated_at = at
+        last_packet_duration = 0
+    if first is None:
+        try:  # a decoder that holds frames back: drain it
+            for frame in stream.decode(None):
+                first = frame
+                break
+        except av.error.FFmpegError:
+            first = None
     if first is None:
         raise MediaError(path, "video stream has no decodable frame")
+    if first.width < MIN_VIDEO_SIZE or first.height < MIN_VIDEO_SIZE:
+        raise MediaError(
+            path, f"video of {first.width}x{first.height} pixels is too small (at least {MIN_VIDEO_SIZE}x{MIN_VIDEO_SIZE})"
+        )
     rotation = int(round(-(first.rotation or 0))) % 360 if hasattr(first, "rotation") else 0
     rotation = (int(round(rotation / 90.0)) * 90) % 360
     sar = stream.sample_aspect_ratio or cc.sample_aspect_ratio
@@ -269,7 +346,7 @@ def _probe_video(
     start = 0.0
     if stream.start_time is not None and tb is not None:
         start = max(0.0, float(stream.start_time * tb) - origin)
-    if stream.duration and tb is not None:
+    if stream.duration and tb is not None and truncated_at is None:
         duration = float(stream.duration * tb)
     else:
         duration = max(0.0, container_duration - start)
@@ -303,4 +380,4 @@ def _probe_video(
         pix_fmt=fmt_name,
         full_range=full_range,
         codec=cc.name,
-    )
+    ), truncated_at

@@ -11,8 +11,9 @@ applies the pixel aspect when it scales.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from fractions import Fraction
+from typing import Any
 
 import av
 import cv2
@@ -20,6 +21,7 @@ import numpy as np
 
 from ..errors import MediaError
 from ..frame import Frame
+from .image import decoded_by_pillow, iter_animated_frames, rgba_to_frame
 from .probe import _video_stream, open_container
 
 __all__ = ["read_video_frames", "frame_to_planes"]
@@ -36,7 +38,7 @@ def _plane_view(plane: av.video.plane.VideoPlane, width: int, height: int) -> np
     return buf.reshape(-1, plane.line_size)[:height, :width]
 
 
-def frame_to_planes(frame: av.VideoFrame, *, rotation: int = 0) -> Frame:
+def frame_to_planes(frame: av.VideoFrame, *, rotation: int = 0, path: str = "<frame>") -> Frame:
     """Turn a decoded PyAV frame into upright 8-bit limited-range YUV 4:2:0 planes.
 
     ``yuv420p`` frames are viewed without copying; anything else (10-bit, 4:2:2,
@@ -49,6 +51,8 @@ def frame_to_planes(frame: av.VideoFrame, *, rotation: int = 0) -> Frame:
         A decoded frame.
     rotation : {0, 90, 180, 270}
         Clockwise rotation to apply.
+    path : str
+        The file the frame comes from, named in errors.
     """
     full_range = frame.format.name.startswith("yuvj") or int(frame.color_range or 0) == 2
     width, height = frame.width, frame.height
@@ -56,7 +60,7 @@ def frame_to_planes(frame: av.VideoFrame, *, rotation: int = 0) -> Frame:
     if frame.format.name not in ("yuv420p", "yuvj420p") or width % 2 or height % 2:
         even_w, even_h = width - width % 2, height - height % 2
         if even_w < 2 or even_h < 2:
-            raise MediaError("<frame>", f"frame of {width}x{height} pixels is too small")
+            raise MediaError(path, f"video frame of {width}x{height} pixels is too small (at least 2x2)")
         frame = frame.reformat(width=even_w, height=even_h, format="yuv420p")
         width, height = even_w, even_h
     y = _plane_view(frame.planes[0], width, height)
@@ -90,7 +94,7 @@ def read_video_frames(
     Parameters
     ----------
     path : str or os.PathLike
-        The video file.
+        The video file (or an animated image that only Pillow decodes).
     start : float >= 0
         Source time of the first output frame, in seconds.
     count : int >= 0
@@ -108,10 +112,20 @@ def read_video_frames(
         Upright planes (views into the decoder's buffer, or converted copies).
     source_t : float
         The timestamp of the source frame shown.
+
+    Raises
+    ------
+    MediaError
+        The file cannot be decoded, or its data ends (cut short or damaged) before a
+        frame the clip needs. A file cut short still plays up to where it ends: only
+        frames past the end of the decodable part are refused, naming that time.
     """
     if count <= 0:
         return
     path = os.fspath(path)
+    if decoded_by_pillow(path):
+        yield from _pick_frames(path, iter_animated_frames(path), rgba_to_frame, start=start, count=count, fps=fps, speed=speed, end=_End())
+        return
     container = open_container(path)
     try:
         stream = _video_stream(container)
@@ -120,54 +134,96 @@ def read_video_frames(
         stream.thread_type = "AUTO"
         origin = (container.start_time or 0) / av.time_base
         tb = stream.time_base
-        step = Fraction(speed).limit_denominator(1_000_000) / fps
         # seek once, to the keyframe at or before the start (skip for starts near 0)
         if start > 1.0 and tb is not None:
             try:
                 container.seek(int((origin + start - 0.25) / tb), stream=stream, backward=True, any_frame=False)
             except av.error.FFmpegError:
-                container.seek(0)
-        decoded = _decode(path, container, stream)
-        current: tuple[av.VideoFrame, float] | None = None
-        upcoming: tuple[av.VideoFrame, float] | None = next(decoded, None)
-        if upcoming is None:
-            raise MediaError(path, f"no video frame could be decoded at or after {start:.3f} s")
-        cache_source: av.VideoFrame | None = None
-        cache: Frame | None = None
-        for k in range(count):
-            target = start + float(step * k)
-            # current: last frame at or before the target; upcoming: the one after it
-            while upcoming is not None and upcoming[1] <= target + 1e-6:
-                current, upcoming = upcoming, next(decoded, None)
-            # a tie (a 30 fps frame halfway between two 60 fps slots) goes to the earlier
-            # frame; without the margin float noise picks either, and the cadence judders
-            if current is None or (upcoming is not None and upcoming[1] - target < target - current[1] - 1e-6):
-                chosen = upcoming
-            else:
-                chosen = current
-            if chosen is None:
-                break
-            if cache_source is not chosen[0]:
-                cache = frame_to_planes(chosen[0], rotation=rotation)
-                cache_source = chosen[0]
-            yield cache, chosen[1]  # type: ignore[misc]
+                # a demuxer that cannot seek (SWF, some APNG): read again from the top
+                container.close()
+                container = open_container(path)
+                stream = _video_stream(container)
+                stream.thread_type = "AUTO"  # type: ignore[union-attr]
+        end = _End()
+        decoded = _decode(path, container, stream, end)  # type: ignore[arg-type]
+
+        def convert(frame: av.VideoFrame) -> Frame:
+            return frame_to_planes(frame, rotation=rotation, path=path)
+
+        yield from _pick_frames(path, decoded, convert, start=start, count=count, fps=fps, speed=speed, end=end)
     finally:
         container.close()
 
 
+class _End:
+    """How a decode ended: cleanly, or at a damaged frame (and where, and why)."""
+
+    def __init__(self) -> None:
+        self.damaged_at: float | None = None
+        self.reason = ""
+        self.frame_step = 0.0
+
+
+def _pick_frames(
+    path: str,
+    decoded: Iterator[tuple[Any, float]],
+    convert: Callable[[Any], Frame],
+    *,
+    start: float,
+    count: int,
+    fps: Fraction,
+    speed: float,
+    end: _End,
+) -> Iterator[tuple[Frame, float]]:
+    """Resample decoded ``(frame, t)`` pairs onto the output grid (nearest timestamp)."""
+    step = Fraction(speed).limit_denominator(1_000_000) / fps
+    current: tuple[Any, float] | None = None
+    upcoming: tuple[Any, float] | None = next(decoded, None)
+    if upcoming is None:
+        if end.damaged_at is not None:
+            raise MediaError(path, f"video {end.reason}: no frame decodes at or after {start:.3f} s")
+        raise MediaError(path, f"no video frame could be decoded at or after {start:.3f} s")
+    cache_source: Any = None
+    cache: Frame | None = None
+    for k in range(count):
+        target = start + float(step * k)
+        # current: last frame at or before the target; upcoming: the one after it
+        while upcoming is not None and upcoming[1] <= target + 1e-6:
+            current, upcoming = upcoming, next(decoded, None)
+        # a tie (a 30 fps frame halfway between two 60 fps slots) goes to the earlier
+        # frame; without the margin float noise picks either, and the cadence judders
+        if current is None or (upcoming is not None and upcoming[1] - target < target - current[1] - 1e-6):
+            chosen = upcoming
+        else:
+            chosen = current
+        if chosen is None:
+            break
+        if upcoming is None and end.damaged_at is not None and target > chosen[1] + max(end.frame_step, 1e-3) + 1e-6:
+            # the data ends early: holding the last good frame would fake the rest
+            raise MediaError(
+                path, f"video {end.reason} (the data ends at {max(0.0, end.damaged_at):.3f} s; the clip needs {target:.3f} s)"
+            )
+        if cache_source is not chosen[0]:
+            cache = convert(chosen[0])
+            cache_source = chosen[0]
+        yield cache, chosen[1]  # type: ignore[misc]
+
+
 def _decode(
-    path: str, container: av.container.InputContainer, stream: av.video.stream.VideoStream
+    path: str, container: av.container.InputContainer, stream: av.video.stream.VideoStream, end: _End
 ) -> Iterator[tuple[av.VideoFrame, float]]:
+    """Decoded frames with monotonic times; a damaged or failing end is noted in ``end``."""
     origin = (container.start_time or 0) / av.time_base
     last_t = -1e9
     fallback_step = 1.0 / float(stream.average_rate or stream.guessed_rate or 30)
+    end.frame_step = fallback_step
     damaged_at: float | None = None
     try:
         for packet in container.demux(stream):
             if packet.size:
                 # A file cut short ends on a damaged packet. With frame threads the
                 # decoder drops it silently, and the reader would hold the last frame to
-                # the end of the clip: remember it, and refuse the file if nothing follows.
+                # the end of the clip: remember it, and refuse frames past it.
                 damaged_at = None
                 if packet.is_corrupt:
                     damaged_at = float(packet.pts * packet.time_base) - origin if packet.pts is not None and packet.time_base else last_t
@@ -181,6 +237,9 @@ def _decode(
                 last_t = t
                 yield frame, t
     except av.error.FFmpegError as exc:
-        raise MediaError(path, f"video is corrupt or truncated ({exc.strerror or exc})") from None
+        end.damaged_at = max(0.0, last_t + fallback_step) if last_t > -1e9 else 0.0
+        end.reason = f"is corrupt or truncated ({exc.strerror or exc})"
+        return
     if damaged_at is not None:
-        raise MediaError(path, f"video is truncated (the data ends in a damaged frame at {max(0.0, damaged_at):.3f} s)")
+        end.damaged_at = damaged_at
+        end.reason = "is truncated (its data ends in a damaged frame)"

@@ -22,7 +22,21 @@ Modes
     two beats long at the song's loudest and two bars long at its quietest, within
     ``min_shot`` and ``max_shot``.
 
-Without any beat (silence, speech) the planner cuts on a steady 120 BPM grid.
+Beat level
+----------
+``level`` picks the tempo octave the beats are counted at: ``"main"`` (the analysis'
+tempo), ``"half"`` (every other beat, from the first bar line), ``"double"`` (a beat
+halfway between each two), or ``"alternative"`` (the first of the analysis'
+``tempo_alternatives``: half or double, whichever listeners are likelier to tap).
+``every=2, level="double"`` cuts once a beat; ``every=1, level="half"`` every other beat.
+
+Low confidence
+--------------
+Where the analysis' beat confidence is below ``LOW_CONFIDENCE`` (a rubato passage, a
+break without drums) the beat grid is not trusted: those beats are poor candidates, and
+the strong onsets there become candidates instead, so cuts follow what is heard. Without
+any beat (silence, speech) the cuts fall on the onsets when there are some, else on
+steady phrase lengths (two seconds, four beats at 120 BPM).
 """
 
 from __future__ import annotations
@@ -37,9 +51,12 @@ import numpy as np
 
 from ..errors import ParameterError
 
-__all__ = ["CUT_MODES", "PlannedShot", "CutPlan", "plan_cuts", "snap_to_grid"]
+__all__ = ["CUT_MODES", "BEAT_LEVELS", "LOW_CONFIDENCE", "PlannedShot", "CutPlan", "plan_cuts", "snap_to_grid", "beats_at_level"]
 
 CUT_MODES = ("auto", "beats", "bars", "onsets")
+BEAT_LEVELS = ("main", "half", "double", "alternative")
+LOW_CONFIDENCE = 0.4
+"""Beat confidence under which the grid yields to onsets."""
 FALLBACK_BPM = 120.0
 _NEG = -1e18
 
@@ -149,11 +166,49 @@ def _seconds(name: str, value: Any, *, allow_none: bool = True) -> float | None:
     return float(value)
 
 
-def _grid(analysis: Any, duration: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+def beats_at_level(analysis: Any, level: str = "main") -> tuple[np.ndarray, np.ndarray]:
+    """The analysis' beats and their strengths counted at another tempo octave.
+
+    Parameters
+    ----------
+    analysis : Analysis
+        With ``beats``, ``beat_strengths``, ``downbeats`` and ``tempo_alternatives``.
+    level : {'main', 'half', 'double', 'alternative'}
+        See the module notes.
+
+    Returns
+    -------
+    beats, strengths : np.ndarray
+        Beat times (seconds) and strengths in [0, 1].
+    """
+    if level not in BEAT_LEVELS:
+        raise ParameterError(f"level: {level!r} is not one of {', '.join(BEAT_LEVELS)}")
+    beats = np.asarray(getattr(analysis, "beats", np.zeros(0)), dtype=np.float64)
+    strengths = np.asarray(getattr(analysis, "beat_strengths", np.ones(beats.size)), dtype=np.float64)[: beats.size]
+    if level == "alternative":
+        tempo = float(getattr(analysis, "tempo", 0.0) or 0.0)
+        alternatives = tuple(getattr(analysis, "tempo_alternatives", ()) or ())
+        if tempo <= 0 or not alternatives:
+            return beats, strengths
+        level = "half" if alternatives[0] < tempo else "double"
+    if level == "main" or beats.size < 2:
+        return beats, strengths
+    if level == "half":
+        downbeats = np.asarray(getattr(analysis, "downbeats", np.zeros(0)), dtype=np.float64)
+        first = int(np.argmin(np.abs(beats - downbeats[0]))) if downbeats.size else 0
+        keep = (np.arange(beats.size) - first) % 2 == 0
+        return beats[keep], strengths[keep]
+    mids = (beats[:-1] + beats[1:]) / 2
+    mid_strengths = 0.5 * np.minimum(strengths[:-1], strengths[1:])
+    order = np.argsort(np.concatenate([beats, mids]), kind="stable")
+    return np.concatenate([beats, mids])[order], np.concatenate([strengths, mid_strengths])[order]
+
+
+def _grid(analysis: Any, duration: float, level: str = "main") -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """Beats, their strengths and downbeats; a 120 BPM grid when there are none."""
     beats = np.asarray(getattr(analysis, "beats", np.zeros(0)), dtype=np.float64) if analysis is not None else np.zeros(0)
     if beats.size >= 2:
-        strengths = np.asarray(analysis.beat_strengths, dtype=np.float64)
+        beats, strengths = beats_at_level(analysis, level)
         downbeats = np.asarray(analysis.downbeats, dtype=np.float64)
         period = float(np.median(np.diff(beats)))
         return beats, strengths, downbeats, period
@@ -162,13 +217,14 @@ def _grid(analysis: Any, duration: float) -> tuple[np.ndarray, np.ndarray, np.nd
     return beats, np.ones_like(beats), beats[::4], period
 
 
-def snap_to_grid(analysis: Any, duration: float, *, on: str = "bars", every: int = 1) -> float:
+def snap_to_grid(analysis: Any, duration: float, *, on: str = "bars", every: int = 1, level: str = "main") -> float:
     """The bar line (or beat) nearest ``duration`` seconds, counting from 0.
 
-    Used to make an edit end on the music: ``on`` is ``"bars"`` or ``"beats"``.
-    Returns ``duration`` unchanged when there is no grid line after 0.
+    Used to make an edit end on the music: ``on`` is ``"bars"`` or ``"beats"``; beats
+    are counted at ``level`` (see the module notes). Returns ``duration`` unchanged
+    when there is no grid line after 0.
     """
-    beats, _, downbeats, period = _grid(analysis, duration)
+    beats, _, downbeats, period = _grid(analysis, duration, level)
     lines = downbeats if on == "bars" and downbeats.size else beats
     lines = lines[lines > 0.5 * period]
     if every > 1 and lines.size:
@@ -189,6 +245,7 @@ def plan_cuts(
     min_shot: float | None = None,
     max_shot: float | None = None,
     max_lengths: Sequence[float] | None = None,
+    level: str = "main",
 ) -> CutPlan:
     """Plan the shots of an edit so that the cuts fall on the music.
 
@@ -214,6 +271,8 @@ def plan_cuts(
     max_lengths : sequence of float > 0, optional
         Longest possible shot for each shot index (the clip's own length), cycled
         when there are more shots than values.
+    level : {'main', 'half', 'double', 'alternative'}
+        Tempo octave the beats are counted at (see the module notes).
 
     Returns
     -------
@@ -229,6 +288,8 @@ def plan_cuts(
         raise ParameterError(f"mode: {mode!r} is not one of {', '.join(CUT_MODES)}")
     if isinstance(every, bool) or not isinstance(every, int) or not 1 <= every <= 64:
         raise ParameterError(f"every: {every!r} must be a whole number in 1..64")
+    if level not in BEAT_LEVELS:
+        raise ParameterError(f"level: {level!r} is not one of {', '.join(BEAT_LEVELS)}")
     if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
         raise ParameterError(f"count: {count!r} must be a whole number of shots >= 1")
     total_s = _seconds("duration", duration, allow_none=False)
@@ -246,11 +307,13 @@ def plan_cuts(
         if not lengths:
             raise ParameterError("max_lengths: give at least one length")
 
-    beats, strengths, downbeats, period = _grid(analysis, total_s)
+    beats, strengths, downbeats, period = _grid(analysis, total_s, level)
     lo_s = lo_s if lo_s is not None else 0.5
     if hi_s is None and mode == "auto" and count is None:
         hi_s = max(4.0, lo_s)
     cands, scores, targets_fn, weight = _candidates(analysis, mode, every, beats, strengths, downbeats, period, total_s)
+    if mode != "onsets":
+        cands, scores = _trust_the_grid(analysis, cands, scores)
 
     frames_per_s = float(rate)
     cand_frames = np.round(cands * frames_per_s).astype(np.int64)
@@ -328,6 +391,31 @@ def _candidates(analysis: Any, mode: str, every: int, beats: np.ndarray, strengt
         return period * 2.0 ** (1.0 + 2.0 * (1.0 - e))  # 2 beats when loudest, 8 when quietest
 
     return beats, scores, target, 1.0
+
+
+def _trust_the_grid(analysis: Any, cands: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Demote grid candidates where the beat confidence is low and add the strong
+    onsets there (all onsets when the song has no beat at all)."""
+    if analysis is None:
+        return cands, scores
+    onsets = np.asarray(getattr(analysis, "onsets", np.zeros(0)), dtype=np.float64)
+    strengths = np.asarray(getattr(analysis, "onset_strengths", np.zeros(0)), dtype=np.float64)
+    has_beats = np.asarray(getattr(analysis, "beats", np.zeros(0))).size >= 2
+    confidence_at = getattr(analysis, "confidence_at", None)
+    if has_beats and confidence_at is not None and np.asarray(getattr(analysis, "confidence", np.zeros(0))).size:
+        doubt = np.asarray(confidence_at(cands), dtype=np.float64) < LOW_CONFIDENCE
+        if not doubt.any():
+            return cands, scores
+        scores = np.where(doubt, np.minimum(scores, 0.0) - 0.3, scores)
+        unsure_onsets = np.asarray(confidence_at(onsets), dtype=np.float64) < LOW_CONFIDENCE if onsets.size else np.zeros(0, bool)
+    elif not has_beats:
+        unsure_onsets = np.ones(onsets.size, bool)  # no grid at all: the onsets lead
+    else:
+        return cands, scores
+    pick = unsure_onsets & (strengths >= 0.3)
+    if not pick.any():
+        return cands, scores
+    return np.concatenate([cands, onsets[pick]]), np.concatenate([scores, strengths[pick] - 0.2])
 
 
 def _beats_per_bar(analysis: Any, beats: np.ndarray, downbeats: np.ndarray) -> int:

@@ -12,9 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Features", "mel_filters", "spectral_features", "frame_rms"]
+__all__ = ["Features", "mel_filters", "spectral_features", "frame_rms", "LOW_HZ", "BODY_HZ", "HARMONY_HZ"]
 
+LOW_HZ = 200.0
+"""Upper edge of the low band (kick drums, bass notes)."""
 BODY_HZ = 1500.0
+"""Upper edge of the body band (kick, snare body, bass, chords; no hi-hats)."""
+HARMONY_HZ = 2000.0
+"""Upper edge of the log-mel bands kept for the bar phase (harmonic content)."""
 
 
 def _hz_to_mel(f: np.ndarray | float) -> np.ndarray:
@@ -73,6 +78,11 @@ class Features:
         Log power of the mel bands below ~2 kHz (harmonic content, for bar phase).
     rms : np.ndarray
         Root mean square of the signal around each frame.
+    low_rise : np.ndarray
+        Half-wave rectified frame-to-frame rise of the low band's amplitude (square
+        root of the mel power below ~200 Hz), scaled by its maximum. Unlike the
+        log-power flux it weighs a hit by its loudness: a kick drum rises far more than
+        the soft bass note between two kicks.
     """
 
     onset: np.ndarray
@@ -80,6 +90,7 @@ class Features:
     onset_body: np.ndarray
     mel_db: np.ndarray
     rms: np.ndarray
+    low_rise: np.ndarray
 
 
 def frame_rms(y: np.ndarray, *, frame_length: int, hop_length: int, n_frames: int) -> np.ndarray:
@@ -116,9 +127,9 @@ def spectral_features(
     window = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n_fft) / n_fft)).astype(np.float32)  # periodic Hann
     filters = mel_filters(sr, n_fft, n_mels=n_mels)
     centres = _mel_to_hz(np.linspace(_hz_to_mel(0.0), _hz_to_mel(sr / 2.0), n_mels + 2))[1:-1]
-    low = int(max(2, np.searchsorted(centres, 200.0)))
+    low = int(max(2, np.searchsorted(centres, LOW_HZ)))
     body = int(max(low + 1, np.searchsorted(centres, BODY_HZ)))
-    harm = int(max(low + 1, np.searchsorted(centres, 2000.0)))
+    harm = int(max(low + 1, np.searchsorted(centres, HARMONY_HZ)))
     mel_power = np.empty((n_mels, n_frames), np.float32)
     frames_view = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop_length]
     for a in range(0, n_frames, chunk_frames):
@@ -135,4 +146,12 @@ def spectral_features(
     onset_body = flux[:body].mean(axis=0)
     rms = frame_rms(y, frame_length=n_fft, hop_length=hop_length, n_frames=n_frames)
     return Features(onset=onset.astype(np.float64), onset_low=onset_low.astype(np.float64),
-        onset_body=onset_body.astype(np.float64), mel_db=mel_db[:harm], rms=rms)
+        onset_body=onset_body.astype(np.float64), mel_db=mel_db[:harm], rms=rms, low_rise=low_rise(mel_power[:low]))
+
+
+def low_rise(low_power: np.ndarray) -> np.ndarray:
+    """:attr:`Features.low_rise` from the mel power of the low bands, shape (bands, frames)."""
+    amplitude = np.sqrt(np.maximum(np.asarray(low_power, dtype=np.float64).sum(axis=0), 0.0))
+    rise = np.maximum(0.0, np.diff(amplitude, prepend=amplitude[:1]))
+    top = float(rise.max(initial=0.0))
+    return rise / top if top > 0 else rise

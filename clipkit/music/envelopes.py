@@ -36,7 +36,7 @@ def beat_envelope(
     Parameters
     ----------
     analysis : Analysis
-        On the output timeline (e.g. from :func:`analysis_for_edit`).
+        On the output timeline (e.g. from :func:`clipkit.render.plan.music_analysis`).
     on : {'beats', 'downbeats', 'onsets'}
         Which events pulse.
     attack : float >= 0

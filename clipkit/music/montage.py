@@ -15,10 +15,10 @@ from ..errors import ParameterError
 from .analysis import Analysis, analyze
 from .cuts import CutPlan, plan_cuts, snap_to_grid
 
-__all__ = ["SongFit", "fit_song", "montage", "analysis_for_edit", "PLAN_KEY"]
+__all__ = ["SongFit", "fit_song", "montage", "place_song", "PLAN_KEY"]
 
-PLAN_KEY = "music.cut_plan"
-"""Key under which :func:`montage` stores its :class:`CutPlan` in the edit's extras."""
+PLAN_KEY = "cut_plan"
+"""The :class:`~clipkit.Edit` field where :func:`montage` leaves its :class:`CutPlan` (``edit.cut_plan``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +166,7 @@ def montage(
     Returns
     -------
     Edit
-        With the plan stored under ``edit.extra("music.cut_plan")``.
+        With the plan in ``edit.cut_plan``.
     """
     from ..audio.tracks import AudioClip
     from ..audio.tracks import audio as open_audio
@@ -221,7 +221,7 @@ def montage(
         from ..audio.tracks import AudioTrack
 
         edit = edit.with_audio(AudioTrack(narration, at=0.0, role="voice"))
-    return edit.with_extra(PLAN_KEY, plan)
+    return replace(edit, cut_plan=plan)
 
 
 def _shot_clips(clips: Sequence[Any], plan: CutPlan, *, pick_windows: bool, score: Any) -> list[Any]:
@@ -248,41 +248,39 @@ def _shot_clips(clips: Sequence[Any], plan: CutPlan, *, pick_windows: bool, scor
     return out
 
 
-def analysis_for_edit(edit: Any) -> Analysis | None:
-    """The music analysis of an edit's soundtrack on its output timeline.
+def place_song(song: Analysis, *, start: float, end: float, at: float, length: float, loop: bool = False) -> Analysis:
+    """A song's analysis moved to where it plays on an output timeline.
 
-    The first music track drives the beat: its song is analysed whole (and cached),
-    then the span the edit plays is moved to where the track sits on the timeline
-    (``AudioTrack.at``) and cut at the end of the edit; a looped track repeats its
-    events every loop.
+    The span ``[start, end)`` of the song (seconds of the song) plays from output second
+    ``at`` for ``length`` output seconds, repeating when ``loop`` is set; events outside
+    it are dropped. Knows nothing of edits: the render planner reads the edit's music
+    track and calls this (:func:`clipkit.render.plan.music_analysis`).
 
-    Returns
-    -------
-    Analysis or None
-        ``None`` when the edit has no music.
+    Parameters
+    ----------
+    song : Analysis
+        The whole song's analysis (:func:`analyze`).
+    start, end : float
+        Seconds of the song that play.
+    at : float >= 0
+        Output second where they start.
+    length : float
+        Output seconds they play (less when the song span is shorter and not looped).
+    loop : bool
+        Repeat the span until ``length`` is filled.
     """
-    tracks = [t for t in getattr(edit, "tracks", ()) if t.role == "music"]
-    if not tracks:
-        return None
-    track = tracks[0]
-    clip = track.clip
-    song = analyze(clip.path)
-    total = float(edit.duration)
-    span = float(clip.end - clip.start)
-    length = total - float(track.at)
-    if track.duration is not None:
-        length = min(length, float(track.duration))
-    if not track.loop:
+    span = float(end - start)
+    if not loop:
         length = min(length, span)
-    song_end = min(float(clip.end), song.duration)
-    if length <= 0 or span <= 0 or song_end <= clip.start:
+    song_end = min(float(end), song.duration)
+    if length <= 0 or span <= 0 or song_end <= start:
         return replace(song.window(0.0, max(song.duration, 1e-3)), duration=0.0, beats=np.zeros(0), beat_strengths=np.zeros(0),
                        downbeats=np.zeros(0), onsets=np.zeros(0), onset_strengths=np.zeros(0), sections=())
     parts = []
     for k in range(int(math.ceil(length / span - 1e-9))):
         part_len = min(span, length - k * span)
-        parts.append(song.window(float(clip.start), min(song_end, float(clip.start) + part_len), at=float(track.at) + k * span))
-    return _concat(parts, duration=float(track.at) + length)
+        parts.append(song.window(float(start), min(song_end, float(start) + part_len), at=float(at) + k * span))
+    return _concat(parts, duration=float(at) + length)
 
 
 def _concat(parts: list[Analysis], *, duration: float) -> Analysis:

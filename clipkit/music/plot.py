@@ -1,8 +1,9 @@
 """A picture of an analysis a creator understands at a glance (drawn with OpenCV).
 
 Top: the waveform, with high-energy sections shaded and the montage's span framed.
-Bottom: the onset envelope. Across both: beats (thin grey), bar lines (orange, with
-bar numbers) and the planned cuts (cyan, dashed). A time axis in seconds runs along
+Bottom: the onset envelope. Across both: beats (thin grey; red where the beat
+confidence is low and cuts follow onsets instead), bar lines (orange, with bar numbers)
+and the planned cuts (cyan, dashed). A time axis in seconds runs along
 the bottom.
 """
 
@@ -22,6 +23,7 @@ _BG = (24, 22, 20)
 _WAVE = (200, 170, 120)
 _ENV = (120, 220, 140)
 _BEAT = (150, 150, 150)
+_UNSURE = (60, 60, 220)
 _BAR = (40, 150, 255)
 _CUT = (255, 230, 60)
 _SECTION = (60, 40, 90)
@@ -81,9 +83,12 @@ def render_analysis_image(
         pts = np.stack([xs, ys], axis=1).reshape(-1, 1, 2).astype(np.int32)
         cv2.polylines(img, [pts], False, _ENV, 1, lineType=cv2.LINE_AA)
 
-    for t in analysis.beats:
+    from .cuts import LOW_CONFIDENCE
+
+    sure = np.asarray(getattr(analysis, "beat_confidence", np.ones(analysis.beats.size)), dtype=np.float64)
+    for t, c in zip(analysis.beats, sure):
         x = int(x_of(t))
-        cv2.line(img, (x, wave_top + wave_h - 12), (x, env_top + env_h), _BEAT, 1)
+        cv2.line(img, (x, wave_top + wave_h - 12), (x, env_top + env_h), _BEAT if c >= LOW_CONFIDENCE else _UNSURE, 1)
     for n, t in enumerate(analysis.downbeats, start=1):
         x = int(x_of(t))
         cv2.line(img, (x, wave_top), (x, env_top + env_h), _BAR, 2 if plot_w / max(1, analysis.downbeats.size) > 6 else 1)
@@ -110,11 +115,14 @@ def render_analysis_image(
 
     head = title + ("  |  " if title else "")
     if analysis.is_empty:
-        head += "no beat found"
+        head += "no beat found" + (f": {analysis.no_beat_reason}" if getattr(analysis, "no_beat_reason", "") else "")
     else:
         head += f"{analysis.tempo:.1f} BPM  {analysis.beats.size} beats  {analysis.downbeats.size} bars"
+        alternatives = getattr(analysis, "tempo_alternatives", ())
+        if alternatives:
+            head += f"  (or {alternatives[0]:.1f} BPM)"
     cv2.putText(img, head, (left, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.55, _TEXT, 1, cv2.LINE_AA)
-    legend = [("beat", _BEAT), ("bar line", _BAR), ("cut", _CUT), ("loud section", (120, 80, 170))]
+    legend = [("beat", _BEAT), ("unsure beat", _UNSURE), ("bar line", _BAR), ("cut", _CUT), ("loud section", (120, 80, 170))]
     x = left
     for name, color in legend:
         cv2.line(img, (x, 34), (x + 18, 34), color, 3)

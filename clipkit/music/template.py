@@ -18,12 +18,12 @@ centred on the cut's beat.
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
 from ..errors import ParameterError
-from ..template.extensions import register_section
 
 __all__ = ["CUTS_SCHEMA", "AUDIO_SCHEMA", "apply_cuts", "apply_audio"]
 
@@ -36,6 +36,11 @@ CUTS_SCHEMA: dict[str, Any] = {
     "properties": {
         "on": {"enum": ["beats", "bars", "onsets", "auto"], "default": "beats", "description": "What the cuts land on."},
         "every": {"type": "integer", "minimum": 1, "maximum": 64, "default": 1, "description": "Cut every that many beats or bars."},
+        "level": {
+            "enum": ["main", "half", "double", "alternative"],
+            "default": "main",
+            "description": "Tempo octave beats are counted at: the analysed tempo, half or double it, or the alternative octave listeners may tap.",
+        },
         "min_shot": {**_SECONDS, "description": "Shortest shot in seconds (default 0.5)."},
         "max_shot": {**_SECONDS, "description": "Longest shot in seconds."},
         "duration": {**_SECONDS, "description": "Length of the edit in seconds (default: the shots' total, snapped to the grid)."},
@@ -62,12 +67,14 @@ def apply_cuts(edit: Any, value: dict[str, Any], ctx: Any) -> Any:
     timeline = song.window(float(track.clip.start), song_end, at=float(track.at))
     on = value.get("on", "beats")
     every = int(value.get("every", 1))
+    level = value.get("level", "main")
     fps = edit.canvas.fps if edit.canvas is not None else Fraction(30)
     wanted = float(value.get("duration", edit.duration))
     grid = "beats" if on == "beats" else "bars"
-    total = snap_to_grid(timeline, wanted, on=grid, every=every if on in ("beats", "bars") else 1) if "duration" not in value else wanted
+    total = snap_to_grid(timeline, wanted, on=grid, every=every if on in ("beats", "bars") else 1, level=level) if "duration" not in value else wanted
     available_music = float(track.at) + (song_end - float(track.clip.start))
-    if not track.loop and total > available_music + 1e-6:
+    short_music = not track.loop and total > available_music + 1e-6
+    if short_music:
         total = available_music
 
     pinned = _pinned_starts(edit, ctx)
@@ -95,8 +102,15 @@ def apply_cuts(edit: Any, value: dict[str, Any], ctx: Any) -> Any:
             min_shot=value.get("min_shot"),
             max_shot=value.get("max_shot"),
             max_lengths=limits,
+            level=level,
         )
     except ParameterError as exc:
+        if short_music:
+            raise ctx.error(
+                "cuts",
+                f"the music ({os.path.basename(os.fspath(track.clip.path))}) plays only {available_music:.2f} s, too short for the "
+                f"template's {len(edit.shots)} shots ({str(exc).split(';')[0]}); use a longer song or loop it",
+            ) from None
         raise ctx.error("cuts", str(exc)) from None
 
     shots = []
@@ -120,7 +134,7 @@ def apply_cuts(edit: Any, value: dict[str, Any], ctx: Any) -> Any:
         except ParameterError as exc:
             raise ctx.error(f"shots[{i}]", str(exc)) from None
         shots.append(Shot(new_clip, shot.transition))
-    return replace(edit, shots=tuple(shots)).with_extra("music.cut_plan", plan)
+    return replace(edit, shots=tuple(shots), cut_plan=plan)
 
 
 def _pinned_starts(edit: Any, ctx: Any) -> list[bool]:
@@ -132,7 +146,6 @@ def _pinned_starts(edit: Any, ctx: Any) -> list[bool]:
     return ["start" in s or "video" in s or "image" in s or "color" in s for s in present]
 
 
-register_section("cuts", CUTS_SCHEMA, apply_cuts, order=50)
 
 AUDIO_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -185,7 +198,7 @@ AUDIO_SCHEMA: dict[str, Any] = {
 
 def apply_audio(edit: Any, value: dict[str, Any], ctx: Any) -> Any:
     """``apply(edit, value, ctx) -> edit`` for the ``audio`` section."""
-    from .finishing import with_ducking, with_loudness
+    from ..audio.finishing import with_ducking, with_loudness
 
     duck = value.get("ducking", True)
     if duck is False:
@@ -203,6 +216,3 @@ def apply_audio(edit: Any, value: dict[str, Any], ctx: Any) -> Any:
     elif isinstance(loud, dict):
         edit = with_loudness(edit, **loud)
     return edit
-
-
-register_section("audio", AUDIO_SCHEMA, apply_audio, order=60)

@@ -8,10 +8,12 @@ Every layer is an immutable :class:`~clipkit.nodes.FrameNode`; add it with
     edit = edit.with_overlay(ck.Text("สวัสดี 你好 مرحبا", style="bold_outline", position=(0.5, 0.3)))
     edit = edit.with_overlay(ck.Captions.from_file("talk.srt", highlight="words"))
 
-- :class:`Sticker`: PNG/WebP/GIF/APNG, image sequences, VP9 WebM with alpha; keyframed
-  placement, enter/exit animations, beat bounce.
+- :class:`Sticker`: PNG/WebP/GIF/APNG, SVG, image sequences, VP9 WebM with alpha; keyframed
+  placement, enter/exit animations, beat bounce; ``Sticker.emoji("🔥")`` and
+  ``Sticker.from_library("openmoji/fire")`` take one of the OpenMoji library's 4,000+
+  stickers (:mod:`clipkit.overlays.library`), rasterized at the drawn size.
 - :class:`FaceSticker`: a sticker pinned to a tracked face.
-- :class:`Text`: shaped text in any script with per-script fonts, styles, animations.
+- :class:`Text`: shaped text in any script with per-script fonts and colour emoji, styles, animations.
 - :class:`Captions`: timed text from SRT/WebVTT/ASS or the API.
 
 See ``docs/overlays.md``.
@@ -21,13 +23,14 @@ from .animation import ANIMATIONS, EASES, Animation, Track, ease
 from .captions import Captions, Cue, load_cues
 from .composite import Sprite, affine
 from .faces import FaceBox, FaceSticker, FaceTracker, HaarFaceDetector, YuNetFaceDetector, default_face_detector
-from .fonts import FONT_PACKAGES, SCRIPT_PACKAGES, FontFace, char_script, face_for_script
+from .fonts import FONT_PACKAGES, SCRIPT_PACKAGES, FontFace, MissingGlyph, char_script, face_for_script
 from .layer import SAFE_AREA, BeatBounce, Layer, SafeArea
+from .library import LibraryEntry, VectorImage, entry_for_emoji, find_entry, library_entries, search
 from .packs import StickerEntry, StickerPack, find_sticker, sticker_pack, sticker_packs
 from .sources import StickerMedia, load_sticker_media
 from .sticker import Sticker
 from .styles import TextStyle, text_style, text_style_names
-from .text import Text, TextLayout, layout_text
+from .text import Text, TextLayout, layout_text, with_strict_fonts
 
 __all__ = [
     "ANIMATIONS",
@@ -45,6 +48,8 @@ __all__ = [
     "FontFace",
     "HaarFaceDetector",
     "Layer",
+    "LibraryEntry",
+    "MissingGlyph",
     "SafeArea",
     "Sprite",
     "Sticker",
@@ -55,18 +60,24 @@ __all__ = [
     "TextLayout",
     "TextStyle",
     "Track",
+    "VectorImage",
     "YuNetFaceDetector",
     "affine",
     "char_script",
     "default_face_detector",
     "ease",
+    "entry_for_emoji",
+    "find_entry",
     "face_for_script",
     "find_sticker",
     "layout_text",
+    "library_entries",
     "load_cues",
     "load_sticker_media",
+    "search",
     "sticker_pack",
     "sticker_packs",
     "text_style",
     "text_style_names",
+    "with_strict_fonts",
 ]

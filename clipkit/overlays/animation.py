@@ -41,7 +41,7 @@ __all__ = [
 EASES = ("linear", "ease-in", "ease-out", "ease-in-out", "hold", "back-out", "bounce-out", "elastic-out")
 """Easing curves between keyframes and of enter/exit animations."""
 
-ANIMATIONS = ("pop", "bounce", "fade", "slide", "spin")
+ANIMATIONS = ("pop", "bounce", "fade", "slide", "spin", "wiggle")
 """Enter/exit animation kinds."""
 
 DIRECTIONS = ("up", "down", "left", "right")
@@ -369,4 +369,9 @@ class LayerState:
             e = ease("ease-out", p)
             self.rotation += (1.0 - e) * (-360.0 if entering else 360.0)
             self.scale *= e
+            self.opacity *= min(1.0, 3.0 * p)
+        elif kind == "wiggle":
+            # grows in over the first third while it rocks two times either way, settling at rest
+            self.rotation += 18.0 * math.sin(4.0 * math.pi * p) * (1.0 - p)
+            self.scale *= ease("back-out", min(1.0, 3.0 * p))
             self.opacity *= min(1.0, 3.0 * p)

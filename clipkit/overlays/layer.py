@@ -23,17 +23,13 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError, describe_value
-from ..frame import Frame
+from ..frame import REFERENCE_SHORT_SIDE, Frame
 from ..nodes import FrameTime, RenderContext
 from ..envelope import music_envelope
 from .animation import ENVELOPE_SOURCES, Animation, LayerState, Track
 from .composite import Sprite, affine
 
 __all__ = ["SafeArea", "SAFE_AREA", "BeatBounce", "Layer", "Content", "own_frame", "reference_scale"]
-
-REFERENCE_SHORT_SIDE = 1080
-"""Text sizes, strokes and paddings are pixels of a frame whose short side is this long
-(1080x1920), as for the effects' ``px`` parameters; they scale with the render size."""
 
 
 def reference_scale(ctx: RenderContext) -> float:
@@ -169,6 +165,9 @@ class Layer(ABC):
         Played over the first (last) ``duration`` seconds of the layer.
     beat_bounce : float, mapping or BeatBounce, optional
         Scale pulses on the music's beats (no music: no bounce).
+    label : str, optional
+        How messages name the layer (a template names it by its field,
+        ``overlays.text[1]``); ``None``: by its kind and content.
     """
 
     _: KW_ONLY
@@ -180,10 +179,13 @@ class Layer(ABC):
     enter: Any = None
     exit: Any = None
     beat_bounce: Any = None
+    label: str | None = None
 
     def __post_init__(self) -> None:
         name = type(self).__name__
         set_ = object.__setattr__
+        if self.label is not None and not isinstance(self.label, str):
+            raise ParameterError(f"{name}.label: {describe_value(self.label)} is not a string")
         set_(self, "position", Track.parse(self.position, field=f"{name}.position", dims=2, lo=-2.0, hi=3.0))
         anchor = Track.parse(self.anchor, field=f"{name}.anchor", dims=2, lo=0.0, hi=1.0)
         if not anchor.is_constant:

@@ -1,4 +1,4 @@
-"""Sticker layers: images, animations and alpha video placed on the canvas."""
+"""Sticker layers: images, animations, SVG and library stickers, alpha video on the canvas."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from ..nodes import FrameTime, RenderContext
 from .animation import LayerState
 from .composite import Sprite
 from .layer import Content, Layer, reference_scale
+from .library import VectorImage, entry_for_emoji, find_entry
 from .sources import StickerMedia, load_sticker_media
 
 __all__ = ["Sticker", "sprite_from_rgba", "SpriteCache"]
@@ -89,9 +90,11 @@ class Sticker(Layer):
 
     Parameters
     ----------
-    source : path, glob pattern, list of paths or np.ndarray
-        A PNG/WebP/GIF/APNG file, a folder or glob of images, a VP8/VP9 WebM with
-        alpha, or an RGBA array (H, W, 4) uint8/uint16.
+    source : path, glob pattern, list of paths, np.ndarray or VectorImage
+        A PNG/WebP/GIF/APNG file, an SVG file (rasterized at the drawn size), a folder
+        or glob of images, a VP8/VP9 WebM with alpha, an RGBA array (H, W, 4)
+        uint8/uint16, or a library sticker's artwork (see :meth:`emoji` and
+        :meth:`from_library`).
     width : float in (0, 4], optional
         Width as a fraction of the canvas width (the height follows the aspect ratio).
         ``None`` uses ``height``, or the image's own pixel size on a 1080x1920 frame.
@@ -110,8 +113,9 @@ class Sticker(Layer):
     Examples
     --------
     >>> import clipkit as ck
-    >>> heart = ck.Sticker("heart.png", width=0.25, position=(0.8, 0.2), enter="pop", beat_bounce=0.1)
-    >>> edit = edit.with_overlay(heart, start=1.0, end=4.0)  # doctest: +SKIP
+    >>> heart = ck.Sticker("heart.png", width=0.25, position=(0.8, 0.2), enter="pop", beat_bounce=0.1)  # doctest: +SKIP
+    >>> fire = ck.Sticker.emoji("🔥", width=0.2, position=(0.2, 0.3), enter="pop")
+    >>> edit = edit.with_overlay(fire, start=1.0, end=4.0)  # doctest: +SKIP
     """
 
     source: Any = None
@@ -128,6 +132,8 @@ class Sticker(Layer):
         if isinstance(src, np.ndarray):
             if src.ndim != 3 or src.shape[2] != 4 or src.dtype not in (np.uint8, np.uint16) or 0 in src.shape:
                 raise ParameterError(f"Sticker.source: an array must be (H, W, 4) uint8 or uint16 RGBA, got {src.dtype} {src.shape}")
+        elif isinstance(src, VectorImage):
+            pass
         elif isinstance(src, (list, tuple)):
             if not src:
                 raise ParameterError("Sticker.source: the list of images is empty")
@@ -135,8 +141,12 @@ class Sticker(Layer):
             text = os.fspath(src)
             if not any(ch in text for ch in "*?[") and not Path(text).exists():
                 raise MediaError(text, "sticker file does not exist")
+            if text.lower().endswith(".svg"):
+                vector = VectorImage(Path(text))
+                vector.size  # checks the SVG now (a hostile one is refused here, naming the file)
+                object.__setattr__(self, "source", vector)
         else:
-            raise ParameterError(f"Sticker.source: {describe_value(src)} is not a path, list of paths or RGBA array")
+            raise ParameterError(f"Sticker.source: {describe_value(src)} is not a path, list of paths, RGBA array or VectorImage")
         for name in ("width", "height"):
             v = getattr(self, name)
             if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v <= 4):
@@ -162,12 +172,55 @@ class Sticker(Layer):
         entry = find_sticker(name)
         options.setdefault("width", entry.width)
         options.setdefault("anchor", entry.anchor)
-        return cls(str(entry.path), **options)
+        return cls(entry.source(), **options)
 
-    def load(self) -> StickerMedia:
-        """Decode the source (done once per render in :meth:`bind`)."""
+    @classmethod
+    def emoji(cls, emoji: str, **options: Any) -> Sticker:
+        """The library sticker of one emoji: ``Sticker.emoji("🔥")``, ``Sticker.emoji("👍🏽")``.
+
+        Parameters
+        ----------
+        emoji : str
+            One emoji (a ZWJ sequence, flag, keycap or skin-tone variant counts as one;
+            U+FE0F is optional).
+        **options
+            Any :class:`Sticker` option (``width`` defaults to 0.3 of the canvas width).
+
+        Raises
+        ------
+        ParameterError
+            When ``emoji`` is not one emoji of the library (naming the closest stickers).
+        """
+        return cls(entry_for_emoji(emoji).vector(), **options)
+
+    @classmethod
+    def from_library(cls, name: str, **options: Any) -> Sticker:
+        """A library sticker by name: ``Sticker.from_library("openmoji/fire")`` (``"fire"`` also works).
+
+        ``clipkit stickers list`` and ``clipkit stickers search WORD`` show the names.
+
+        Raises
+        ------
+        ParameterError
+            For an unknown name (naming the closest ones).
+        """
+        return cls(find_entry(name).vector(), **options)
+
+    def load(self, *, width_px: int | None = None) -> StickerMedia:
+        """Decode the source (done once per render in :meth:`bind`).
+
+        Parameters
+        ----------
+        width_px : int, optional
+            The drawn width in pixels: an SVG source is rasterized at this width (at
+            512 pixels when not given).
+        """
         if isinstance(self.source, np.ndarray):
             return StickerMedia((self.source,), (1.0,), "<array>")
+        if isinstance(self.source, VectorImage):
+            w, h = self.source.pixel_size(width=width_px or 512)
+            media = load_sticker_media(self.source.raster_path(w, h))
+            return StickerMedia(media.frames, media.durations, self.source.label)
         return load_sticker_media(self.source, fps=self.fps)
 
     def with_options(self, **changes: Any) -> Sticker:
@@ -175,8 +228,14 @@ class Sticker(Layer):
         return replace(self, **changes)
 
     def _bind_content(self, ctx: RenderContext) -> Content:
-        media = self.load()
-        size = _media_size(ctx, media.size, self.width, self.height)
+        if isinstance(self.source, VectorImage):
+            # rasterize at the drawn size, so the sticker is sharp at any size
+            vw, vh = self.source.size
+            size = _media_size(ctx, (max(1, round(vw)), max(1, round(vh))), self.width, self.height)
+            media = self.load(width_px=size[0])
+        else:
+            media = self.load()
+            size = _media_size(ctx, media.size, self.width, self.height)
         return MediaContent(media, size, loop=self.loop, speed=self.speed, anchor=self.anchor)
 
 

@@ -7,9 +7,12 @@ Example::
         - {pack: hearts/heart_beat, position: [0.8, 0.2], start: 0.5, end: 4, enter: pop, beat_bounce: 0.12}
         - {src: stickers/logo.png, width: 0.2, position: [0.85, 0.08], opacity: 0.9}
         - {pack: festival/lantern, face: {size: 0.9, offset: [0, -1.1]}}
+        - {library: fire, width: 0.2, position: [0.2, 0.3], enter: pop}     # OpenMoji, by name
+        - {emoji: "🎉", width: 0.25, position: [0.7, 0.7], beat_bounce: 0.1}  # or by the emoji itself
       text:
         - {text: "Hi {{name}}!", style: bold_outline, position: [0.5, 0.25], enter: pop, start: 0, end: 3}
         - {text: "สวัสดี", style: {preset: neon, size: 90}, typewriter: 8}
+        - {text: "Happy Diwali 🪔✨ दिवाली मुबारक", strict_fonts: true}  # a character no font has fails
       captions:
         file: talk.srt
         style: subtitle
@@ -27,10 +30,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..easing import ease_spellings
 from ..errors import ClipkitError, MediaError, TemplateError
-from ..template.extensions import register_section
 from .animation import ANIMATIONS, DIRECTIONS, EASES, ENVELOPE_SOURCES
 from .captions import HIGHLIGHTS, Captions, Cue, load_cues
 from .faces import FaceSticker
+from .library import entry_for_emoji, find_entry
 from .packs import find_sticker
 from .sticker import Sticker
 from .styles import ALIGNMENTS, TextStyle, text_style, text_style_names
@@ -142,10 +145,12 @@ _STYLE = {
 
 _STICKER = {
     "type": "object",
-    "description": "a sticker: src (a file) or pack ('pack/sticker')",
+    "description": "a sticker: src (a file), pack ('pack/sticker'), library (an OpenMoji name) or emoji",
     "properties": {
-        "src": {"type": "string", "description": "image, animation, folder/glob of images or alpha WebM, relative to the template"},
-        "pack": {"type": "string", "description": "a bundled sticker, 'pack/sticker' (e.g. hearts/heart_red)"},
+        "src": {"type": "string", "description": "image, SVG, animation, folder/glob of images or alpha WebM, relative to the template"},
+        "pack": {"type": "string", "description": "a bundled sticker, 'pack/sticker' (e.g. hearts/heart_red, diwali/diya)"},
+        "library": {"type": "string", "description": "an OpenMoji library sticker by name, e.g. fire or openmoji/fire (clipkit stickers search WORD)"},
+        "emoji": {"type": "string", "description": "the OpenMoji library sticker of one emoji, e.g. 🔥"},
         "width": {"type": "number", "exclusiveMinimum": 0, "maximum": 4},
         "height": {"type": "number", "exclusiveMinimum": 0, "maximum": 4},
         "loop": {"type": "boolean"},
@@ -168,9 +173,11 @@ _STICKER = {
         },
         **_PLACEMENT,
     },
-    "oneOf": [{"required": ["src"]}, {"required": ["pack"]}],
+    "oneOf": [{"required": ["src"]}, {"required": ["pack"]}, {"required": ["library"]}, {"required": ["emoji"]}],
     "additionalProperties": False,
 }
+
+_STRICT = {"type": "boolean", "description": "a character no installed font has fails the render (default: drawn with the closest font, one warning)"}
 
 _TEXT = {
     "type": "object",
@@ -182,6 +189,7 @@ _TEXT = {
         "typewriter": {"type": "number", "exclusiveMinimum": 0, "maximum": 1000, "description": "characters per second"},
         "word_timings": {"type": "array", "items": _PAIR},
         "safe_area": {"type": "boolean"},
+        "strict_fonts": _STRICT,
         **_PLACEMENT,
     },
     "required": ["text"],
@@ -209,6 +217,7 @@ _CAPTIONS = {
         "safe_area": {"type": "boolean"},
         "cue_enter": {"anyOf": [_ANIMATION, {"type": "null"}]},
         "cue_exit": {"anyOf": [_ANIMATION, {"type": "null"}]},
+        "strict_fonts": _STRICT,
         **_PLACEMENT,
     },
     "oneOf": [{"required": ["file"]}, {"required": ["cues"]}],
@@ -260,10 +269,14 @@ def _sticker(spec: Mapping[str, Any], where: str, ctx: TemplateContext) -> Any:
         if key in spec:
             options[key] = spec[key]
     if "pack" in spec:
-        entry = find_sticker(spec["pack"])
-        source: Any = str(entry.path)
+        entry = find_sticker(ctx.substitute(spec["pack"], f"{where}.pack"))
+        source: Any = entry.source()
         options.setdefault("width", entry.width)
         options.setdefault("anchor", entry.anchor)
+    elif "library" in spec:
+        source = find_entry(ctx.substitute(spec["library"], f"{where}.library")).vector()
+    elif "emoji" in spec:
+        source = entry_for_emoji(ctx.substitute(spec["emoji"], f"{where}.emoji")).vector()
     else:
         src = spec["src"]
         if any(ch in src for ch in "*?["):
@@ -274,6 +287,7 @@ def _sticker(spec: Mapping[str, Any], where: str, ctx: TemplateContext) -> Any:
             if not path.exists():
                 raise ctx.error(f"{where}.src", f"{src!r} does not exist (looked for {path})")
             source = str(path)
+    options["label"] = where
     if "face" in spec:
         face = dict(spec["face"])
         if "offset" in face:
@@ -285,16 +299,16 @@ def _sticker(spec: Mapping[str, Any], where: str, ctx: TemplateContext) -> Any:
 
 def _text(spec: Mapping[str, Any], where: str, ctx: TemplateContext) -> Text:
     options = _layer_options(spec)
-    for key in ("max_width", "language", "typewriter", "word_timings", "safe_area"):
+    for key in ("max_width", "language", "typewriter", "word_timings", "safe_area", "strict_fonts"):
         if key in spec:
             options[key] = spec[key]
     style = _style(spec.get("style", "classic"), f"{where}.style", ctx)
-    return Text(ctx.substitute(spec["text"], f"{where}.text"), style=style, **options)
+    return Text(ctx.substitute(spec["text"], f"{where}.text"), style=style, label=where, **options)
 
 
 def _captions(spec: Mapping[str, Any], where: str, ctx: TemplateContext) -> Captions:
     options = _layer_options(spec)
-    for key in ("highlight", "max_width", "language", "safe_area", "cue_enter", "cue_exit"):
+    for key in ("highlight", "max_width", "language", "safe_area", "cue_enter", "cue_exit", "strict_fonts"):
         if key in spec:
             options[key] = spec[key]
     if "file" in spec:
@@ -305,7 +319,7 @@ def _captions(spec: Mapping[str, Any], where: str, ctx: TemplateContext) -> Capt
         )
     cues = tuple(Cue(c.start, c.end, ctx.substitute(c.text, f"{where}.cues[{i}].text"), c.words) for i, c in enumerate(cues))
     style = _style(spec.get("style", "subtitle"), f"{where}.style", ctx)
-    return Captions(cues, style=style, **options)
+    return Captions(cues, style=style, label=where, **options)
 
 
 def apply_overlays(edit: Edit, value: Mapping[str, Any], ctx: TemplateContext) -> Edit:
@@ -329,6 +343,3 @@ def apply_overlays(edit: Edit, value: Mapping[str, Any], ctx: TemplateContext) -
             except ClipkitError as exc:
                 raise ctx.error(where, str(exc)) from None
     return edit
-
-
-register_section("overlays", SCHEMA, apply_overlays, order=500)

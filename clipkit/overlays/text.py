@@ -3,7 +3,10 @@
 Shaping goes through Pillow with libraqm (HarfBuzz + FriBiDi): Arabic letters join and
 run right to left, Thai and Devanagari marks stack, conjuncts form. Each run of text
 gets a font that covers it, chosen per script from the installed OFL packages
-(:mod:`clipkit.overlays.fonts`); a character no font covers raises
+(:mod:`clipkit.overlays.fonts`), and emoji, per grapheme cluster, from the OpenMoji
+colour font, drawn in colour with the style's outline and shadow. A character no font
+covers is drawn with the closest font and logged once per layer
+(``overlays.text[1]: no font has U+05E9 ...``); with ``strict_fonts`` it raises
 :class:`~clipkit.errors.FontError` naming the script and the package to install.
 
 Lines break at spaces, and between any two CJK characters (except before closing and
@@ -18,6 +21,7 @@ typewriter reveal, or each highlighted word) and cached as a
 
 from __future__ import annotations
 
+import logging
 import math
 import unicodedata
 from collections.abc import Sequence
@@ -33,9 +37,14 @@ from ..nodes import FrameTime, RenderContext
 from .animation import LayerState
 from .composite import Sprite
 from .fonts import (
+    EMOJI_FONT,
     FONT_PACKAGES,
     FontFace,
+    MissingGlyph,
     char_script,
+    emoji_face,
+    grapheme_clusters,
+    is_emoji_cluster,
     face_for_script,
     font_lock,
     has_raqm,
@@ -46,7 +55,9 @@ from .fonts import (
 from .layer import SAFE_AREA, Content, Layer, SafeArea, clamp_into, reference_scale
 from .styles import TextStyle, text_style
 
-__all__ = ["Text", "TextLayout", "TextRenderer", "layout_text", "Run", "Line", "word_spans"]
+__all__ = ["Text", "TextLayout", "TextRenderer", "layout_text", "Run", "Line", "word_spans", "missing_glyphs_message", "with_strict_fonts"]
+
+log = logging.getLogger("clipkit.overlays")
 
 _RTL_SCRIPTS = frozenset({"arabic", "hebrew", "syriac", "thaana", "nko"})
 _CJK_SCRIPTS = frozenset({"han", "hiragana", "katakana", "bopomofo"})
@@ -109,6 +120,8 @@ class TextLayout:
         the last), pixels.
     size : int
         Font size in pixels.
+    missing : tuple of MissingGlyph
+        Characters no installed font has (drawn with the closest font's missing-glyph box).
     """
 
     text: str
@@ -119,6 +132,7 @@ class TextLayout:
     weight: int
     language: str | None
     ascent: float = 0.0
+    missing: tuple[MissingGlyph, ...] = ()
 
     def faces(self) -> list[tuple[str, FontFace]]:
         """Each run's text and face (to check coverage)."""
@@ -143,6 +157,7 @@ def _length(face: FontFace, size: int, weight: int, text: str, rtl: bool, langua
 
 
 def _installed_faces(language: str | None) -> list[FontFace]:
+    """Every installed face, the colour emoji face last (it only sets emoji and spaces)."""
     out: list[FontFace] = []
     for name, package in FONT_PACKAGES.items():
         path = package.path()
@@ -150,11 +165,23 @@ def _installed_faces(language: str | None) -> list[FontFace]:
             continue
         faces = dict(package.faces)
         out.append(FontFace(path, faces.get((language or "").lower(), faces[""]), package.distribution))
-    return out
+    return sorted(out, key=lambda f: f.is_color)
 
 
-def _assign_faces(text: str, user: FontFace | None, language: str | None) -> list[FontFace | None]:
-    """A face for every character (``None`` for line breaks)."""
+def _fallback_face(user: FontFace | None) -> FontFace:
+    """The face that draws a character no font has (as its missing-glyph box)."""
+    return user or face_for_script("latin")
+
+
+def _assign_faces(
+    text: str, user: FontFace | None, language: str | None, *, strict_fonts: bool = False
+) -> tuple[list[FontFace | None], list[MissingGlyph]]:
+    """A face for every character (``None`` for line breaks), and the characters no font has.
+
+    Faces are chosen per grapheme cluster: an emoji cluster (ZWJ sequence, flag, keycap,
+    skin tone) goes whole to the colour emoji font; other clusters take the face of their
+    script, and neutral characters (spaces, digits, punctuation) join a neighbouring run.
+    """
     scripts = [char_script(c) for c in text]
     # Japanese and Korean text set their Han characters in the regional face
     lang = language
@@ -169,25 +196,61 @@ def _assign_faces(text: str, user: FontFace | None, language: str | None) -> lis
             scripts[i] = scripts[i - 1] if i else "common"
     faces: list[FontFace | None] = [None] * len(text)
     strong: list[FontFace | None] = [None] * len(text)
-    cache: dict[str, FontFace] = {}
-    for i, (ch, s) in enumerate(zip(text, scripts)):
-        if ch == "\n":
+    missing: dict[str, MissingGlyph] = {}
+    cache: dict[str, FontFace | None] = {}
+    hints: dict[str, str] = {}
+    emoji = emoji_face()
+
+    def miss(ch: str, script: str, face: FontFace, hint: str) -> None:
+        if ch not in missing:
+            missing[ch] = MissingGlyph(ch, script, f"{face.label} from {face.package or 'your font'}", hint)
+
+    for a, b in grapheme_clusters(text):
+        cluster = text[a:b]
+        if cluster == "\n":
             continue
-        if user is not None and (user.covers(ch) or ch.isspace()):
-            faces[i] = user
+        emoji_cluster = is_emoji_cluster(cluster)
+        # an emoji is set in colour even when the user's font has a plain glyph for it
+        if emoji_cluster and emoji is not None and emoji.covers(cluster[0]):
+            faces[a:b] = strong[a:b] = [emoji] * (b - a)
             continue
-        if s in ("common", "emoji"):
+        if user is not None and all(user.covers(c) or c.isspace() for c in cluster):
+            faces[a:b] = [user] * (b - a)
             continue
-        if s not in cache:
-            cache[s] = face_for_script("han" if s == "bopomofo" else s, language=lang)
-        face = cache[s]
-        if not face.covers(ch):
-            raise FontError(
-                f"U+{ord(ch):04X} {ch!r} ({unicodedata.name(ch, 'unnamed')}, {script_name(s)} script) is not in "
-                f"{face.label} from {face.package or 'your font'}; no installed font can set it"
-            )
-        faces[i] = strong[i] = face
-    # neutral characters (spaces, digits, punctuation) join a neighbouring run when its face covers them
+        if emoji_cluster:  # no emoji font, or it lacks this one: text fonts below
+            if emoji is None and strict_fonts:
+                raise FontError(
+                    f"U+{ord(cluster[0]):04X} {cluster!r} is an emoji and the colour emoji font is not installed; "
+                    f"install it with: pip install {FONT_PACKAGES[EMOJI_FONT].distribution}"
+                )
+        for i in range(a, b):
+            ch, s = text[i], scripts[i]
+            if ch == "\n" or s in ("common", "emoji"):
+                continue
+            key = "han" if s == "bopomofo" else s
+            if key not in cache:
+                try:
+                    cache[key] = face_for_script(key, language=lang)
+                except FontError as exc:
+                    if strict_fonts:
+                        raise
+                    cache[key] = None
+                    hints[key] = str(exc)
+            face = cache[key]
+            if face is None:
+                face = _fallback_face(user)
+                miss(ch, s, face, hints[key])
+            elif not face.covers(ch):
+                if strict_fonts:
+                    raise FontError(
+                        f"U+{ord(ch):04X} {ch!r} ({unicodedata.name(ch, 'unnamed')}, {script_name(s)} script) is not in "
+                        f"{face.label} from {face.package or 'your font'}; no installed font can set it"
+                    )
+                miss(ch, s, face, "pass style font= a .ttf/.otf that covers it")
+            faces[i] = strong[i] = face
+    # neutral characters (spaces, digits, punctuation) join a neighbouring run when its face
+    # covers them; never the emoji font (its digits and '#' are emoji glyphs, its space an
+    # emoji's width)
     last: FontFace | None = None
     for i, ch in enumerate(text):
         if ch == "\n":
@@ -198,7 +261,7 @@ def _assign_faces(text: str, user: FontFace | None, language: str | None) -> lis
             continue
         nxt = next((strong[j] for j in range(i + 1, len(text)) if strong[j] is not None or text[j] == "\n"), None)
         for cand in (last, nxt):
-            if cand is not None and (cand.covers(ch) or ch.isspace()):
+            if cand is not None and not cand.is_color and (ch.isspace() or cand.covers(ch)):
                 faces[i] = cand
                 break
         else:
@@ -209,16 +272,20 @@ def _assign_faces(text: str, user: FontFace | None, language: str | None) -> lis
             else:
                 s = scripts[i]
                 hint = (
-                    " (colour emoji need a colour emoji font: pass style font= a file that has them, or leave them out)"
+                    f"install the colour emoji font with: pip install {FONT_PACKAGES[EMOJI_FONT].distribution}"
                     if s == "emoji"
-                    else "; pass style font= a .ttf/.otf that covers it"
+                    else "pass style font= a .ttf/.otf that covers it"
                 )
-                raise FontError(
-                    f"U+{ord(ch):04X} {ch!r} ({unicodedata.name(ch, 'unnamed')}, {script_name(s)}) is not covered by "
-                    f"any installed font{hint}"
-                )
+                if strict_fonts:
+                    raise FontError(
+                        f"U+{ord(ch):04X} {ch!r} ({unicodedata.name(ch, 'unnamed')}, {script_name(s)}) is not covered by "
+                        f"any installed font; {hint}"
+                    )
+                face = last if last is not None and not last.is_color else _fallback_face(user)
+                faces[i] = face
+                miss(ch, s, face, hint)
         last = faces[i]
-    return faces
+    return faces, list(missing.values())
 
 
 def _is_mark(ch: str) -> bool:
@@ -226,11 +293,16 @@ def _is_mark(ch: str) -> bool:
 
 
 def _cluster_starts(text: str, start: int, end: int) -> list[int]:
-    """Indices in [start, end) where a grapheme cluster begins (approximation)."""
-    out = []
-    for i in range(start, end):
-        ch = text[i]
-        if i > start and (_is_mark(ch) or text[i - 1] in _THAI_LEADING or text[i - 1] in "\u200d\u094d"):
+    """Indices in [start, end) where a grapheme cluster begins.
+
+    UAX #29 extended grapheme clusters (so an emoji ZWJ sequence, a flag or a keycap is
+    one), joined further after a Thai leading vowel, a virama or a ZWJ, so a line or a
+    typewriter step never separates a consonant from what is written with it.
+    """
+    out: list[int] = []
+    for a, _b in grapheme_clusters(text[start:end]):
+        i = start + a
+        if out and (text[i - 1] in _THAI_LEADING or text[i - 1] in "\u200d\u094d"):
             continue
         out.append(i)
     return out
@@ -254,7 +326,7 @@ def _break_opportunities(text: str, start: int, end: int) -> list[int]:
     return out
 
 
-def _runs(text: str, faces: list[FontFace | None], start: int, end: int) -> list[Run]:
+def _runs(text: str, faces: list[FontFace | None], start: int, end: int, rtl_base: bool = False) -> list[Run]:
     runs: list[Run] = []
     for i in range(start, end):
         face = faces[i]
@@ -271,6 +343,16 @@ def _runs(text: str, faces: list[FontFace | None], start: int, end: int) -> list
     # a run is RTL if it holds any RTL letter (neutrals inside follow it)
     for r in runs:
         r.rtl = any(char_script(c) in _RTL_SCRIPTS for c in text[r.start : r.end])
+    # emoji and spaces are neutral in the bidi algorithm: between two runs of one direction
+    # they take it, elsewhere the paragraph's (UAX #9 rules N1, N2), so an emoji between
+    # two Arabic words stays between them; runs with digits keep their own order
+    neutral = [r.face.is_color or not text[r.start : r.end].strip() for r in runs]
+    for k, r in enumerate(runs):
+        if not neutral[k]:
+            continue
+        before = next((runs[j].rtl for j in range(k - 1, -1, -1) if not neutral[j]), None)
+        after = next((runs[j].rtl for j in range(k + 1, len(runs)) if not neutral[j]), None)
+        r.rtl = before if before is not None and before == after else rtl_base
     return runs
 
 
@@ -308,6 +390,7 @@ def layout_text(
     size: int,
     max_width: float,
     language: str | None = None,
+    strict_fonts: bool = False,
 ) -> TextLayout:
     """Shape and wrap ``text``.
 
@@ -324,11 +407,15 @@ def layout_text(
     language : str, optional
         BCP 47 tag (``'ja'``, ``'zh-Hant'``, ``'ar'``...): picks regional CJK faces and
         language-specific glyph forms.
+    strict_fonts : bool
+        Raise instead of drawing a character no installed font has with the closest
+        font (the layout's ``missing`` lists such characters).
 
     Raises
     ------
     FontError
-        When a character has no installed font (naming the script and package).
+        With ``strict_fonts``, when a character has no installed font (naming the
+        script and the package to install).
     """
     if not isinstance(text, str):
         raise ParameterError(f"text: {describe_value(text)} is not a string")
@@ -336,7 +423,7 @@ def layout_text(
     if style.uppercase:
         text = text.upper()
     user = user_face(style.font) if style.font else None
-    faces = _assign_faces(text, user, language)
+    faces, missing = _assign_faces(text, user, language, strict_fonts=strict_fonts)
     weight = style.weight
     lines: list[Line] = []
     pos = 0
@@ -351,7 +438,7 @@ def layout_text(
 
         def width_of(a: int, b: int) -> float:
             total = 0.0
-            for r in _runs(text, faces, a, b):
+            for r in _runs(text, faces, a, b, rtl_base):
                 total += _length(r.face, size, weight, text[r.start : r.end], r.rtl, language)
             return total
 
@@ -376,7 +463,7 @@ def layout_text(
     # measure lines, order runs visually
     metrics: dict[FontFace, tuple[int, int]] = {}
     for ln in lines:
-        runs = _runs(text, faces, ln.start, ln.end)
+        runs = _runs(text, faces, ln.start, ln.end, ln.rtl)
         for r in runs:
             r.width = _length(r.face, size, weight, text[r.start : r.end], r.rtl, language)
             if r.face not in metrics:
@@ -404,7 +491,7 @@ def layout_text(
         else:
             ln.x = (block_w - ln.width) / 2
     height = ascent + descent + pitch * max(0, len(lines) - 1)
-    return TextLayout(text, lines, block_w, height, size, weight, language, ascent)
+    return TextLayout(text, lines, block_w, height, size, weight, language, ascent, tuple(missing))
 
 
 def _trim(text: str, start: int, end: int) -> int:
@@ -505,17 +592,19 @@ class TextRenderer:
         px, py = self.box_pad
         return (ox - px, oy - py, ox + self.layout.width + px, oy + self.layout.height + py)
 
-    def _draw_runs(self, image: Image.Image, *, stroke: int, visible: int | None, span: tuple[int, int] | None) -> None:
-        """Draw the layout's runs as coverage into an ``L`` image.
+    def _pieces(self, *, color: bool, visible: int | None, span: tuple[int, int] | None) -> Any:
+        """The pieces of text to draw: ``(xy, piece, font, kwargs)`` for the colour runs
+        (``color``) or the others.
 
         ``visible`` limits drawing to the first characters (typewriter); ``span`` draws
         only that character range (a highlighted word).
         """
         lay = self.layout
-        draw = ImageDraw.Draw(image)
         ox, oy = self.origin
         for ln in lay.lines:
             for r in ln.runs:
+                if r.face.is_color != color:
+                    continue
                 a, b = r.start, r.end
                 if visible is not None:
                     b = min(b, visible)
@@ -538,17 +627,28 @@ class TextRenderer:
                     before = _length(r.face, lay.size, lay.weight, lay.text[r.start : a], r.rtl, lay.language) if a > r.start else 0.0
                     w = _length(r.face, lay.size, lay.weight, piece, r.rtl, lay.language)
                     x = x + (r.width - before - w if r.rtl else before)
-                with font_lock:
-                    draw.text(
-                        (x, oy + ln.baseline),
-                        piece,
-                        fill=255,
-                        font=font,
-                        anchor="ls",
-                        stroke_width=stroke,
-                        stroke_fill=255,
-                        **kwargs,
-                    )
+                yield (x, oy + ln.baseline), piece, font, kwargs
+
+    def _draw_runs(self, image: Image.Image, *, stroke: int, visible: int | None, span: tuple[int, int] | None) -> None:
+        """Draw the layout's (non-colour) runs as coverage into an ``L`` image."""
+        draw = ImageDraw.Draw(image)
+        for xy, piece, font, kwargs in self._pieces(color=False, visible=visible, span=span):
+            with font_lock:
+                draw.text(xy, piece, fill=255, font=font, anchor="ls", stroke_width=stroke, stroke_fill=255, **kwargs)
+
+    def color_glyphs(self, *, visible: int | None = None) -> np.ndarray | None:
+        """The colour (emoji) glyphs as premultiplied RGBA float32, or ``None`` when there are none."""
+        pieces = list(self._pieces(color=True, visible=visible, span=None))
+        if not pieces:
+            return None
+        image = Image.new("RGBA", (self.width, self.height), (0, 0, 0, 0))
+        draw = ImageDraw.Draw(image)
+        for xy, piece, font, kwargs in pieces:
+            with font_lock:
+                draw.text(xy, piece, fill=(0, 0, 0, 255), font=font, anchor="ls", embedded_color=True, **kwargs)
+        rgba = np.asarray(image, np.float32) * np.float32(1 / 255)
+        rgba[:, :, :3] *= rgba[:, :, 3:4]
+        return rgba
 
     def masks(self, *, visible: int | None = None, span: tuple[int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Fill and outline coverage in [0, 1] (the outline mask includes the fill)."""
@@ -576,6 +676,14 @@ class TextRenderer:
         st = self.style
         s = self.scale
         fill, outline = self.masks(visible=visible)
+        emoji = self.color_glyphs(visible=visible)
+        if emoji is not None:
+            # emoji get the style's outline and shadow around their silhouette, like letters
+            alpha = emoji[:, :, 3]
+            if self.stroke > 0:
+                k = 2 * self.stroke + 1
+                alpha = cv2.dilate(alpha, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+            outline = np.maximum(outline, alpha)
         out = np.zeros((self.height, self.width, 4), np.float32)
 
         def over(color: tuple[int, int, int], coverage: np.ndarray, opacity: float = 1.0) -> None:
@@ -601,6 +709,9 @@ class TextRenderer:
         if self.stroke > 0:
             over(st.stroke_color, outline)
         over(st.color, fill)
+        if emoji is not None:
+            out *= 1.0 - emoji[:, :, 3:4]
+            out += emoji
         if highlight is not None and 0 <= highlight < len(self.words):
             span = self.words[highlight]
             if visible is not None:
@@ -626,6 +737,10 @@ class TextRenderer:
         if count >= len(self.clusters):
             return None
         return self.clusters[count] if count > 0 else 0
+
+
+def _short(text: str, limit: int = 24) -> str:
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def _check_timings(value: Any, field: str) -> tuple[tuple[float, float], ...] | None:
@@ -665,7 +780,8 @@ class Text(Layer):
     Parameters
     ----------
     text : str
-        What to show; ``\\n`` breaks lines. Any script: fonts are chosen per script.
+        What to show; ``\\n`` breaks lines. Any script, and colour emoji: fonts are
+        chosen per script and per emoji.
     style : str, TextStyle or mapping
         A named style (``classic``, ``bold_outline``, ``typewriter``, ``neon``,
         ``boxed``, ``subtitle``), a :class:`TextStyle`, or a mapping of style fields with
@@ -683,6 +799,10 @@ class Text(Layer):
     safe_area : SafeArea or bool
         Keep the text block inside this area (``True``: the default 9:16 area;
         ``False``: anywhere).
+    strict_fonts : bool
+        A character no installed font has raises :class:`~clipkit.errors.FontError`
+        when the render starts; by default it is drawn with the closest font and the
+        layer logs one warning naming it.
     **placement
         ``position`` (default: the centre of the safe area), ``anchor``, ``scale``,
         ``rotation``, ``opacity``, ``enter`` (``pop`` gives a pop-in, ``fade`` a fade),
@@ -697,9 +817,12 @@ class Text(Layer):
     typewriter: float | None = None
     word_timings: Any = None
     safe_area: Any = True
+    strict_fonts: bool = False
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if not isinstance(self.strict_fonts, bool):
+            raise ParameterError(f"Text.strict_fonts: {describe_value(self.strict_fonts)} is not true or false")
         if not isinstance(self.text, str):
             raise ParameterError(f"Text.text: {describe_value(self.text)} is not a string")
         set_ = object.__setattr__
@@ -724,8 +847,23 @@ class Text(Layer):
             raise ParameterError(f"Text.safe_area: {describe_value(self.safe_area)} is not true, false or a SafeArea")
 
     def renderer(self, ctx: RenderContext) -> TextRenderer:
-        """Lay out and prepare rasterizing for one render (raises FontError early)."""
-        return make_renderer(self.text, self.style, ctx, safe_area=self.safe_area, max_width=self.max_width, language=self.language)
+        """Lay out and prepare rasterizing for one render.
+
+        Raises
+        ------
+        FontError
+            With ``strict_fonts``, for a character no installed font has (named with the
+            layer's label).
+        """
+        label = layer_label(self, f"Text({_short(self.text)})")
+        try:
+            renderer = make_renderer(
+                self.text, self.style, ctx, safe_area=self.safe_area, max_width=self.max_width, language=self.language, strict_fonts=self.strict_fonts
+            )
+        except FontError as exc:
+            raise FontError(f"{label}: {exc}") from None
+        report_missing_glyphs(label, renderer.layout.missing)
+        return renderer
 
     def _bind_content(self, ctx: RenderContext) -> Content:
         renderer = self.renderer(ctx)
@@ -738,7 +876,14 @@ class Text(Layer):
 
 
 def make_renderer(
-    text: str, style: TextStyle, ctx: RenderContext, *, safe_area: SafeArea | None, max_width: float, language: str | None
+    text: str,
+    style: TextStyle,
+    ctx: RenderContext,
+    *,
+    safe_area: SafeArea | None,
+    max_width: float,
+    language: str | None,
+    strict_fonts: bool = False,
 ) -> TextRenderer:
     """Lay out ``text`` for a render and wrap it in a :class:`TextRenderer`."""
     area = safe_area or SafeArea(0.0, 0.0, 0.0, 0.0)
@@ -747,8 +892,36 @@ def make_renderer(
     size = max(1, int(round(style.size * k)))
     pad = 2 * (style.box_padding[0] * k if style.box_color is not None else 0.0) + 2 * style.stroke_width * k
     limit = max(size * 1.0, (x1 - x0) * max_width - pad)
-    layout = layout_text(text, style, size=size, max_width=limit, language=language)
+    layout = layout_text(text, style, size=size, max_width=limit, language=language, strict_fonts=strict_fonts)
     return TextRenderer(layout, style, k)
+
+
+def missing_glyphs_message(label: str, missing: Sequence[MissingGlyph]) -> str:
+    """One line naming the characters no font has and what drew them.
+
+    ``overlays.text[1]: no font has U+05E9 'ש', U+05DC 'ל' (Hebrew script); drawn with
+    NotoSans[wdth,wght].ttf from fontpkg-noto-sans as missing-glyph boxes; ...``
+    """
+    by_face: dict[tuple[str, str], list[MissingGlyph]] = {}
+    for m in missing:
+        by_face.setdefault((m.drawn_with, m.hint), []).append(m)
+    parts = []
+    for (drawn_with, hint), items in by_face.items():
+        shown = ", ".join(f"U+{ord(m.char):04X} {m.char!r}" for m in items[:6]) + (f" and {len(items) - 6} more" if len(items) > 6 else "")
+        scripts = ", ".join(sorted({script_name(m.script) for m in items}))
+        parts.append(f"no font has {shown} ({scripts} script); drawn with {drawn_with} as missing-glyph boxes ({hint})")
+    return f"{label}: " + "; ".join(parts)
+
+
+def report_missing_glyphs(label: str, missing: Sequence[MissingGlyph]) -> None:
+    """Log the one warning of a layer whose text has characters no font has."""
+    if missing:
+        log.warning("%s", missing_glyphs_message(label, missing))
+
+
+def layer_label(layer: Layer, default: str) -> str:
+    """The layer's :attr:`~clipkit.overlays.layer.Layer.label`, or ``default``."""
+    return layer.label if layer.label is not None else default
 
 
 @dataclass
@@ -797,3 +970,20 @@ class TextContent:
             state.x += dx / w
             state.y += dy / h
         return sprite, anchor
+
+
+def with_strict_fonts(edit: Any) -> Any:
+    """``edit`` with ``strict_fonts=True`` on every text and captions overlay.
+
+    What ``clipkit render --strict-fonts`` does: a character that no installed font has
+    then fails the render when it starts, naming the layer, instead of being drawn with
+    the closest font and logged.
+    """
+    from dataclasses import replace
+
+    from .captions import Captions
+
+    overlays = tuple(
+        replace(ov, node=replace(ov.node, strict_fonts=True)) if isinstance(ov.node, (Text, Captions)) else ov for ov in edit.overlays
+    )
+    return replace(edit, overlays=overlays)

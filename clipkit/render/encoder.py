@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 from fractions import Fraction
 
 import av
@@ -12,20 +11,15 @@ import numpy as np
 
 from ..errors import MediaError
 from ..frame import Frame
+from . import safety
 from .profiles import Profile
 
-__all__ = ["Mp4Writer", "temporary_path"]
+__all__ = ["Mp4Writer"]
 
 log = logging.getLogger(__name__)
 
 # tags that describe the source file's own container, not its content: never copied
 _CONTAINER_TAGS = frozenset({"major_brand", "minor_version", "compatible_brands", "encoder"})
-
-
-def temporary_path(path: str) -> str:
-    """A hidden temporary name next to ``path`` (same folder, so the rename is atomic)."""
-    folder, name = os.path.split(os.path.abspath(path))
-    return os.path.join(folder, f".{name}.{secrets.token_hex(4)}.part")
 
 
 def _hardware_encoder_works(codec: str, width: int, height: int, fps: Fraction) -> bool:
@@ -78,12 +72,15 @@ class Mp4Writer:
         metadata: dict[str, str] | None = None,
     ) -> None:
         self.path = os.fspath(path)
-        self.tmp_path = temporary_path(self.path)
         self.width, self.height, self.fps = width, height, fps
         self.profile = profile
-        folder = os.path.dirname(os.path.abspath(self.path))
-        if not os.path.isdir(folder):
-            raise MediaError(self.path, f"output folder {folder} does not exist")
+        self._closed = True
+        self._lock_fd: int | None = None
+        self.folder = os.path.dirname(os.path.abspath(self.path))
+        if not os.path.isdir(self.folder):
+            raise MediaError(self.path, f"output folder {self.folder} does not exist")
+        safety.remove_stale_parts(self.folder)  # what renders killed with kill -9 left
+        self.tmp_path, self._lock_fd = safety.claim_temporary(self.path)
         metadata = {k: v for k, v in (metadata or {}).items() if k.lower() not in _CONTAINER_TAGS}
         # without use_metadata_tags the MP4 muxer drops every tag outside its short
         # iTunes list (device make/model among them), so kept metadata needs it
@@ -91,7 +88,9 @@ class Mp4Writer:
         try:
             self.container = av.open(self.tmp_path, "w", format="mp4", options={"movflags": movflags})
         except (av.error.FFmpegError, OSError) as exc:
-            raise MediaError(self.path, f"cannot be written ({getattr(exc, 'strerror', None) or exc})") from None
+            self.abort()
+            raise self._write_error(exc, "cannot be written") from None
+        self._closed = False
         try:
             self._setup(audio, metadata)
         except BaseException:
@@ -99,7 +98,18 @@ class Mp4Writer:
             raise
         self.frames_written = 0
         self.samples_written = 0
-        self._closed = False
+
+    def _write_error(self, exc: BaseException, doing: str = "cannot be written") -> BaseException:
+        """The user-facing error for a failed write: the machine's (disk full, read-only,
+        a vanished folder...) as a ResourceError, anything else as a MediaError."""
+        if not os.path.isdir(self.folder):
+            return safety.vanished_folder_error(self.path, self.folder)
+        err = safety.resource_error(self.path, exc, doing=doing)
+        if err is not None:
+            return err
+        if isinstance(exc, (av.error.FFmpegError, OSError)):
+            return MediaError(self.path, f"{doing} ({getattr(exc, 'strerror', None) or exc})")
+        return exc
 
     def _setup(self, audio: bool, metadata: dict[str, str] | None) -> None:
         p = self.profile
@@ -168,7 +178,10 @@ class Mp4Writer:
         av_frame.pts = self.frames_written
         av_frame.time_base = self.video.codec_context.time_base
         av_frame.color_range = 1
-        self.container.mux(self.video.encode(av_frame))
+        try:
+            self.container.mux(self.video.encode(av_frame))
+        except (av.error.FFmpegError, OSError) as exc:
+            raise self._write_error(exc) from None
         self.frames_written += 1
 
     def write_audio(self, block: np.ndarray) -> None:
@@ -179,31 +192,48 @@ class Mp4Writer:
         af.sample_rate = self.profile.sample_rate
         af.pts = self.samples_written
         af.time_base = Fraction(1, self.profile.sample_rate)
-        self.container.mux(self.audio.encode(af))
+        try:
+            self.container.mux(self.audio.encode(af))
+        except (av.error.FFmpegError, OSError) as exc:
+            raise self._write_error(exc) from None
         self.samples_written += block.shape[1]
 
     def finish(self) -> None:
         """Flush the encoders, close the file and rename it into place."""
         try:
-            self.container.mux(self.video.encode(None))
-            if self.audio is not None:
-                self.container.mux(self.audio.encode(None))
-            self.container.close()
-            self._closed = True
-            os.replace(self.tmp_path, self.path)
+            try:
+                self.container.mux(self.video.encode(None))
+                if self.audio is not None:
+                    self.container.mux(self.audio.encode(None))
+                self.container.close()  # writes the index (and moves it first: faststart)
+                self._closed = True
+                with safety.critical_section():
+                    os.replace(self.tmp_path, self.path)
+                    self._release_lock()
+            except (av.error.FFmpegError, OSError) as exc:
+                raise self._write_error(exc) from None
         except BaseException:
             self.abort()
             raise
 
     def abort(self) -> None:
-        """Close without keeping anything (idempotent)."""
-        if not getattr(self, "_closed", False):
-            self._closed = True
+        """Close without keeping anything (idempotent, never raises an OSError)."""
+        with safety.critical_section():
+            if not getattr(self, "_closed", True):
+                self._closed = True
+                try:
+                    self.container.close()
+                except Exception:  # noqa: BLE001 - the file is being thrown away anyway
+                    pass
             try:
-                self.container.close()
-            except Exception:  # noqa: BLE001 - the file is being thrown away anyway
+                os.unlink(self.tmp_path)
+            except FileNotFoundError:
                 pass
-        try:
-            os.unlink(self.tmp_path)
-        except FileNotFoundError:
-            pass
+            except OSError:  # a vanished or read-only mount: nothing more can be done here
+                pass
+            self._release_lock()
+
+    def _release_lock(self) -> None:
+        fd, self._lock_fd = getattr(self, "_lock_fd", None), None
+        if fd is not None:
+            os.close(fd)

@@ -1,4 +1,4 @@
-"""The streaming executor: decode -> fit -> effects -> compose -> encode, in threads.
+"""The executor: the frame stream (:mod:`clipkit.render.stream`) encoded, in threads.
 
 Two threads share the work. A producer thread decodes (PyAV releases the GIL),
 fits, applies effects, transitions and overlays, and puts finished frames in a small
@@ -9,7 +9,6 @@ and the decoders' own buffers, whatever the length of the edit.
 
 from __future__ import annotations
 
-import inspect
 import os
 import queue
 import threading
@@ -21,14 +20,15 @@ from typing import Any
 from ..audio.mix import Mixer
 from ..edit.edit import Edit
 from ..edit.sources import VideoSource
-from ..errors import ClipkitError, MediaError, ParameterError, RenderCancelled
+from ..errors import ClipkitError, ParameterError, RenderCancelled
 from ..frame import Frame
-from ..nodes import BoundFrameNode, FrameTime, RenderContext
+from . import safety
 from .encoder import Mp4Writer
-from .fit import Fitter, composite_over
 from .memory import tune_allocator
-from .plan import RenderPlan, ShotPlan, plan_edit, sample_at
+from .plan import RenderPlan, plan_edit, sample_at
+from .profile import StageProfile, StageProfiler
 from .profiles import Profile, get_profile
+from .stream import frame_stream, install_audio_processors
 
 __all__ = ["RenderProgress", "RenderResult", "render_edit", "iter_edit_frames", "QUEUE_DEPTH"]
 
@@ -66,7 +66,21 @@ class RenderProgress:
 
 @dataclass(frozen=True, slots=True)
 class RenderResult:
-    """What a finished render produced."""
+    """What a finished render produced.
+
+    Attributes
+    ----------
+    path : str
+        The file written.
+    frames, duration, width, height
+        Output frames, seconds and size.
+    elapsed : float
+        Wall seconds the render took.
+    profile : str
+        The upload profile used.
+    stages : StageProfile or None
+        Where the time went, stage by stage, when rendered with ``profile_stages=True``.
+    """
 
     path: str
     frames: int
@@ -75,6 +89,7 @@ class RenderResult:
     height: int
     elapsed: float
     profile: str
+    stages: StageProfile | None = None
 
     @property
     def speed(self) -> float:
@@ -82,161 +97,11 @@ class RenderResult:
         return self.frames / self.elapsed if self.elapsed > 0 else float("inf")
 
 
-def _lazy_analysis(edit: Edit) -> Callable[[], Any]:
-    lock = threading.Lock()
-    cache: list[Any] = []
-
-    def analysis() -> Any:
-        with lock:
-            if not cache:
-                if not edit.music:
-                    cache.append(None)
-                else:
-                    from .. import music
-
-                    cache.append(music.analysis_for_edit(edit))
-            return cache[0]
-
-    return analysis
-
-
-def _context(plan: RenderPlan) -> RenderContext:
-    return RenderContext(
-        width=plan.width,
-        height=plan.height,
-        fps=plan.fps,
-        scale=plan.scale,
-        total_frames=plan.total_frames,
-        seed=plan.edit.seed,
-        analysis=_lazy_analysis(plan.edit),
-    )
-
-
-def _accepts_ctx(frames: Callable[..., Any]) -> bool:
-    """Whether a source's ``frames`` takes the render context (composite sources do)."""
-    try:
-        return "ctx" in inspect.signature(frames).parameters
-    except (TypeError, ValueError):
-        return False
-
-
-class _ShotStream:
-    """Frames of one shot, fitted and processed, pulled one at a time."""
-
-    def __init__(self, plan: RenderPlan, shot: ShotPlan, ctx: RenderContext) -> None:
-        self.shot = shot
-        clip = shot.clip
-        source = clip.source
-        extra: dict[str, Any] = {"ctx": ctx} if _accepts_ctx(source.frames) else {}
-        self._frames: Iterator[tuple[Frame, float]] = source.frames(
-            start=clip.start, count=shot.count, fps=plan.fps, width=plan.width, height=plan.height, speed=clip.speed, **extra
-        )
-        self._fitter = Fitter(
-            clip.fit or plan.edit.fit,
-            display_size=source.display_size,
-            crop_box=clip.crop_box,
-            canvas=(plan.width, plan.height),
-            background=plan.canvas.background,
-        )
-        self._effects: list[BoundFrameNode] = [node.bind(ctx) for node in clip.effects]
-        self._background: Frame | None = None
-        self._fps = float(plan.fps)
-        self._canvas = plan
-        self.local = 0
-
-    def next(self, index: int) -> Frame:
-        try:
-            frame, source_t = next(self._frames)
-        except StopIteration:
-            raise MediaError(
-                self.shot.clip.source.describe(), f"ran out of frames at output frame {index} (shot {self.shot.index})"
-            ) from None
-        frame = self._fitter(frame)
-        if self._effects:
-            time_ = FrameTime(
-                index=index,
-                t=index / self._fps,
-                local_index=self.local,
-                local_t=self.local / self._fps,
-                duration=self.shot.count / self._fps,
-                source_t=source_t,
-            )
-            for fx in self._effects:
-                frame = fx(frame, time_)
-        if frame.alpha is not None:
-            if self._background is None:
-                self._background = Frame.solid(self._canvas.width, self._canvas.height, self._canvas.canvas.background)
-            frame = composite_over(frame, self._background)
-        self.local += 1
-        return frame
-
-    def close(self) -> None:
-        close = getattr(self._frames, "close", None)
-        if close is not None:
-            close()
-        for fx in self._effects:
-            closer = getattr(fx, "close", None)
-            if closer is not None:
-                closer()
-
-
-def _frame_stream(plan: RenderPlan, *, start: int = 0, stop: int | None = None) -> Iterator[Frame]:
-    """Yield the finished output frames ``[start, stop)`` of a plan, in order."""
-    ctx = _context(plan)
-    fps = float(plan.fps)
-    stop = plan.total_frames if stop is None else min(stop, plan.total_frames)
-    transitions = {s.index: s.transition.bind(ctx) for s in plan.shots if s.transition is not None}
-    edit_fx = [node.bind(ctx) for node in plan.edit.effects]
-    layers = [(ov, ov.node.bind(ctx)) for ov in plan.edit.overlays]
-    open_streams: dict[int, _ShotStream] = {}
-    try:
-        for index in range(0, stop):
-            active = [s for s in plan.shots if s.start <= index < s.end]
-            for s in active:
-                if s.index not in open_streams:
-                    open_streams[s.index] = _ShotStream(plan, s, ctx)
-            for key in [k for k in open_streams if plan.shots[k].end <= index]:
-                open_streams.pop(key).close()
-            frames = [open_streams[s.index].next(index) for s in active]
-            if index < start:
-                continue
-            time_ = FrameTime(index=index, t=index / fps, local_index=index, local_t=index / fps, duration=plan.duration)
-            if len(frames) == 1:
-                frame = frames[0]
-            else:
-                incoming = active[-1]
-                progress = (index - incoming.start) / max(1, incoming.overlap)
-                frame = transitions[incoming.index](frames[0], frames[1], progress, time_)
-            for fx in edit_fx:
-                frame = fx(frame, time_)
-            for ov, bound in layers:
-                if index / fps < ov.start or (ov.end is not None and index / fps >= ov.end):
-                    continue
-                first = int(round(ov.start * fps))
-                end = plan.total_frames if ov.end is None else int(round(ov.end * fps))
-                lt = FrameTime(
-                    index=index,
-                    t=index / fps,
-                    local_index=index - first,
-                    local_t=(index - first) / fps,
-                    duration=(end - first) / fps,
-                )
-                frame = bound(frame, lt)
-            yield frame
-    finally:
-        for stream in open_streams.values():
-            stream.close()
-        for bound in list(transitions.values()) + edit_fx + [b for _, b in layers]:
-            closer = getattr(bound, "close", None)
-            if closer is not None:
-                closer()
-
-
 def iter_edit_frames(edit: Edit, *, profile: str | Profile = "tiktok", start: int = 0, stop: int | None = None) -> Iterator[Frame]:
     """Iterate output frames without encoding (see :meth:`Edit.frames`)."""
     tune_allocator()
     plan = plan_edit(edit, get_profile(profile))
-    return _frame_stream(plan, start=start, stop=stop)
+    return frame_stream(plan, start=start, stop=stop)
 
 
 class _Producer(threading.Thread):
@@ -244,24 +109,30 @@ class _Producer(threading.Thread):
 
     _END = object()
 
-    def __init__(self, plan: RenderPlan, stop: threading.Event) -> None:
+    def __init__(self, plan: RenderPlan, stop: threading.Event, profiler: StageProfiler | None = None) -> None:
         super().__init__(name="clipkit-frames", daemon=True)
         self.plan = plan
         self.queue: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_DEPTH)
         self.stop_event = stop
         self.error: BaseException | None = None
+        self.profiler = profiler
 
     def _put(self, item: Any) -> bool:
-        while not self.stop_event.is_set():
-            try:
-                self.queue.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
+        waited = time.perf_counter()
+        try:
+            while not self.stop_event.is_set():
+                try:
+                    self.queue.put(item, timeout=0.1)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+        finally:
+            if self.profiler is not None:
+                self.profiler.add("queue: frames wait for the encoder", 0.0, time.perf_counter() - waited)
 
     def run(self) -> None:
-        stream = _frame_stream(self.plan)
+        stream = frame_stream(self.plan, profiler=self.profiler)
         try:
             for frame in stream:
                 if not self._put(frame):
@@ -277,9 +148,14 @@ class _Producer(threading.Thread):
         while True:
             if cancel is not None and cancel.is_set():
                 raise RenderCancelled("render cancelled")
+            waited = time.perf_counter()
             try:
                 item = self.queue.get(timeout=0.1)
+                if self.profiler is not None:
+                    self.profiler.add("queue: encoder waits for frames", 0.0, time.perf_counter() - waited)
             except queue.Empty:
+                if self.profiler is not None:
+                    self.profiler.add("queue: encoder waits for frames", 0.0, time.perf_counter() - waited, calls=0)
                 if not self.is_alive() and self.queue.empty():
                     if self.error is not None:
                         raise self.error
@@ -299,6 +175,7 @@ def _source_metadata(edit: Edit) -> dict[str, str]:
     return {}
 
 
+@safety.owns_signals  # SIGTERM/SIGHUP/SIGINT cancel cleanly when render() runs on the main thread
 def render_edit(
     edit: Edit,
     path: str | os.PathLike[str],
@@ -308,10 +185,12 @@ def render_edit(
     cancel: threading.Event | None = None,
     keep_metadata: bool = False,
     overwrite: bool = True,
+    profile_stages: bool = False,
     **encoder_options: Any,
 ) -> RenderResult:
     """Render ``edit`` to ``path`` (see :meth:`Edit.render`)."""
     started = time.perf_counter()
+    profiler = StageProfiler() if profile_stages else None
     tune_allocator()  # flat memory in long renders (see clipkit.render.memory)
     prof = get_profile(profile)
     if encoder_options:
@@ -323,24 +202,39 @@ def render_edit(
         raise ParameterError(f"output: {out!r} is a folder")
     if not overwrite and os.path.exists(out):
         raise ParameterError(f"output: {out!r} exists and overwrite=False")
-    plan = plan_edit(edit, prof)
+    if profiler is not None:
+        with profiler.stage("plan"):
+            plan = plan_edit(edit, prof)
+    else:
+        plan = plan_edit(edit, prof)
     has_audio = True  # always write a track: silent if nothing sounds, as upload apps expect
-    writer = Mp4Writer(
-        out,
-        width=plan.width,
-        height=plan.height,
-        fps=plan.fps,
-        profile=prof,
-        audio=has_audio,
-        metadata=_source_metadata(edit) if keep_metadata else None,
-    )
     stop = threading.Event()
-    producer = _Producer(plan, stop)
+    producer = _Producer(plan, stop, profiler)
     mixer = Mixer(plan.segments, sr=plan.sr, total=plan.total_samples)
-    _install_audio_processors(mixer, plan)
     audio_block = plan.sr // 2
     last_report = 0.0
+    writer: Mp4Writer | None = None
     try:
+        # inside the try: a source failing in the loudness pre-pass must not leak the
+        # mixer's files, nor leave the writer's temporary file behind
+        if profiler is not None:
+            with profiler.stage("audio: finishing set-up (loudness pass)"):
+                install_audio_processors(mixer, plan)
+        else:
+            install_audio_processors(mixer, plan)
+        writer = Mp4Writer(
+            out,
+            width=plan.width,
+            height=plan.height,
+            fps=plan.fps,
+            profile=prof,
+            audio=has_audio,
+            metadata=_source_metadata(edit) if keep_metadata else None,
+        )
+        if profiler is not None:
+            writer.write_video = profiler.wrap("encode (frames handed to x264)", writer.write_video)  # type: ignore[method-assign]
+            writer.write_audio = profiler.wrap("audio: AAC encode and mux", writer.write_audio)  # type: ignore[method-assign]
+            mixer.read = profiler.wrap("audio: mix, ducking, loudness", mixer.read)  # type: ignore[method-assign]
         producer.start()
         for frame in producer.frames(cancel):
             writer.write_video(frame)
@@ -361,14 +255,20 @@ def render_edit(
             raise ClipkitError(f"rendered {writer.frames_written} frames, planned {plan.total_frames}")
         while mixer.position < plan.total_samples:
             writer.write_audio(mixer.read(min(audio_block, plan.total_samples - mixer.position)))
-        writer.finish()
+        if profiler is not None:
+            with profiler.stage("encode: flush x264 and finish the file"):
+                writer.finish()
+        else:
+            writer.finish()
     except BaseException:
         stop.set()
-        writer.abort()
+        if writer is not None:
+            writer.abort()
         raise
     finally:
         stop.set()
-        producer.join(timeout=30)
+        if producer.ident is not None:
+            producer.join(timeout=30)
         mixer.close()
     return RenderResult(
         path=out,
@@ -378,23 +278,5 @@ def render_edit(
         height=plan.height,
         elapsed=time.perf_counter() - started,
         profile=prof.name,
+        stages=profiler.finish(plan.total_frames) if profiler is not None else None,
     )
-
-
-AudioProcessorHook = Callable[[Mixer, RenderPlan], None]
-_AUDIO_HOOKS: list[AudioProcessorHook] = []
-
-
-def register_audio_hook(hook: AudioProcessorHook) -> None:
-    """Register a function that adds bus/master processors to each render's mixer
-    (ducking, loudness normalization); called with the mixer and the plan."""
-    if hook not in _AUDIO_HOOKS:
-        _AUDIO_HOOKS.append(hook)
-
-
-def _install_audio_processors(mixer: Mixer, plan: RenderPlan) -> None:
-    from ..music.finishing import install_finishing  # ducking and loudness normalization
-
-    install_finishing(mixer, plan)
-    for hook in _AUDIO_HOOKS:
-        hook(mixer, plan)

@@ -14,17 +14,16 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..errors import ParameterError
 from ..frame import Frame
+from ..registry import FIT_MODES
 
 __all__ = ["FitGeometry", "Fitter", "register_fit_mode", "fit_modes", "composite_over"]
 
 FitFactory = Callable[["FitGeometry"], Callable[[Frame], Frame]]
-_FIT_MODES: dict[str, FitFactory] = {}
 
 
-def register_fit_mode(name: str, factory: FitFactory) -> None:
-    """Add a fit mode (e.g. a subject-following reframe).
+def register_fit_mode(name: str, factory: FitFactory, *, source: str = "python") -> None:
+    """Add a fit mode (e.g. a subject-following reframe) to :data:`clipkit.registry.FIT_MODES`.
 
     Parameters
     ----------
@@ -33,20 +32,15 @@ def register_fit_mode(name: str, factory: FitFactory) -> None:
     factory : callable
         Takes a :class:`FitGeometry` and returns a per-frame callable
         ``frame -> Frame`` of the canvas size. Called once per shot and render.
+    source : str
+        Where it comes from, for listings and conflicts.
     """
-    _FIT_MODES[name] = factory
-
-
-def _builtin_modes() -> dict[str, FitFactory]:
-    """The registry, with the built-in ``smart`` mode (clipkit.reframe) loaded on first use."""
-    if "smart" not in _FIT_MODES:
-        import clipkit.reframe  # noqa: F401  (registers "smart")
-    return _FIT_MODES
+    FIT_MODES.register(name, factory, source=source)
 
 
 def fit_modes() -> tuple[str, ...]:
-    """Names of the registered fit modes."""
-    return tuple(_builtin_modes())
+    """Names of the registered fit modes (known without importing any of them)."""
+    return FIT_MODES.names()
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,15 +144,15 @@ def composite_over(frame: Frame, background: Frame) -> Frame:
     )
 
 
-def _cover(g: FitGeometry) -> Callable[[Frame], Frame]:
+def cover_fit(g: FitGeometry) -> Callable[[Frame], Frame]:
     from ..vision.framing import follows_subject, subject_cover
 
     if follows_subject(g):  # shapes differ enough that a centre crop can lose a face
         return subject_cover(g, motion=False)
-    return _center(g)
+    return center_fit(g)
 
 
-def _center(g: FitGeometry) -> Callable[[Frame], Frame]:
+def center_fit(g: FitGeometry) -> Callable[[Frame], Frame]:
     sx, sy = g.pixel_scale
     cw, ch = g.crop_display_size
     W, H = g.canvas
@@ -193,7 +187,7 @@ def _paste(base: Frame, top: Frame) -> Frame:
     return base
 
 
-def _contain(g: FitGeometry) -> Callable[[Frame], Frame]:
+def contain_fit(g: FitGeometry) -> Callable[[Frame], Frame]:
     size = _contained_size(g)
     rect = _rect(*g.crop, g.frame_size)
     background = Frame.solid(*g.canvas, g.background)
@@ -207,9 +201,9 @@ def _contain(g: FitGeometry) -> Callable[[Frame], Frame]:
     return fit
 
 
-def _blur(g: FitGeometry) -> Callable[[Frame], Frame]:
+def blur_fit(g: FitGeometry) -> Callable[[Frame], Frame]:
     size = _contained_size(g)
-    cover = _center(g)
+    cover = center_fit(g)
     rect = _rect(*g.crop, g.frame_size)
     W, H = g.canvas
     small = (max(8, W // 16) // 2 * 2, max(8, H // 16) // 2 * 2)
@@ -234,16 +228,16 @@ def _blur(g: FitGeometry) -> Callable[[Frame], Frame]:
     return fit
 
 
-def _stretch(g: FitGeometry) -> Callable[[Frame], Frame]:
+def stretch_fit(g: FitGeometry) -> Callable[[Frame], Frame]:
     rect = _rect(*g.crop, g.frame_size)
     return lambda frame: _resize_region(frame, rect, g.canvas)
 
 
-register_fit_mode("cover", _cover)
-register_fit_mode("contain", _contain)
-register_fit_mode("blur", _blur)
-register_fit_mode("stretch", _stretch)
-register_fit_mode("center", _center)  # the plain centre crop (what cover did before it followed faces)
+register_fit_mode("cover", cover_fit, source="builtin")
+register_fit_mode("contain", contain_fit, source="builtin")
+register_fit_mode("blur", blur_fit, source="builtin")
+register_fit_mode("stretch", stretch_fit, source="builtin")
+register_fit_mode("center", center_fit, source="builtin")  # the plain centre crop (what cover did before it followed faces)
 
 
 class Fitter:
@@ -258,8 +252,7 @@ class Fitter:
         canvas: tuple[int, int],
         background: tuple[int, int, int],
     ) -> None:
-        if mode not in _builtin_modes():
-            raise ParameterError(f"fit: {mode!r} is not a fit mode; use one of {', '.join(_FIT_MODES)}")
+        self._factory = FIT_MODES.get(mode)
         self.mode = mode
         self.display_size = display_size
         self.crop_box = crop_box
@@ -283,6 +276,6 @@ class Fitter:
     def __call__(self, frame: Frame) -> Frame:
         size = (frame.width, frame.height)
         if self._fn is None or size != self._frame_size:
-            self._fn = _FIT_MODES[self.mode](self.geometry(size))
+            self._fn = self._factory(self.geometry(size))
             self._frame_size = size
         return self._fn(frame)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from typing import Any
 
 from ..audio.mix import Segment
 from ..edit.clip import Canvas, Clip
 from ..edit.edit import Edit
+from ..edit.framing import Reframe
+from ..edit.sources import VideoSource
 from ..errors import ParameterError
 from ..nodes import TransitionNode
 from .profiles import Profile
 
-__all__ = ["ShotPlan", "RenderPlan", "plan_edit", "sample_at"]
+__all__ = ["ShotPlan", "RenderPlan", "plan_edit", "resolve_clip", "music_analysis", "sample_at"]
 
 
 def sample_at(frame: int, *, sr: int, fps: Fraction) -> int:
@@ -83,6 +86,17 @@ def _render_size(canvas: Canvas, scale: float) -> tuple[int, int]:
     return max(16, int(round(canvas.width * scale / 2)) * 2), max(16, int(round(canvas.height * scale / 2)) * 2)
 
 
+def resolve_clip(clip: Clip) -> Clip:
+    """Carry out what the edit model only records: a :class:`~clipkit.edit.framing.Reframe`
+    fit is analysed (one decode pass) and becomes a crop path (:func:`clipkit.reframe.reframe`)."""
+    if isinstance(clip.fit, Reframe):
+        from ..reframe import reframe
+
+        request = clip.fit
+        return reframe(replace(clip, fit=None), request.aspect, **request.options)
+    return clip
+
+
 def plan_edit(edit: Edit, profile: Profile) -> RenderPlan:
     """Place every shot and sound on the output grid.
 
@@ -97,7 +111,7 @@ def plan_edit(edit: Edit, profile: Profile) -> RenderPlan:
     pos = Fraction(0)
     prev_end = 0
     for i, shot in enumerate(edit.shots):
-        clip = shot.clip
+        clip = resolve_clip(shot.clip)
         dur = Fraction(clip.duration).limit_denominator(1_000_000)
         trans = shot.transition if i > 0 else None
         if trans is not None:
@@ -146,9 +160,9 @@ def _audio_segments(edit: Edit, shots: list[ShotPlan], *, sr: int, fps: Fraction
         fade_in = sample_at(shot.overlap, sr=sr, fps=fps) if shot.overlap else 0
         nxt = shots[k + 1] if k + 1 < len(shots) else None
         fade_out = sample_at(nxt.overlap, sr=sr, fps=fps) if nxt is not None and nxt.overlap else 0
-        custom = getattr(source, "audio_segments", None)
-        if custom is not None:  # composite sources (layouts, time effects) place their own sound
-            for seg in custom(clip, out_start=a, length=b - a, sr=sr, gain=gain):
+        own = source.audio_segments(clip, out_start=a, length=b - a, sr=sr, gain=gain) if gain > 0 else None
+        if own is not None:  # composite sources (layouts, time effects) place their own sound
+            for seg in own:
                 if fade_in and seg.out_start <= a:
                     seg = replace(seg, fade_in=max(seg.fade_in, fade_in))
                 if fade_out and seg.out_end >= b:
@@ -169,6 +183,7 @@ def _audio_segments(edit: Edit, shots: list[ShotPlan], *, sr: int, fps: Fraction
                 fade_in=max(fade_in, declick if k else 0),
                 fade_out=max(fade_out, declick if nxt is not None else 0),
                 role="original",
+                on_truncated=source.on_truncated if isinstance(source, VideoSource) else "refuse",
             )
         )
     for track in edit.tracks:
@@ -199,3 +214,25 @@ def _audio_segments(edit: Edit, shots: list[ShotPlan], *, sr: int, fps: Fraction
             )
         )
     return segments
+
+
+def music_analysis(edit: Edit) -> Any:
+    """The music analysis of an edit's soundtrack on its output timeline, or ``None``.
+
+    The first music track drives the beat: its song is analysed whole (and cached by
+    :func:`clipkit.music.analyze`), then placed where the track plays
+    (:func:`clipkit.music.place_song`: from ``AudioTrack.at``, cut at the end of the
+    edit, repeated when the track loops). The renderer gives it to beat-reactive nodes
+    through ``RenderContext.analysis``.
+    """
+    tracks = [t for t in edit.tracks if t.role == "music"]
+    if not tracks:
+        return None
+    from ..music import analyze, place_song
+
+    track = tracks[0]
+    clip = track.clip
+    length = float(edit.duration) - float(track.at)
+    if track.duration is not None:
+        length = min(length, float(track.duration))
+    return place_song(analyze(clip.path), start=float(clip.start), end=float(clip.end), at=float(track.at), length=length, loop=track.loop)

@@ -1,11 +1,13 @@
 """Template files: YAML/JSON edits with slots for the creator's clips."""
 
-from .extensions import register_section, register_shot_key
+from .sections import Section, ShotKey, register_section, register_shot_key
 from .loader import Template, TemplateContext, apply_overrides, load_template, parse_set_options
 from .schema import TEMPLATE_VERSION, template_schema
 
 __all__ = [
     "TEMPLATE_VERSION",
+    "Section",
+    "ShotKey",
     "Template",
     "TemplateContext",
     "apply_overrides",

@@ -22,11 +22,11 @@ from ..audio.tracks import AudioClip, audio
 from ..edit.clip import Canvas, Clip, color
 from ..edit.clip import open as open_clip
 from ..edit.edit import Edit, sequence
-from ..errors import ClipkitError, MediaError, ParameterError, TemplateError
+from ..errors import _UNSET, ClipkitError, MediaError, ParameterError, TemplateError
 from ..frame import parse_color
 from ..render.profiles import Profile, get_profile
 from ..transitions import transition_from_spec
-from .extensions import sections, shot_keys
+from .sections import sections, shot_keys
 from .schema import field_path, schema_errors
 
 __all__ = ["Template", "TemplateContext", "load_template", "parse_set_options", "apply_overrides"]
@@ -225,7 +225,7 @@ class Template:
                 spec.get("background", (0, 0, 0)),
             )
         except ParameterError as exc:
-            raise _field_error(exc, self.path, prefix="canvas.") from None
+            raise _field_error(exc, self.path, field="canvas", prefix="canvas.") from None
 
     def profile(self) -> Profile:
         """The output profile with the template's overrides."""
@@ -253,47 +253,59 @@ class Template:
 
     # -- checks ---------------------------------------------------------------------------
     def _check_meaning(self) -> None:
+        problems = self.problems()
+        if problems:
+            raise _combined(problems)
+
+    def problems(self) -> list[TemplateError]:
+        """Every problem of meaning (slot references, asset paths, shot timing,
+        transitions, canvas), in document order; empty when the template is sound."""
         doc = self.document
         ctx = self._context()
+        found: list[TemplateError] = []
+
+        def check(field_name: str, run: Any) -> None:
+            try:
+                run()
+            except TemplateError as exc:
+                found.extend(exc.problems)
+            except ParameterError as exc:
+                found.append(_field_error(exc, self.path, field=field_name))
+
         ids: dict[str, int] = {}
         for i, slot in enumerate(doc.get("slots", [])):
             if slot["id"] in ids:
-                raise self._err(f"slots[{i}].id", f"{slot['id']!r} is already used by slots[{ids[slot['id']]}]")
-            ids[slot["id"]] = i
-        self.canvas()  # size, rate and background are checked now, not at build time
+                found.append(self._err(f"slots[{i}].id", f"{slot['id']!r} is already used by slots[{ids[slot['id']]}]"))
+            ids.setdefault(slot["id"], i)
+        check("canvas", self.canvas)  # size, rate and background are checked now, not at build time
         for i, shot in enumerate(doc["shots"]):
             where = f"shots[{i}]"
             if "color" in shot:
-                try:
-                    parse_color(shot["color"], field=f"{where}.color")
-                except ParameterError as exc:
-                    raise _field_error(exc, self.path) from None
+                check(f"{where}.color", lambda shot=shot, where=where: parse_color(shot["color"], field=f"{where}.color"))
             if "slot" in shot and shot["slot"] not in ids:
                 known = ", ".join(ids) or "none declared"
-                raise self._err(f"{where}.slot", f"{shot['slot']!r} is not a declared slot (slots: {known})")
+                found.append(self._err(f"{where}.slot", f"{shot['slot']!r} is not a declared slot (slots: {known})"))
             for key in ("video", "image"):
                 if key in shot:
-                    ctx.resolve_path(shot[key], f"{where}.{key}")
+                    check(f"{where}.{key}", lambda shot=shot, key=key, where=where: ctx.resolve_path(shot[key], f"{where}.{key}"))
             if "end" in shot and "duration" in shot:
-                raise self._err(where, "has both end and duration; give one")
-            if "end" in shot and shot["end"] <= shot.get("start", 0):
-                raise self._err(f"{where}.end", f"{shot['end']!r} is not after start {shot.get('start', 0)!r}")
+                found.append(self._err(where, "has both end and duration; give one"))
+            elif "end" in shot and shot["end"] <= shot.get("start", 0):
+                found.append(self._err(f"{where}.end", f"{shot['end']!r} is not after start {shot.get('start', 0)!r}"))
             if ("color" in shot or "image" in shot) and "duration" not in shot and "end" not in shot:
-                raise self._err(f"{where}.duration", "is required for colour and image shots")
+                found.append(self._err(f"{where}.duration", "is required for colour and image shots"))
             if "transition" in shot:
                 if i == 0:
-                    raise self._err(f"{where}.transition", "the first shot has nothing to transition from")
-                try:
-                    transition_from_spec(shot["transition"])
-                except ParameterError as exc:
-                    raise self._err(f"{where}.transition", str(exc)) from None
+                    found.append(self._err(f"{where}.transition", "the first shot has nothing to transition from"))
+                else:
+                    check(f"{where}.transition", lambda shot=shot: transition_from_spec(shot["transition"]))
         music = doc.get("music")
         if music and "file" in music:
-            ctx.resolve_path(music["file"], "music.file")
-        for name, value in doc.get("vars", {}).items():
+            check("music.file", lambda: ctx.resolve_path(music["file"], "music.file"))
+        for name in doc.get("vars", {}):
             if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-                raise self._err(f"vars.{name}", "is not a valid placeholder name (letters, digits, _)")
-            del value
+                found.append(self._err(f"vars.{name}", "is not a valid placeholder name (letters, digits, _)"))
+        return found
 
     # -- building -------------------------------------------------------------------------
     def build(
@@ -459,14 +471,32 @@ class Template:
         return clip
 
 
-def _field_error(exc: ParameterError, path: Path | None, *, prefix: str = "") -> TemplateError:
-    """A :class:`TemplateError` from a ``"field: message"`` parameter error."""
-    field_name, sep, detail = str(exc).partition(": ")
-    if not sep or " " in field_name:
-        return TemplateError(str(exc), path=path)
-    if prefix and not field_name.startswith(prefix):
-        field_name = prefix + field_name
-    return TemplateError(detail, path=path, field=field_name)
+def _field_error(exc: ParameterError, path: Path | None, *, field: str | None = None, prefix: str = "") -> TemplateError:
+    """A :class:`TemplateError` from a parameter error, placed by the error's own ``field``
+    attribute (never by reading its message).
+
+    ``prefix`` is prepended to fields named relative to a section (``fps`` ->
+    ``canvas.fps``); an error whose field lies outside ``field`` (or has none) is
+    reported at ``field`` with its whole message.
+    """
+    name = exc.field
+    if name is not None and prefix and not name.startswith(prefix):
+        name = prefix + name
+    if name is not None and (field is None or name.startswith(field)):
+        value = exc.value if exc.has_value else _UNSET
+        return TemplateError(exc.detail, path=path, field=name, value=value, allowed=exc.allowed)
+    return TemplateError(str(exc), path=path, field=field)
+
+
+def _combined(problems: list[TemplateError]) -> TemplateError:
+    """One error for several problems: the first, saying how many more there are, with
+    all of them in ``problems`` (``template validate`` lists them)."""
+    first = problems[0]
+    if len(problems) == 1:
+        return first
+    more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})"
+    value = first.value if first.has_value else _UNSET
+    return TemplateError(first.detail + more, path=first.path, field=first.field, value=value, allowed=first.allowed, problems=problems)
 
 
 def load_template(
@@ -510,10 +540,6 @@ def load_template(
             raise TemplateError(str(exc), path=path) from None
     errors = schema_errors(document)
     if errors:
-        where, message = errors[0]
-        more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
-        err = TemplateError(message + more, path=path, field=where)
-        err.errors = errors  # type: ignore[attr-defined]
-        raise err
+        raise _combined([TemplateError(message, path=path, field=where) for where, message in errors])
     roots = (base,) + tuple(Path(r).resolve() for r in allowed_roots)
     return Template(document, path=path, allowed_roots=roots)

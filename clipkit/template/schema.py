@@ -11,7 +11,7 @@ from ..errors import describe_value
 from ..render.fit import fit_modes
 from ..render.profiles import PROFILES
 from ..transitions import transition_schema
-from .extensions import load_providers, sections, shot_keys
+from .sections import load_providers, sections, shot_keys
 
 __all__ = ["TEMPLATE_VERSION", "template_schema", "schema_errors", "field_path"]
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..edit.clip import Clip
-from ..template.extensions import register_shot_key
 from . import AUDIO_MODES, MAX_SPEED, MIN_SPEED, RAMP_PRESETS, boomerang, freeze, ramp, reverse, speed
 
 if TYPE_CHECKING:
@@ -90,7 +89,7 @@ FREEZE_SCHEMA: dict[str, Any] = {
 }
 
 
-def _apply_speed(clip: Clip, value: Any, ctx: TemplateContext) -> Clip:
+def apply_speed(clip: Clip, value: Any, ctx: TemplateContext) -> Clip:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return speed(clip, value)
     if isinstance(value, str):
@@ -102,25 +101,19 @@ def _apply_speed(clip: Clip, value: Any, ctx: TemplateContext) -> Clip:
     return ramp(clip, curve, audio=audio, easing=value.get("easing", "smooth"))
 
 
-def _apply_reverse(clip: Clip, value: Any, ctx: TemplateContext) -> Clip:
+def apply_reverse(clip: Clip, value: Any, ctx: TemplateContext) -> Clip:
     if value is False:
         return clip
     options = value if isinstance(value, dict) else {}
     return reverse(clip, speed=options.get("speed", 1.0), audio=options.get("audio", "stretch"))
 
 
-def _apply_boomerang(clip: Clip, value: Any, ctx: TemplateContext) -> Clip:
+def apply_boomerang(clip: Clip, value: Any, ctx: TemplateContext) -> Clip:
     if value is False:
         return clip
     options = value if isinstance(value, dict) else {}
     return boomerang(clip, speed=options.get("speed", 1.0), loops=options.get("loops", 1), audio=options.get("audio", "stretch"))
 
 
-def _apply_freeze(clip: Clip, value: Any, ctx: TemplateContext) -> Clip:
+def apply_freeze(clip: Clip, value: Any, ctx: TemplateContext) -> Clip:
     return freeze(clip, value["at"], value["duration"], audio=value.get("audio", "stretch"))
-
-
-register_shot_key("speed", SPEED_SCHEMA, _apply_speed, order=20)
-register_shot_key("reverse", REVERSE_SCHEMA, _apply_reverse, order=21)
-register_shot_key("boomerang", BOOMERANG_SCHEMA, _apply_boomerang, order=22)
-register_shot_key("freeze", FREEZE_SCHEMA, _apply_freeze, order=23)

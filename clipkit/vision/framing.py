@@ -40,8 +40,10 @@ from typing import TYPE_CHECKING, Any
 import cv2
 import numpy as np
 
+from ..edit.framing import FOLLOW_MODES
 from ..errors import ParameterError
 from ..frame import Frame
+from ..nodes import RenderContext
 from .detector import FaceBox, FaceDetector, default_face_detector
 from .tracking import FaceTracker
 
@@ -68,9 +70,6 @@ COVER_FOLLOW_RATIO = 1.2
 than this factor (wider or taller); closer shapes crop so little that a centre crop keeps
 the subject. ``fit: center`` always crops the centre."""
 
-FOLLOW_MODES = ("auto", "faces", "motion", "center")
-"""What the crop follows: ``auto`` (faces, else motion), ``faces``, ``motion``, or
-``center`` (a plain centre crop)."""
 
 _MOTION_WIDTH = 256  # pixels of the long side of frames compared for motion
 _HEAD_ROOM = 0.08  # faces sit this share of the crop height above its centre
@@ -327,7 +326,9 @@ def analyze_subject(clip: Clip, *, sample_fps: float = 6.0, follow: str = "auto"
     xs, ys, kinds, times, fws, cuts = [], [], [], [], [], []
     start_point = None
     size = None
-    frames = clip.source.frames(start=clip.start, count=count, fps=rate, width=1080, height=1920, speed=clip.speed)
+    frames = clip.source.frames(
+        ctx=RenderContext(1080, 1920, Fraction(rate)), start=clip.start, count=count, fps=rate, width=1080, height=1920, speed=clip.speed
+    )
     try:
         for k, (frame, _) in enumerate(frames):
             ux, uy, uw, uh, sx, sy = _used_area(clip, (frame.width, frame.height))

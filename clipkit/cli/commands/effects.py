@@ -16,12 +16,12 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from ...errors import ParameterError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def register(sub: Any) -> None:
@@ -51,7 +51,7 @@ def register(sub: Any) -> None:
     q.add_argument("name", help="effect id or look name (or a look .yaml file)")
     q.add_argument("--set", dest="params", action="append", default=[], metavar="PARAM=VALUE",
                    help="effect parameter (YAML value, e.g. amount=1.2 or 'scale={envelope: beats, to: 1.1}')")
-    q.add_argument("--intensity", type=float, default=1.0, help="look intensity in [0, 1] (default 1)")
+    q.add_argument("--strength", "--intensity", dest="strength", type=float, default=1.0, help="look strength in [0, 1] (default 1; --intensity is its old name)")
     q.add_argument("--input", help="video or image to preview on (default: the bundled sample clip)")
     q.add_argument("--music", help="song for envelope parameters (default: the bundled song when one is used)")
     q.add_argument("--start", type=float, default=0.0, help="second of the input to start at")
@@ -115,13 +115,13 @@ def run_show(args: argparse.Namespace) -> int:
     if args.id not in effect_ids() and (args.id in look_names() or args.id.endswith((".yaml", ".yml"))):
         spec = load_look(args.id)
         if args.json:
-            json.dump({"look": spec.name, "description": spec.description, "intensity": spec.intensity, "path": spec.path,
+            json.dump({"look": spec.name, "description": spec.description, "strength": spec.strength, "path": spec.path,
                        "effects": [{"id": n.id, **n.params()} for n in spec.effects]}, sys.stdout, indent=2, default=list)
             sys.stdout.write("\n")
             return 0
         lines = [f"look {spec.name}: {spec.description}", f"  file: {spec.path}", "  effects:"]
         lines += [f"    - {n.id} {json.dumps(n.params(), default=list)}" for n in spec.effects]
-        lines.append(f'  use: clip.with_look("{spec.name}", intensity=0.8)   or in a template: look: {{name: {spec.name}, intensity: 0.8}}')
+        lines.append(f'  use: clip.with_look("{spec.name}", strength=0.8)   or in a template: look: {{name: {spec.name}, strength: 0.8}}')
         sys.stdout.write("\n".join(lines) + "\n")
         return 0
     effect = get(args.id)
@@ -179,13 +179,26 @@ def run_warmup(args: argparse.Namespace) -> int:
         from ...effects.warmup import clear_cache
 
         sys.stderr.write(f"  removed {clear_cache()} cached kernel files\n")
-    timings = warmup(args.ids or None, progress=lambda name, s: sys.stderr.write(f"  {name:<14} {s:6.2f} s\n"))
-    sys.stdout.write(f"warmed {len(timings) - 1} effects in {time.perf_counter() - started:.1f} s (kernels are now in numba's on-disk cache)\n")
+    def report(name: str, seconds: float) -> None:
+        sys.stderr.write(f"  {name:<14} {seconds:6.2f} s\n")
+
+    timings = warmup(args.ids or None, progress=report)
+    effects = len([name for name in timings if not name.startswith("(")])
+    also = ""
+    if not args.ids:  # everything: the music analysis' librosa engine too (imports, numba cache)
+        from ...music.engines import warm_librosa
+
+        seconds = warm_librosa()
+        report("(librosa analysis)", seconds)
+        also = " and the librosa analysis engine"
+    sys.stdout.write(f"warmed {effects} effects{also} in {time.perf_counter() - started:.1f} s (kernels are now in numba's on-disk cache)\n")
     return 0
 
 
 # -- preview ------------------------------------------------------------------------------------
 def _parse_params(items: list[str]) -> dict[str, Any]:
+    import yaml
+
     out: dict[str, Any] = {}
     for item in items:
         key, sep, raw = item.partition("=")
@@ -202,7 +215,7 @@ def _uses_envelope(params: dict[str, Any]) -> bool:
     return any(isinstance(v, dict) and "envelope" in v for v in params.values())
 
 
-def preview_node(name: str, params: dict[str, Any], intensity: float) -> tuple[Any, str, bool]:
+def preview_node(name: str, params: dict[str, Any], strength: float) -> tuple[Any, str, bool]:
     """(node, label, uses an envelope) for an effect id or a look name."""
     from ...effects import create, effect_ids, get, look, look_names
 
@@ -214,14 +227,16 @@ def preview_node(name: str, params: dict[str, Any], intensity: float) -> tuple[A
         return node, label.strip(), _uses_envelope(merged)
     if name in look_names() or name.endswith((".yaml", ".yml")):
         if params:
-            raise ParameterError(f"preview: --set applies to effects; {name!r} is a look (use --intensity)")
-        chain = look(name, intensity=intensity)
+            raise ParameterError(f"preview: --set applies to effects; {name!r} is a look (use --strength)")
+        chain = look(name, strength=strength)
         uses = any(_uses_envelope(n.params()) for n in chain.flat() if hasattr(n, "params"))
-        return chain, f"look {Path(name).stem} @ {intensity:g}", uses
+        return chain, f"look {Path(name).stem} @ {strength:g}", uses
     raise ParameterError(f"preview: {name!r} is neither an effect nor a look (see `clipkit effects list`)")
 
 
 def _label(img: np.ndarray, text: str) -> np.ndarray:
+    import numpy as np
+
     import cv2
 
     bar = np.full((22, img.shape[1], 3), 24, np.uint8)
@@ -230,6 +245,8 @@ def _label(img: np.ndarray, text: str) -> np.ndarray:
 
 
 def run_preview(args: argparse.Namespace) -> int:
+    import numpy as np
+
     import clipkit as ck
     from PIL import Image
 
@@ -239,7 +256,7 @@ def run_preview(args: argparse.Namespace) -> int:
         raise ParameterError(f"--frames: {args.frames} is outside 1..12")
     if not 0 < args.duration <= 30:
         raise ParameterError(f"--duration: {args.duration} is outside (0, 30] seconds")
-    node, label, uses_envelope = preview_node(args.name, _parse_params(args.params), args.intensity)
+    node, label, uses_envelope = preview_node(args.name, _parse_params(args.params), args.strength)
     source = args.input or str(samples_dir() / "portrait.mp4")
     info = ck.probe(source)
     clip = ck.image(source) if info.is_image else ck.open(source)

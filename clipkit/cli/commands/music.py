@@ -8,10 +8,10 @@ import os
 import sys
 from typing import Any
 
-import numpy as np
-
 from ...errors import ParameterError
 from ..progress import ProgressBar
+
+ENGINE_CHOICES = ("clipkit", "librosa")  # clipkit.music.engines.ENGINES, without importing the analysis here
 
 
 def register(sub: Any) -> None:
@@ -27,6 +27,7 @@ def register(sub: Any) -> None:
     _plan_options(b)
     b.add_argument("--beats-per-bar", type=int, default=4, metavar="N", help="meter for the bar lines (default 4)")
     b.add_argument("--tempo-range", type=float, nargs=2, default=(70.0, 180.0), metavar=("MIN", "MAX"), help="preferred BPM range (default 70 180)")
+    b.add_argument("--engine", choices=ENGINE_CHOICES, default=None, help="onset front end (default: clipkit; see docs/music.md)")
     b.add_argument("--no-cache", action="store_true", help="analyse again even if cached")
     b.set_defaults(func=run_beats)
 
@@ -81,9 +82,12 @@ def _fps(text: str) -> Any:
 
 
 def run_beats(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from ...music import analyze
 
-    analysis = analyze(args.file, beats_per_bar=args.beats_per_bar, tempo_range=tuple(args.tempo_range), cache=not args.no_cache)
+    options = {} if args.engine is None else {"engine": args.engine}
+    analysis = analyze(args.file, beats_per_bar=args.beats_per_bar, tempo_range=tuple(args.tempo_range), cache=not args.no_cache, **options)
     fitted, plan = _plan(args, analysis)
     if args.plot:
         from ...music.plot import plot_analysis
@@ -101,10 +105,15 @@ def run_beats(args: argparse.Namespace) -> int:
         return 0
     lines = [f"{args.file}", f"  duration: {analysis.duration:.2f} s"]
     if analysis.is_empty:
-        lines.append("  no beat found (silence, speech or too short)")
+        lines.append(f"  no beat found: {analysis.no_beat_reason or 'silence, speech or too short'}")
     else:
         bar = f"{analysis.beats_per_bar} beats per bar"
         lines.append(f"  tempo: {analysis.tempo:.1f} BPM, {analysis.beats.size} beats, {analysis.downbeats.size} bars ({bar}), first bar line at {analysis.downbeats[0]:.2f} s" if analysis.downbeats.size else f"  tempo: {analysis.tempo:.1f} BPM, {analysis.beats.size} beats")
+        if analysis.tempo_alternatives:
+            lines.append(f"  other tempo octave: {' or '.join(f'{t:.1f}' for t in analysis.tempo_alternatives)} BPM")
+        sure = analysis.beat_confidence
+        unsure = int(np.sum(sure < 0.4))
+        lines.append(f"  beat confidence: mean {float(np.mean(sure)):.2f}" + (f", {unsure} unsure beats (cuts there follow onsets)" if unsure else ""))
         lines.append(f"  onsets: {analysis.onsets.size} (strong: {int(np.sum(analysis.onset_strengths >= 0.7))})")
         if analysis.sections:
             spans = ", ".join(f"{s.start:.1f}-{s.end:.1f} s" for s in analysis.sections)
@@ -148,7 +157,7 @@ def run_montage(args: argparse.Namespace) -> int:
         result = edit.render(args.output, profile=profile, progress=bar)
     finally:
         bar.close()
-    plan = edit.extra("music.cut_plan")
+    plan = edit.cut_plan
     sys.stdout.write(
         f"wrote {result.path}: {result.width}x{result.height}, {result.duration:.2f} s, {len(plan.shots)} shots cut on the "
         f"{args.mode if args.mode != 'auto' else 'beat'} at frames {', '.join(str(f) for f in plan.cut_frames) or '-'}\n"

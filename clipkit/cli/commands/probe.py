@@ -7,8 +7,6 @@ import json
 import sys
 from typing import Any
 
-from ...media.probe import probe
-
 
 def register(sub: Any) -> None:
     p = sub.add_parser("probe", help="show what clipkit sees in a media file")
@@ -19,6 +17,8 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ...media.probe import probe
+
     info = probe(args.file, count_frames=args.count_frames)
     if args.json:
         json.dump(info.to_dict(), sys.stdout, indent=2)

@@ -6,18 +6,20 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...errors import ParameterError, TemplateError
-from ...render.executor import RenderResult
 from ...render.profiles import PROFILES
 from ...resources import samples_dir, templates_dir
-from ...template import load_template, parse_set_options
 from ..progress import ProgressBar
 
+if TYPE_CHECKING:
+    from ...render.executor import RenderResult
+
 DEMO_TEMPLATE = "demo.yaml"
-DEMO_CLIPS = {"intro": "portrait.mp4", "middle": "landscape.mp4", "outro": "portrait2.mp4"}
-DEMO_MUSIC = "song.m4a"
+# real footage and a real song, openly licensed (credits: samples/README.md)
+DEMO_CLIPS = {"meadow": "bunny_meadow.mp4", "bird": "bunny_bird.mp4", "people": "chaplin.mp4"}
+DEMO_MUSIC = "lets_go_fishin.m4a"
 
 
 def register(sub: Any) -> None:
@@ -31,7 +33,10 @@ def register(sub: Any) -> None:
     p.add_argument("--allow-root", action="append", default=[], metavar="DIR", help="another folder assets may come from")
     p.set_defaults(func=run_render)
 
-    d = sub.add_parser("demo", help="render the bundled demo template with the bundled samples")
+    d = sub.add_parser(
+        "demo",
+        help="render the bundled demo: real footage cut to a real song, with a look, stickers, emoji text and captions",
+    )
     d.add_argument("-o", "--output", default="clipkit-demo.mp4", metavar="OUT.mp4", help="output file (default %(default)s)")
     _output_options(d)
     d.set_defaults(func=run_demo)
@@ -41,6 +46,12 @@ def _output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profile", choices=sorted(PROFILES), help="upload profile (default: the template's, else tiktok)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--keep-metadata", action="store_true", help="keep the source's metadata (location, device)")
+    p.add_argument("--stats", action="store_true", help="after the render, print where the time went, stage by stage")
+    p.add_argument(
+        "--strict-fonts",
+        action="store_true",
+        help="fail when a character of a text or caption has no installed font (default: draw it with the closest font and warn)",
+    )
 
 
 def _parse_clips(items: list[str]) -> dict[str, str]:
@@ -58,14 +69,21 @@ def _parse_clips(items: list[str]) -> dict[str, str]:
 
 
 def _render(template_path: str | Path, *, clips: dict[str, str], music: str | None, sets: list[str], output: str,
-            profile: str | None, quiet: bool, keep_metadata: bool, allowed_roots: tuple[str, ...] = ()) -> int:
+            profile: str | None, quiet: bool, keep_metadata: bool, allowed_roots: tuple[str, ...] = (),
+            stats: bool = False, strict_fonts: bool = False) -> int:
+    from ...template import load_template, parse_set_options
+
     template = load_template(template_path, overrides=parse_set_options(sets), allowed_roots=allowed_roots)
     edit = template.build(clips, music=music)
+    if strict_fonts:
+        from ...overlays.text import with_strict_fonts
+
+        edit = with_strict_fonts(edit)
     prof = PROFILES[profile] if profile else template.profile()
     bar = ProgressBar(enabled=not quiet and sys.stderr.isatty(), label=os.path.basename(output))
     try:
         result: RenderResult = edit.render(
-            output, profile=prof, progress=bar, keep_metadata=keep_metadata or template.keep_metadata
+            output, profile=prof, progress=bar, keep_metadata=keep_metadata or template.keep_metadata, profile_stages=stats
         )
     finally:
         bar.close()
@@ -73,6 +91,8 @@ def _render(template_path: str | Path, *, clips: dict[str, str], music: str | No
         f"wrote {result.path}: {result.width}x{result.height}, {result.duration:.2f} s, "
         f"{result.frames} frames in {result.elapsed:.1f} s ({result.speed:.0f} fps)\n"
     )
+    if result.stages is not None:
+        sys.stdout.write(result.stages.table() + "\n")
     return 0
 
 
@@ -87,6 +107,8 @@ def run_render(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         keep_metadata=args.keep_metadata,
         allowed_roots=tuple(args.allow_root),
+        stats=args.stats,
+        strict_fonts=args.strict_fonts,
     )
 
 
@@ -106,4 +128,6 @@ def run_demo(args: argparse.Namespace) -> int:
         profile=args.profile,
         quiet=args.quiet,
         keep_metadata=args.keep_metadata,
+        stats=args.stats,
+        strict_fonts=args.strict_fonts,
     )

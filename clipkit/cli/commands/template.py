@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from typing import Any
 
-from ...errors import ParameterError
-from ...template import load_template, parse_set_options, template_schema
+from ...errors import ClipkitDeprecationWarning, ParameterError, TemplateError
 
 
 def register(sub: Any) -> None:
@@ -28,6 +28,8 @@ def register(sub: Any) -> None:
 
 
 def run_schema(args: argparse.Namespace) -> int:
+    from ...template import template_schema
+
     text = json.dumps(template_schema(), indent=2) + "\n"
     if args.output:
         try:
@@ -41,13 +43,29 @@ def run_schema(args: argparse.Namespace) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    from ...template import load_template, parse_set_options
+
     from ...library import preview_edit
 
-    template = load_template(args.template, overrides=parse_set_options(args.set))
-    # the schema and the loader check the document; building it with placeholder clips
-    # runs every section's own checks too (looks, effects, overlays, layouts, cuts),
-    # still without decoding anything of the creator's
-    preview_edit(template)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ClipkitDeprecationWarning)
+            template = load_template(args.template, overrides=parse_set_options(args.set))
+            # the schema and the loader check the document; building it with placeholder clips
+            # runs every section's own checks too (looks, effects, overlays, layouts, cuts),
+            # still without decoding anything of the creator's
+            preview_edit(template)
+        # old names still work for a release; the author should hear about them
+        for w in caught:
+            if isinstance(w.message, ClipkitDeprecationWarning):
+                sys.stderr.write(f"clipkit: warning: {w.message}\n")
+    except TemplateError as exc:
+        # a template author fixing a file wants every problem, each with its field path
+        for problem in exc.problems:
+            sys.stderr.write(f"clipkit: error: {' '.join(str(problem).split())}\n")
+        if len(exc.problems) > 1:
+            sys.stderr.write(f"clipkit: {len(exc.problems)} problems in {args.template}\n")
+        return 2
     slots = ", ".join(s["id"] + ("?" if s.get("optional") else "") for s in template.slots) or "none"
     sys.stdout.write(f"{args.template}: ok ({template.name}; slots: {slots}; {len(template.document['shots'])} shots)\n")
     return 0

@@ -14,7 +14,7 @@ it holds still. It reaches the mix as an in-memory :class:`~clipkit.audio.Segmen
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -22,17 +22,41 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..audio.mix import Mixer, Segment
-from ..edit.sources import Source, VideoSource
+from ..audio.stretch import play_positions, stretch_to_positions
 from ..errors import MediaError, ParameterError
 from ..frame import Frame
 from ..media.audio import load_audio
-from .stretch import play_positions, stretch_to_positions
-from .timemap import TimeMap
+from ..nodes import RenderContext
+from .sources import Source, VideoSource
+from .timemap import (
+    MAX_SPEED,
+    MIN_SPEED,
+    RAMP_PRESETS,
+    TimeMap,
+    boomerang_map,
+    check_speed,
+    constant_map,
+    freeze_map,
+    ramp_map,
+    reverse_map,
+)
 
 if TYPE_CHECKING:
-    from ..edit.clip import Clip
+    from .clip import Clip
 
-__all__ = ["TimeMapSource", "AUDIO_MODES", "inner_audio", "synthesize", "clip_sound_segments"]
+__all__ = [
+    "TimeMapSource",
+    "AUDIO_MODES",
+    "inner_audio",
+    "synthesize",
+    "clip_sound_segments",
+    "remap",
+    "speed",
+    "ramp",
+    "reverse",
+    "freeze",
+    "boomerang",
+]
 
 AUDIO_MODES = ("stretch", "mute")
 """What happens to the sound of a time-mapped clip: pitch-preserving stretch, or silence."""
@@ -58,12 +82,11 @@ def inner_audio(inner: Clip, lo: float, hi: float, *, sr: int) -> tuple[np.ndarr
     ``tau`` sits at sample ``(origin + tau * rate) * sr``; ``None`` when the clip is silent.
     """
     source = inner.source
-    custom = getattr(source, "audio_segments", None)
-    if custom is not None:
-        start = inner.start + lo * inner.speed
-        span = replace(inner, start=start, end=max(start + 1e-6, inner.start + hi * inner.speed))
-        n = max(1, int(round((hi - lo) * sr)))
-        segments = custom(span, out_start=0, length=n, sr=sr, gain=1.0)
+    start = inner.start + lo * inner.speed
+    span = replace(inner, start=start, end=max(start + 1e-6, inner.start + hi * inner.speed))
+    n = max(1, int(round((hi - lo) * sr)))
+    segments = source.audio_segments(span, out_start=0, length=n, sr=sr, gain=1.0)
+    if segments is not None:  # a composite source places its own sound
         if not segments:
             return None
         with Mixer(segments, sr=sr, total=n) as mixer:
@@ -182,7 +205,7 @@ class TimeMapSource(Source):
 
     @property
     def has_audio(self) -> bool:  # type: ignore[override]
-        return self.audio != "mute" and (self.inner.source.has_audio or hasattr(self.inner.source, "audio_segments"))
+        return self.audio != "mute" and self.inner.source.has_audio
 
     def describe(self) -> str:
         return f"{self.label} of {self.inner.describe()}"
@@ -209,14 +232,14 @@ class TimeMapSource(Source):
         return np.clip(index, 0, last).astype(np.int64)
 
     def frames(
-        self, *, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0
+        self, *, ctx: RenderContext, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0
     ) -> Iterator[tuple[Frame, float]]:
         if count <= 0:
             return iter(())
-        return self._frames(start=start, count=count, fps=fps, width=width, height=height, speed=speed)
+        return self._frames(ctx=ctx, start=start, count=count, fps=fps, width=width, height=height, speed=speed)
 
     def _frames(
-        self, *, start: float, count: int, fps: Fraction, width: int, height: int, speed: float
+        self, *, ctx: RenderContext, start: float, count: int, fps: Fraction, width: int, height: int, speed: float
     ) -> Iterator[tuple[Frame, float]]:
         inner = self.inner
         grid = _grid_fps(inner, Fraction(fps))
@@ -231,6 +254,7 @@ class TimeMapSource(Source):
         pulled = 0
         kept: dict[int, tuple[Frame, float]] = {}
         frames = inner.source.frames(
+            ctx=ctx,
             start=inner.start + lo * inner.speed, count=needed, fps=grid, width=width, height=height, speed=inner.speed
         )
         try:
@@ -292,9 +316,9 @@ def clip_sound_segments(clip: Clip, *, out_start: int, length: int, sr: int, gai
     source = clip.source
     if length <= 0 or gain <= 0:
         return []
-    custom = getattr(source, "audio_segments", None)
-    if custom is not None:
-        return list(custom(clip, out_start=out_start, length=length, sr=sr, gain=gain))
+    own = source.audio_segments(clip, out_start=out_start, length=length, sr=sr, gain=gain)
+    if own is not None:
+        return list(own)
     if not source.has_audio or source.path is None:
         return []
     declick = int(_DECLICK * sr)
@@ -311,10 +335,153 @@ def clip_sound_segments(clip: Clip, *, out_start: int, length: int, sr: int, gai
                 role="original",
             )
         ]
-    from dataclasses import replace as _replace
-
-    from .timemap import constant_map
-
     stretched = TimeMapSource(clip, constant_map(clip.duration, 1.0), label="speed")
-    wrapper = _replace(clip, source=stretched, start=0.0, end=stretched.duration, speed=1.0)
+    wrapper = replace(clip, source=stretched, start=0.0, end=stretched.duration, speed=1.0)
     return stretched.audio_segments(wrapper, out_start=out_start, length=length, sr=sr, gain=gain)
+
+
+# -- building re-timed clips ----------------------------------------------------------
+
+
+def _check_clip(clip: Any, name: str) -> Clip:
+    from .clip import Clip
+
+    if not isinstance(clip, Clip):
+        raise ParameterError(f"{name}: {clip!r} is not a clip (use clipkit.open, image or color)")
+    return clip
+
+
+def remap(clip: Clip, timemap: TimeMap, *, audio: str = "stretch", label: str = "time map") -> Clip:
+    """Play ``clip`` through any :class:`TimeMap` (output seconds -> clip seconds).
+
+    Parameters
+    ----------
+    clip : Clip
+        The clip; its fit, crop, volume, effects and name carry over to the result.
+    timemap : TimeMap
+        Its clip times must lie within ``[0, clip.duration]``.
+    audio : {'stretch', 'mute'}
+        Keep the sound, time-stretched without pitch change, or drop it.
+    label : str
+        Name used in error messages.
+
+    Returns
+    -------
+    Clip
+        A clip of ``timemap.duration`` seconds.
+    """
+    clip = _check_clip(clip, label)
+    if audio not in AUDIO_MODES:
+        raise ParameterError(f"{label}.audio: {audio!r} is not one of {', '.join(AUDIO_MODES)}")
+    inner = replace(clip, fit=None, crop_box=None, effects=(), volume=1.0)
+    source = TimeMapSource(inner, timemap, audio=audio, label=label)
+    return replace(clip, source=source, start=0.0, end=timemap.duration, speed=1.0)
+
+
+def speed(clip: Clip, factor: float, *, audio: str = "stretch") -> Clip:
+    """Play ``clip`` at a constant speed.
+
+    Parameters
+    ----------
+    clip : Clip
+        The clip.
+    factor : float in [0.1, 10]
+        Speed (0.5 is half speed and twice as long, 2 is double speed).
+    audio : {'stretch', 'mute'}
+        Keep the sound, time-stretched without pitch change, or drop it.
+    """
+    factor = check_speed(factor, field="speed")
+    clip = _check_clip(clip, "speed")
+    return remap(clip, constant_map(clip.duration, factor), audio=audio, label=f"speed {factor:g}x")
+
+
+def ramp(
+    clip: Clip,
+    curve: str | Sequence[Sequence[float]] | Sequence[dict[str, float]],
+    *,
+    audio: str = "stretch",
+    easing: str = "smooth",
+) -> Clip:
+    """Play ``clip`` with a speed ramp: a named preset or keyframes.
+
+    Parameters
+    ----------
+    clip : Clip
+        The clip; all of it plays, so the output lasts ``clip.duration / mean speed``.
+    curve : str or sequence of (at, speed)
+        A preset from :data:`RAMP_PRESETS` (``montage``, ``hero``, ``bullet``,
+        ``flash-in``, ``flash-out``, ``slow-in``, ``slow-out``), or keyframes ``(at,
+        speed)`` / ``{"at": .., "speed": ..}`` with ``at`` in [0, 1] (share of the
+        output, first 0 and last 1, increasing) and ``speed`` in [0.1, 10].
+    audio : {'stretch', 'mute'}
+        Keep the sound, time-stretched without pitch change, or drop it.
+    easing : {'smooth', 'linear'}
+        How speed moves between keyframes.
+    """
+    clip = _check_clip(clip, "ramp")
+    timemap = ramp_map(clip.duration, curve, curve=easing, field="ramp")
+    name = curve if isinstance(curve, str) else "keyframes"
+    return remap(clip, timemap, audio=audio, label=f"ramp {name}")
+
+
+def reverse(clip: Clip, *, speed: float = 1.0, audio: str = "stretch") -> Clip:
+    """Play ``clip`` backwards (its frames are held in memory while it plays).
+
+    Parameters
+    ----------
+    clip : Clip
+        The clip; keep it short (a few seconds).
+    speed : float in [0.1, 10]
+        Playback speed.
+    audio : {'stretch', 'mute'}
+        Play the sound backwards too, or drop it.
+    """
+    clip = _check_clip(clip, "reverse")
+    factor = check_speed(speed, field="reverse.speed")
+    return remap(clip, reverse_map(clip.duration, factor), audio=audio, label="reverse")
+
+
+def freeze(clip: Clip, at: float, duration: float, *, audio: str = "stretch") -> Clip:
+    """Hold the frame at ``at`` for ``duration`` seconds, then play on.
+
+    Parameters
+    ----------
+    clip : Clip
+        The clip.
+    at : float in [0, clip.duration]
+        Second of the clip to freeze on.
+    duration : float > 0
+        Seconds of freeze; the result is that much longer than the clip.
+    audio : {'stretch', 'mute'}
+        Keep the clip's sound around the freeze (silent during it), or drop it.
+    """
+    clip = _check_clip(clip, "freeze")
+    for name, value in (("at", at), ("duration", duration)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ParameterError(f"freeze.{name}: {value!r} is not a number of seconds")
+    if not 0 <= at <= clip.duration:
+        raise ParameterError(f"freeze.at: {at!r} is outside the clip (0..{clip.duration:.3f} s)")
+    if not duration > 0:
+        raise ParameterError(f"freeze.duration: {duration!r} must be above 0 seconds")
+    return remap(clip, freeze_map(clip.duration, float(at), float(duration)), audio=audio, label="freeze")
+
+
+def boomerang(clip: Clip, *, speed: float = 1.0, loops: int = 1, audio: str = "stretch") -> Clip:
+    """Play ``clip`` forwards then backwards, ``loops`` times.
+
+    Parameters
+    ----------
+    clip : Clip
+        The clip; keep it short (its frames are held in memory).
+    speed : float in [0.1, 10]
+        Playback speed of both legs.
+    loops : int in [1, 10]
+        Forward-backward repetitions.
+    audio : {'stretch', 'mute'}
+        Keep the sound (played backwards on the way back), or drop it.
+    """
+    clip = _check_clip(clip, "boomerang")
+    factor = check_speed(speed, field="boomerang.speed")
+    if isinstance(loops, bool) or not isinstance(loops, int) or not 1 <= loops <= 10:
+        raise ParameterError(f"boomerang.loops: {loops!r} is not a whole number in 1..10")
+    return remap(clip, boomerang_map(clip.duration, factor, loops), audio=audio, label="boomerang")
