@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from ..frame import Frame
+from ..vision.framing import follows_subject, subject_cover
 from ..registry import FIT_MODES
 
 __all__ = ["FitGeometry", "Fitter", "register_fit_mode", "fit_modes", "composite_over"]
@@ -145,8 +146,6 @@ def composite_over(frame: Frame, background: Frame) -> Frame:
 
 
 def cover_fit(g: FitGeometry) -> Callable[[Frame], Frame]:
-    from ..vision.framing import follows_subject, subject_cover
-
     if follows_subject(g):  # shapes differ enough that a centre crop can lose a face
         return subject_cover(g, motion=False)
     return center_fit(g)

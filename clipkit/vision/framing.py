@@ -40,7 +40,6 @@ from typing import TYPE_CHECKING, Any
 import cv2
 import numpy as np
 
-from ..edit.framing import FOLLOW_MODES
 from ..errors import ParameterError
 from ..frame import Frame
 from ..nodes import RenderContext
@@ -70,6 +69,10 @@ COVER_FOLLOW_RATIO = 1.2
 than this factor (wider or taller); closer shapes crop so little that a centre crop keeps
 the subject. ``fit: center`` always crops the centre."""
 
+
+FOLLOW_MODES = ("auto", "faces", "motion", "center")
+"""What the crop follows: ``auto`` (faces, else motion), ``faces``, ``motion``, or
+``center`` (a plain centre crop)."""
 
 _MOTION_WIDTH = 256  # pixels of the long side of frames compared for motion
 _HEAD_ROOM = 0.08  # faces sit this share of the crop height above its centre

@@ -120,12 +120,12 @@ def find_scene_cuts(clip: Any, *, sample_fps: float = 10.0, detector: SceneCutDe
     """
     if isinstance(sample_fps, bool) or not isinstance(sample_fps, (int, float)) or not 2 <= sample_fps <= 30:
         raise ParameterError(f"sample_fps: {sample_fps!r} is outside 2..30 samples per second")
-    from ..edit.sources import VideoSource
     from ..media.video import read_video_frames
 
     source = clip.source
-    if not isinstance(source, VideoSource):
-        return np.zeros((0, 2))
+    info = getattr(source, "info", None)
+    if getattr(source, "kind", None) != "video" or info is None or getattr(info, "video", None) is None:
+        return np.zeros((0, 2))  # stills, colours, composites: no cuts of their own
     detector = detector or SceneCutDetector()
     rate = Fraction(sample_fps).limit_denominator(1000)
     count = max(1, int(math.floor(float(clip.duration) * sample_fps + 1e-9)))
