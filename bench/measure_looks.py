@@ -1,6 +1,6 @@
 """How much each look changes real footage, and how different the looks are from each other.
 
-For every look at intensity 1.0, on frames of the real clips in ../shared/media/video:
+For every look at strength 1.0, on frames of the real clips in ../shared/media/video:
 
 - ``dE``: mean CIEDE2000 colour difference between the plain frame and the graded one
   (about 1: just visible side by side; 2-10: clearly visible; above 10: a strong grade);
@@ -100,7 +100,7 @@ def sample_frames(count: int) -> list[tuple[str, Frame]]:
 
 def grade(name: str, frame: Frame) -> Frame:
     ctx = RenderContext(width=frame.width, height=frame.height, fps=30, scale=1.0, total_frames=1, seed=0)
-    bound = look(name, intensity=1.0).bind(ctx)
+    bound = look(name, strength=1.0).bind(ctx)
     return bound(frame.copy(), FrameTime(index=0, t=0.0, local_index=0, local_t=0.0, duration=1.0))
 
 
@@ -135,7 +135,7 @@ def main() -> None:
     plain_lab = [lab(f) for _, f in frames]
     graded = {n: [grade(n, f) for _, f in frames] for n in names}
     graded_lab = {n: [lab(g) for g in gs] for n, gs in graded.items()}
-    print(f"clipkit {clipkit.__version__}; {len(frames)} frames of {', '.join(sorted({c for c, _ in frames}))}; looks at intensity 1.0")
+    print(f"clipkit {clipkit.__version__}; {len(frames)} frames of {', '.join(sorted({c for c, _ in frames}))}; looks at strength 1.0")
     print(f"{'look':20s} {'dE2000':>7s} {'nearest look':>26s} {'skin->orange':>13s} {'shadow->teal':>13s}")
     rows = []
     for n in args.looks or names:
