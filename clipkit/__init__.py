@@ -91,6 +91,13 @@ _LAZY: dict[str, str] = {
     "sticker_pack": "clipkit.overlays",
     "VectorImage": "clipkit.overlays",
     "with_strict_fonts": "clipkit.overlays",
+    # faces and framing
+    "CNNFaceDetector": "clipkit.vision",
+    "HaarFaceDetector": "clipkit.vision",
+    "detect_faces": "clipkit.vision",
+    "FaceTracker": "clipkit.vision.tracking",
+    "crop_path": "clipkit.vision.framing",
+    "find_scene_cuts": "clipkit.vision.scenecut",
     # layouts
     "duet": "clipkit.layouts",
     "grid": "clipkit.layouts",
@@ -102,7 +109,7 @@ _LAZY: dict[str, str] = {
     "transition_names": "clipkit.transitions",
 }
 _ALIASES = {"effect": "create"}
-_SUBMODULES = ("effects", "overlays", "layouts", "timefx", "music", "reframe", "interop", "library", "testing", "registry", "template", "edit", "render", "audio", "media")
+_SUBMODULES = ("effects", "overlays", "layouts", "timefx", "music", "reframe", "interop", "library", "testing", "vision", "registry", "template", "edit", "render", "audio", "media")
 
 __all__ += sorted(_LAZY)
 

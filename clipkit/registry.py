@@ -368,6 +368,7 @@ FIT_MODES: Registry[Callable[..., Any]] = Registry(
         "contain": "clipkit.render.fit:contain_fit",
         "blur": "clipkit.render.fit:blur_fit",
         "stretch": "clipkit.render.fit:stretch_fit",
+        "center": "clipkit.render.fit:center_fit",
         "smart": "clipkit.reframe:smart_fit",
     },
     check=_callable("fit mode"),

@@ -9,7 +9,7 @@ from numba import njit
 
 from clipkit.effects import Effect, Param
 from clipkit.effects.kernels import CUBES, apply_cube, cube_grid_rgb, cube_store, new_cube, ref_apply_rgb_transform, ref_rgb_float
-from clipkit.effects.lut import load_cube, ref_lookup, resolve_lut
+from clipkit.effects.lut import TRANSFERS, load_cube, ref_lookup, resolve_lut, transfer_table
 from clipkit.errors import ParameterError
 from clipkit.frame import Frame
 
@@ -85,13 +85,26 @@ def _sample(t: np.ndarray, n: int, r: float, g: float, b: float, lo: np.ndarray,
 
 
 @njit(nogil=True, cache=True, fastmath=True)
-def _build(cube: np.ndarray, t: np.ndarray, lo: np.ndarray, scale: np.ndarray, tetra: bool) -> None:
+def _curve(curve: np.ndarray, x: float) -> float:
+    """``x`` (0..255) through a transfer table over 0..1 (linear between its steps), back in 0..255."""
+    m = curve.shape[0] - 1
+    p = min(max(x * (1.0 / 255.0), 0.0), 1.0) * m
+    i = min(int(p), m - 1)
+    f = p - i
+    return (curve[i] * (1.0 - f) + curve[i + 1] * f) * 255.0
+
+
+@njit(nogil=True, cache=True, fastmath=True)
+def _build(cube: np.ndarray, t: np.ndarray, lo: np.ndarray, scale: np.ndarray, tetra: bool, curve: np.ndarray) -> None:
     """Fill a colour cube with the LUT's output for every (chroma pair, luma)."""
     n = t.shape[0]
+    convert = curve.shape[0] > 1
     for iu in range(cube.shape[1]):
         for iv in range(cube.shape[2]):
             for yv in range(256):
                 r, g, b = cube_grid_rgb(iu, iv, yv)
+                if convert:
+                    r, g, b = _curve(curve, r), _curve(curve, g), _curve(curve, b)
                 lr, lg, lb = _sample(t, n, r, g, b, lo, scale, tetra)
                 cube_store(cube, iu, iv, yv, lr, lg, lb)
 
@@ -103,6 +116,13 @@ class Lut(Effect):
     a bundled LUT (``clipkit effects show lut`` lists them). The file's
     ``DOMAIN_MIN``/``DOMAIN_MAX`` are honoured; colours outside the domain clamp to its
     edge.
+
+    ``input`` is the transfer curve the LUT expects (a camera LUT made for S-Log3 or
+    LogC footage expects that log curve; most creative LUTs expect ``rec709``);
+    ``footage`` is the curve the clip is in (``rec709`` for phone clips). When they
+    differ, each colour is re-encoded from one to the other (through scene-linear
+    light) before the lookup, so a log LUT on ordinary footage comes out as meant
+    instead of crushed and over-contrasty. Only the curve is converted, not the gamut.
 
     The LUT is baked once per process into a colour cube indexed by the frame's own
     YUV values (every luma level, chroma in steps of 2), so a frame costs one table read
@@ -116,6 +136,8 @@ class Lut(Effect):
         Param("file", "file", "teal_orange", doc="A .cube file, or the name of a bundled LUT"),
         Param("strength", "float", 1.0, min=0.0, max=1.0, doc="Blend with the original; 0 leaves the picture as is", neutral=0.0),
         Param("interpolation", "choice", "tetrahedral", choices=("tetrahedral", "trilinear"), doc="Blend of grid points: tetrahedral (sharper, the usual choice) or trilinear"),
+        Param("input", "choice", "rec709", choices=TRANSFERS, doc="Transfer curve the LUT expects: rec709, or the camera log curve a log LUT was made for"),
+        Param("footage", "choice", "rec709", choices=TRANSFERS, doc="Transfer curve the clip is in: rec709 for phone clips, or the log curve it was shot in"),
     )
     example = {"file": "teal_orange", "strength": 0.8}
     tolerance = 3  # the cube looks chroma up in steps of 2 and stores 8-bit results
@@ -131,16 +153,18 @@ class Lut(Effect):
         lut = load_cube(path)
         tetra = static["interpolation"] == "tetrahedral"
         st = path.stat()
+        curves = (static["footage"], static["input"])
+        curve = transfer_table(*curves) if curves[0] != curves[1] else np.zeros(1)
 
         def build() -> np.ndarray:
             cube = new_cube()
             lo = lut.domain_min.astype(np.float64)
             scale = 1.0 / (lut.domain_max - lut.domain_min).astype(np.float64)
-            _build(cube, np.ascontiguousarray(lut.table), lo, scale, tetra)
+            _build(cube, np.ascontiguousarray(lut.table), lo, scale, tetra, curve)
             return cube
 
-        cube = CUBES.get(("lut", str(path.resolve()), st.st_mtime, st.st_size, tetra), build)
-        return lut, cube
+        cube = CUBES.get(("lut", str(path.resolve()), st.st_mtime, st.st_size, tetra, curves), build)
+        return lut, cube, curve
 
     def apply(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         y, u, v = apply_cube(frame.y, frame.u, frame.v, state[1], p["strength"])
@@ -149,6 +173,9 @@ class Lut(Effect):
     def reference(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         lut = state[0]
         rgb = np.clip(ref_rgb_float(frame.y, frame.u, frame.v), 0.0, 255.0)
+        curve = state[2]
+        if curve.size > 1:
+            rgb = np.interp(rgb / 255.0, np.linspace(0.0, 1.0, curve.size), curve) * 255.0
         graded = ref_lookup(rgb / 255.0, lut, p["interpolation"]) * 255.0
         y, u, v = ref_apply_rgb_transform(frame, graded, p["strength"])
         return Frame(y, u, v, frame.alpha)

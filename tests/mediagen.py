@@ -336,3 +336,85 @@ def draw_face(grey: np.ndarray, cx: int, cy: int, size: int) -> None:
         cv2.line(grey, (int(cx + dx * s - 0.12 * s), brow), (int(cx + dx * s + 0.12 * s), brow), 60, max(2, int(0.03 * s)))
     cv2.ellipse(grey, (cx, int(cy + 0.12 * s)), (int(0.06 * s), int(0.04 * s)), 0, 0, 360, 120, -1)
     cv2.ellipse(grey, (cx, int(cy + 0.3 * s)), (int(0.18 * s), int(0.05 * s)), 0, 0, 360, 70, -1)
+
+
+# -- faces in colour (skin tones, colour casts) ------------------------------------------------
+SKIN_TONES = {
+    # sRGB swatches from very light to very dark skin
+    "pale": (250, 226, 214),
+    "light": (241, 194, 167),
+    "beige": (224, 172, 140),
+    "tan": (198, 134, 96),
+    "brown": (141, 85, 56),
+    "dark": (84, 52, 38),
+}
+COLOR_CASTS = {
+    # per-channel RGB gains of the light
+    "neutral": (1.0, 1.0, 1.0),
+    "blue": (0.78, 0.95, 1.3),
+    "warm": (1.2, 1.0, 0.72),
+    "green": (0.9, 1.15, 0.85),
+}
+
+
+def colour_face(tone: str, cast: str = "neutral", *, size: int = 256, seed: int = 0, mixed: bool = False) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """An RGB portrait: a textured face of skin ``tone`` under the light ``cast``, with eyes,
+    brows, lips and hair, on a neutral wall; and boolean masks of its regions.
+
+    Returns
+    -------
+    rgb : np.ndarray
+        (size * 4 // 3, size) uint8 image.
+    masks : dict
+        ``cheeks`` (plain skin, away from the features), ``features`` (eyes, brows,
+        lips, hairline: the edges a beauty filter must keep), ``face``.
+    mixed : bool
+        Light of the cast on the left half, neutral on the right (mixed light).
+    """
+    rng = np.random.default_rng(seed)
+    w, h = size, size * 4 // 3 // 2 * 2
+    img = np.empty((h, w, 3), np.float32)
+    img[...] = (150, 148, 146)  # a neutral wall with a white shelf (highlights) and a plant
+    img[int(0.9 * h) :, :] = (236, 236, 234)
+    cv2.rectangle(img, (int(0.02 * w), int(0.55 * h)), (int(0.12 * w), int(0.85 * h)), (60, 120, 50), -1)
+    cx, cy, fw, fh = w // 2, int(0.55 * h), int(0.34 * w), int(0.42 * h)
+    skin = np.array(SKIN_TONES[tone], np.float32)
+    face = np.zeros((h, w), np.uint8)
+    cv2.ellipse(face, (cx, cy), (fw, fh), 0, 0, 360, 255, -1)
+    # skin: the tone with shading, pores and blemishes (the detail a beauty filter removes)
+    shade = 1.0 - 0.18 * ((np.arange(w)[None, :] - cx) / fw) ** 2
+    texture = cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), 1.2)
+    texture = texture / texture.std() * 0.06
+    blotch = cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), 4)
+    blotch = blotch / blotch.std() * 0.04
+    for c in range(3):
+        layer = skin[c] * shade * (1.0 + texture + blotch)
+        img[..., c] = np.where(face > 0, layer, img[..., c])
+    features = np.zeros((h, w), np.uint8)
+    hair = np.zeros((h, w), np.uint8)
+    cv2.ellipse(hair, (cx, int(cy - 0.55 * fh)), (int(1.08 * fw), int(0.62 * fh)), 0, 180, 360, 255, -1)
+    strands = (np.sin(np.arange(w) * 1.3)[None, :] * 18 + rng.normal(0, 8, (h, w))).astype(np.float32)
+    img[hair > 0] = (np.array((40, 28, 22), np.float32) + strands[hair > 0, None])
+    cv2.ellipse(features, (cx, int(cy - 0.55 * fh)), (int(1.08 * fw), int(0.62 * fh)), 0, 180, 360, 255, 9)
+    for dx in (-0.38, 0.38):
+        ex, ey = int(cx + dx * fw), int(cy - 0.18 * fh)
+        cv2.ellipse(img, (ex, ey), (int(0.2 * fw), int(0.08 * fh)), 0, 0, 360, (235, 232, 228), -1)
+        cv2.circle(img, (ex, ey), int(0.07 * fh), (70, 45, 30), -1)
+        cv2.circle(img, (ex, ey), int(0.03 * fh), (10, 10, 10), -1)
+        cv2.line(img, (ex - int(0.24 * fw), ey - int(0.16 * fh)), (ex + int(0.24 * fw), ey - int(0.19 * fh)), (45, 32, 25), max(3, size // 60))
+        cv2.ellipse(features, (ex, ey), (int(0.26 * fw), int(0.14 * fh)), 0, 0, 360, 255, -1)
+        cv2.line(features, (ex - int(0.24 * fw), ey - int(0.16 * fh)), (ex + int(0.24 * fw), ey - int(0.19 * fh)), 255, max(3, size // 60) + 6)
+    lips = (int(0.22 * fw), int(0.07 * fh))
+    cv2.ellipse(img, (cx, int(cy + 0.5 * fh)), lips, 0, 0, 360, tuple(float(v) for v in skin * np.array([0.85, 0.55, 0.6])), -1)
+    cv2.ellipse(features, (cx, int(cy + 0.5 * fh)), (lips[0] + 4, lips[1] + 4), 0, 0, 360, 255, -1)
+    cheeks = np.zeros((h, w), np.uint8)
+    for dx in (-0.5, 0.5):
+        cv2.circle(cheeks, (int(cx + dx * fw), int(cy + 0.18 * fh)), int(0.17 * fw), 255, -1)
+    gains = np.array(COLOR_CASTS[cast], np.float32)
+    if mixed:
+        ramp = np.clip((np.arange(w) - 0.3 * w) / (0.4 * w), 0, 1)[None, :, None]
+        img = img * (gains * (1 - ramp) + ramp)
+    else:
+        img = img * gains
+    rgb = np.clip(img, 0, 255).astype(np.uint8)
+    return rgb, {"cheeks": cheeks > 0, "features": features > 0, "face": face > 0}

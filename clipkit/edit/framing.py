@@ -13,12 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ParameterError, check_within
+from ..vision.framing import FOLLOW_MODES  # what the crop follows, defined with the framing
 
 __all__ = ["FOLLOW_MODES", "Reframe", "parse_aspect"]
-
-FOLLOW_MODES = ("auto", "faces", "motion", "center")
-"""What the crop follows: ``auto`` (faces, else motion), ``faces``, ``motion``, or
-``center`` (a plain centre crop)."""
 
 
 def parse_aspect(aspect: str | float | tuple[int, int]) -> float:
@@ -62,6 +59,8 @@ class Reframe:
         Share of the crop the subject may drift before the crop moves.
     smoothing : float in [0, 3]
         Seconds of easing on moves.
+    max_speed : float in (0, 10]
+        Fastest pan, in crop widths per second.
     sample_fps : float in [1, 30]
         Analysis rate.
     faces : callable, None or 'default'
@@ -72,6 +71,7 @@ class Reframe:
     follow: str = "auto"
     dead_zone: float = 0.08
     smoothing: float = 0.5
+    max_speed: float = 2.0
     sample_fps: float = 6.0
     faces: Any = "default"
 
@@ -82,6 +82,10 @@ class Reframe:
         check_within("dead_zone", self.dead_zone, 0.0, 0.5)
         check_within("smoothing", self.smoothing, 0.0, 3.0, unit=" seconds")
         check_within("sample_fps", self.sample_fps, 1.0, 30.0)
+        if isinstance(self.max_speed, bool) or not isinstance(self.max_speed, (int, float)) or not 0 < self.max_speed <= 10:
+            raise ParameterError(
+                f"max_speed: {self.max_speed!r} is outside (0, 10] crop widths per second", field="max_speed", value=self.max_speed, allowed="(0, 10]"
+            )
         if not (self.faces is None or self.faces == "default" or callable(self.faces)):
             raise ParameterError(f"faces: {self.faces!r} is not a detector, None or 'default'")
 
@@ -92,6 +96,7 @@ class Reframe:
             "follow": self.follow,
             "dead_zone": self.dead_zone,
             "smoothing": self.smoothing,
+            "max_speed": self.max_speed,
             "sample_fps": self.sample_fps,
             "faces": self.faces,
         }

@@ -137,13 +137,20 @@ def effects_markdown(*, include_plugins: bool = False) -> str:
         for e in group:
             out.append(effect_markdown(e))
     out += ["## Looks", "", "Named chains in `presets/looks/`, applied with `clip.with_look(name, strength=...)` or `look:` in a template.", ""]
-    out += ["| look | effects | description |", "|---|---|---|"]
+    # how strongly each bundled look changes real footage (bench/measure_looks.py --write)
+    measured_path = presets_dir() / "looks" / "measured.json"
+    measured = json.loads(measured_path.read_text(encoding="utf-8")) if measured_path.is_file() else {}
+    if measured:
+        out += [f"Change: mean CIEDE2000 from the plain picture at strength 1.0, and to the nearest other look, {measured['source']}.", ""]
+    out += ["| look | effects | description | change |", "|---|---|---|---|"]
     for name in look_names():
         spec = load_look(name)
         if not include_plugins and presets_dir().resolve() not in Path(spec.path).resolve().parents:
             continue
         chain = ", ".join(n.id for n in spec.effects)
-        out.append(f"| `{name}` | {chain} | {spec.description} |")
+        m = measured.get("looks", {}).get(name)
+        change = f"{m['de2000']:.1f} (nearest: {m['nearest']} {m['nearest_de2000']:.1f})" if m else ""
+        out.append(f"| `{name}` | {chain} | {spec.description} | {change} |")
     out += ["", "## Bundled LUTs", "", "For the `lut` effect's `file`: " + ", ".join(f"`{n}`" for n in bundled_luts()) + " (made by `presets/luts/make_luts.py`).", ""]
     return "\n".join(out)
 

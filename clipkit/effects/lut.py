@@ -29,6 +29,8 @@ __all__ = [
     "ref_lookup",
     "MIN_SIZE",
     "MAX_SIZE",
+    "TRANSFERS",
+    "transfer_table",
 ]
 
 MIN_SIZE, MAX_SIZE = 2, 256
@@ -312,3 +314,119 @@ def ref_lookup(rgb: np.ndarray, lut: CubeLut, interpolation: str) -> np.ndarray:
         m = np.broadcast_to(cond, out.shape)
         out[m] = form()[m]
     return out
+
+
+# -- transfer curves: what encoding a LUT expects, what the footage is in ---------------------
+
+TRANSFERS = ("rec709", "slog3", "logc3", "vlog", "clog3", "flog")
+"""Transfer curves the ``lut`` effect converts between: ``rec709`` (what phones and most
+cameras deliver, and what most creative LUTs expect) and camera log curves: Sony S-Log3,
+ARRI LogC3 (EI 800), Panasonic V-Log, Canon C-Log3, Fujifilm F-Log. Only the curve is
+converted, not the gamut (S-Gamut3, ARRI Wide Gamut, ...): a log LUT's own matrix handles
+that."""
+
+
+def _rec709_to_linear(v: np.ndarray) -> np.ndarray:
+    return np.where(v < 0.081, v / 4.5, ((v + 0.099) / 1.099) ** (1 / 0.45))
+
+
+def _linear_to_rec709(x: np.ndarray) -> np.ndarray:
+    x = np.maximum(x, 0.0)
+    return np.where(x < 0.018, 4.5 * x, 1.099 * np.power(x, 0.45) - 0.099)
+
+
+def _slog3_encode(x: np.ndarray) -> np.ndarray:
+    return np.where(
+        x >= 0.01125,
+        (420.0 + np.log10(np.maximum(x + 0.01, 1e-9) / 0.19) * 261.5) / 1023.0,
+        (x * (171.2102946929 - 95.0) / 0.01125 + 95.0) / 1023.0,
+    )
+
+
+def _slog3_decode(v: np.ndarray) -> np.ndarray:
+    c = v * 1023.0
+    return np.where(c >= 171.2102946929, 10.0 ** ((c - 420.0) / 261.5) * 0.19 - 0.01, (c - 95.0) * 0.01125 / (171.2102946929 - 95.0))
+
+
+_LOGC3 = dict(cut=0.010591, a=5.555556, b=0.052272, c=0.247190, d=0.385537, e=5.367655, f=0.092809)
+
+
+def _logc3_encode(x: np.ndarray) -> np.ndarray:
+    k = _LOGC3
+    return np.where(x > k["cut"], k["c"] * np.log10(np.maximum(k["a"] * x + k["b"], 1e-9)) + k["d"], k["e"] * x + k["f"])
+
+
+def _logc3_decode(v: np.ndarray) -> np.ndarray:
+    k = _LOGC3
+    return np.where(v > k["e"] * k["cut"] + k["f"], (10.0 ** ((v - k["d"]) / k["c"]) - k["b"]) / k["a"], (v - k["f"]) / k["e"])
+
+
+def _vlog_encode(x: np.ndarray) -> np.ndarray:
+    return np.where(x < 0.01, 5.6 * x + 0.125, 0.241514 * np.log10(np.maximum(x + 0.00873, 1e-9)) + 0.598206)
+
+
+def _vlog_decode(v: np.ndarray) -> np.ndarray:
+    return np.where(v < 0.181, (v - 0.125) / 5.6, 10.0 ** ((v - 0.598206) / 0.241514) - 0.00873)
+
+
+def _clog3_encode(x: np.ndarray) -> np.ndarray:
+    return np.where(
+        x < -0.014,
+        -0.36726845 * np.log10(np.maximum(-x * 14.98325 + 1, 1e-9)) + 0.12783901,
+        np.where(x <= 0.014, 1.9754798 * x + 0.12512219, 0.36726845 * np.log10(np.maximum(x * 14.98325 + 1, 1e-9)) + 0.12240537),
+    )
+
+
+def _clog3_decode(v: np.ndarray) -> np.ndarray:
+    return np.where(
+        v < 0.097465473,
+        -(10.0 ** ((0.12783901 - v) / 0.36726845) - 1) / 14.98325,
+        np.where(v <= 0.15277891, (v - 0.12512219) / 1.9754798, (10.0 ** ((v - 0.12240537) / 0.36726845) - 1) / 14.98325),
+    )
+
+
+_FLOG = dict(a=0.555556, b=0.009468, c=0.344676, d=0.790453, e=8.735631, f=0.092864, cut1=0.00089, cut2=0.100537775223865)
+
+
+def _flog_encode(x: np.ndarray) -> np.ndarray:
+    k = _FLOG
+    return np.where(x >= k["cut1"], k["c"] * np.log10(np.maximum(k["a"] * x + k["b"], 1e-9)) + k["d"], k["e"] * x + k["f"])
+
+
+def _flog_decode(v: np.ndarray) -> np.ndarray:
+    k = _FLOG
+    return np.where(v >= k["cut2"], (10.0 ** ((v - k["d"]) / k["c"]) - k["b"]) / k["a"], (v - k["f"]) / k["e"])
+
+
+_CURVES = {
+    # name: (to scene-linear, from scene-linear); signal values 0..1
+    "rec709": (_rec709_to_linear, _linear_to_rec709),
+    "slog3": (_slog3_decode, _slog3_encode),
+    "logc3": (_logc3_decode, _logc3_encode),
+    "vlog": (_vlog_decode, _vlog_encode),
+    "clog3": (_clog3_decode, _clog3_encode),
+    "flog": (_flog_decode, _flog_encode),
+}
+
+
+def transfer_table(footage: str, lut_input: str, *, size: int = 1024) -> np.ndarray:
+    """Signal levels of ``footage``'s curve (``size`` steps over 0..1) re-encoded in ``lut_input``'s.
+
+    Returns
+    -------
+    np.ndarray, shape (size,), float64
+        The identity when the two are the same; values in 0..1 (clipped).
+
+    Raises
+    ------
+    ParameterError
+        For a curve name not in :data:`TRANSFERS`.
+    """
+    for field, name in (("lut.footage", footage), ("lut.input", lut_input)):
+        if name not in _CURVES:
+            raise ParameterError(f"{field}: {name!r} is not a transfer curve; use one of {', '.join(TRANSFERS)}")
+    x = np.linspace(0.0, 1.0, size)
+    if footage == lut_input:
+        return x
+    linear = _CURVES[footage][0](x)
+    return np.clip(_CURVES[lut_input][1](linear), 0.0, 1.0)

@@ -340,6 +340,12 @@ class _CellRender:
             self._rect_for = size
         return self._rect
 
+    def _follows(self, raw: Frame) -> bool:
+        """Whether this cell's cover fit follows the subject (then the fitter crops, not a fixed rect)."""
+        from ..vision.framing import follows_subject
+
+        return self.cell.fit == "cover" and follows_subject(self.fitter.geometry((raw.width, raw.height)))
+
     def draw(self, k: int, canvas: Frame) -> None:
         item = self.frame_for(k)
         if item is None:
@@ -364,7 +370,7 @@ class _CellRender:
             canvas.u[y // 2 : (y + h) // 2, x // 2 : (x + w) // 2],
             canvas.v[y // 2 : (y + h) // 2, x // 2 : (x + w) // 2],
         )
-        if self.direct and raw.alpha is None:
+        if self.direct and raw.alpha is None and not self._follows(raw):
             sx, sy, sw, sh = self._source_rect(raw)
             for plane, out, half in ((raw.y, dst[0], 1), (raw.u, dst[1], 2), (raw.v, dst[2], 2)):
                 _resize_into(plane[sy // half : (sy + sh) // half, sx // half : (sx + sw) // half], out)

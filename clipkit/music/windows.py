@@ -6,13 +6,19 @@ sharpness value (variance of the Laplacian). Both are scaled by their 90th perce
 over the clip, so the score is relative to the clip itself, and combined
 ``0.6 * motion + 0.4 * sharpness``: lively, in-focus moments win over static or blurred
 ones. A window's score is the mean over the samples it covers.
+
+A hard cut inside the source is not motion: scene cuts are found on the same samples
+(:class:`clipkit.vision.scenecut.SceneCutDetector`), the sample across a cut takes its
+neighbours' motion instead of the jump, and a window that would contain a cut is chosen
+only when the clip has no cut-free window of that length, so every cut in a montage is
+one of its planned cuts, on its beat.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -24,6 +30,7 @@ __all__ = ["ClipScores", "score_clip", "best_window"]
 
 MOTION_WEIGHT = 0.6
 SHARPNESS_WEIGHT = 0.4
+CUT_PENALTY = 10.0  # far below any score: a window across a scene cut is the last resort
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +45,16 @@ class ClipScores:
         Raw measures (mean absolute luma difference; Laplacian variance).
     duration : float
         Seconds of the clip.
+    cuts : np.ndarray
+        Scene cuts inside the clip, shape (n, 2): each lies between the two sample
+        times given (seconds from the clip's start).
     """
 
     times: np.ndarray
     motion: np.ndarray
     sharpness: np.ndarray
     duration: float
+    cuts: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
 
     @property
     def score(self) -> np.ndarray:
@@ -74,6 +85,10 @@ class ClipScores:
         hi = np.searchsorted(self.times, starts + length - 1e-9, side="left")
         count = np.maximum(hi - lo, 1)
         means = np.where(hi > lo, (cum[hi] - cum[lo]) / count, score[np.clip(lo, 0, score.size - 1)])
+        for after, before in self.cuts:
+            # the cut is somewhere in (after, before]: a window must end by it or start after it
+            across = (starts < before - 1e-9) & (starts + length > after + 1e-9)
+            means = np.where(across, means - CUT_PENALTY, means)
         return starts, means
 
     def best(self, length: float, *, avoid: Sequence[tuple[float, float]] = ()) -> float:
@@ -108,6 +123,7 @@ def score_clip(clip: Any, *, sample_fps: float = 4.0, width: int = 128) -> ClipS
 
     from ..edit.sources import VideoSource
     from ..media.video import read_video_frames
+    from ..vision.scenecut import SceneCutDetector, thumbnail
 
     if not 0 < sample_fps <= 30:
         raise ParameterError(f"sample_fps: {sample_fps!r} must be in (0, 30]")
@@ -125,6 +141,8 @@ def score_clip(clip: Any, *, sample_fps: float = 4.0, width: int = 128) -> ClipS
     motion: list[float] = []
     sharp: list[float] = []
     prev: np.ndarray | None = None
+    cut_at: list[int] = []
+    cuts = SceneCutDetector()
     frames = read_video_frames(source.path, start=clip.start, count=count, fps=rate, rotation=rotation, speed=float(clip.speed))
     try:
         for k, (frame, _) in enumerate(frames):
@@ -133,16 +151,22 @@ def score_clip(clip: Any, *, sample_fps: float = 4.0, width: int = 128) -> ClipS
             small = cv2.resize(y, (width, h), interpolation=cv2.INTER_AREA).astype(np.float32)
             times.append(k / float(rate))
             sharp.append(float(cv2.Laplacian(small, cv2.CV_32F).var()))
-            motion.append(float(np.mean(np.abs(small - prev))) if prev is not None else np.nan)
+            cut = cuts.push_thumbnail(thumbnail(y))
+            if cut and k > 0:
+                cut_at.append(k)
+            motion.append(float(np.mean(np.abs(small - prev))) if prev is not None and not cut else np.nan)
             prev = small
     finally:
         frames.close()
     m = np.asarray(motion, dtype=np.float64)
-    if m.size > 1:
-        m[0] = m[1]
-    elif m.size == 1:
-        m[0] = 0.0
-    return ClipScores(np.asarray(times), m, np.asarray(sharp, dtype=np.float64), duration)
+    known = ~np.isnan(m)
+    if known.any():
+        # the first sample, and samples across a cut, take their neighbours' motion
+        m = np.interp(np.arange(m.size), np.flatnonzero(known), m[known])
+    else:
+        m = np.zeros_like(m)
+    spans = np.asarray([((k - 1) / float(rate), k / float(rate)) for k in cut_at], np.float64).reshape(-1, 2)
+    return ClipScores(np.asarray(times), m, np.asarray(sharp, dtype=np.float64), duration, spans)
 
 
 def best_window(clip: Any, length: float, *, avoid: Sequence[tuple[float, float]] = (), scores: ClipScores | None = None) -> float:

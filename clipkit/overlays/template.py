@@ -163,6 +163,7 @@ _STICKER = {
                 "size": {"type": "number", "exclusiveMinimum": 0, "maximum": 10},
                 "offset": _PAIR,
                 "max_faces": {"type": "integer", "minimum": 1, "maximum": 16},
+                "every_face": {"type": "boolean", "description": "one sticker on every face (each stays with its own face)"},
                 "detect_every": {"type": "integer", "minimum": 1},
                 "smoothing": {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
                 "hold": {"type": "number", "minimum": 0},

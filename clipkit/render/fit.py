@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from ..frame import Frame
+from ..vision.framing import follows_subject, subject_cover
 from ..registry import FIT_MODES
 
 __all__ = ["FitGeometry", "Fitter", "register_fit_mode", "fit_modes", "composite_over"]
@@ -145,6 +146,12 @@ def composite_over(frame: Frame, background: Frame) -> Frame:
 
 
 def cover_fit(g: FitGeometry) -> Callable[[Frame], Frame]:
+    if follows_subject(g):  # shapes differ enough that a centre crop can lose a face
+        return subject_cover(g, motion=False)
+    return center_fit(g)
+
+
+def center_fit(g: FitGeometry) -> Callable[[Frame], Frame]:
     sx, sy = g.pixel_scale
     cw, ch = g.crop_display_size
     W, H = g.canvas
@@ -195,7 +202,7 @@ def contain_fit(g: FitGeometry) -> Callable[[Frame], Frame]:
 
 def blur_fit(g: FitGeometry) -> Callable[[Frame], Frame]:
     size = _contained_size(g)
-    cover = cover_fit(g)
+    cover = center_fit(g)
     rect = _rect(*g.crop, g.frame_size)
     W, H = g.canvas
     small = (max(8, W // 16) // 2 * 2, max(8, H // 16) // 2 * 2)
@@ -229,6 +236,7 @@ register_fit_mode("cover", cover_fit, source="builtin")
 register_fit_mode("contain", contain_fit, source="builtin")
 register_fit_mode("blur", blur_fit, source="builtin")
 register_fit_mode("stretch", stretch_fit, source="builtin")
+register_fit_mode("center", center_fit, source="builtin")  # the plain centre crop (what cover did before it followed faces)
 
 
 class Fitter:

@@ -35,21 +35,27 @@ def _s_curve(x: np.ndarray, k: float) -> np.ndarray:
 
 
 def teal_orange(rgb: np.ndarray) -> np.ndarray:
-    """Blockbuster split tone: teal shadows, orange skin and highlights."""
-    y = _luma(rgb)
-    out = rgb + (1 - y) ** 2 * np.array([-0.06, 0.02, 0.07]) + y**1.5 * np.array([0.07, 0.015, -0.06])
-    out = _saturate(out, 1.12)
-    return _s_curve(np.clip(out, 0, 1), 0.35)
+    """Blockbuster split tone: warm hues (skin) pushed to orange, shadows and cool hues to teal."""
+    x = np.clip(rgb, 0, 1)
+    y = _luma(x)
+    # how warm a colour is (red over blue, relative to its brightness): skin, wood, sunsets
+    warmth = np.clip((x[..., 0:1] - x[..., 2:3]) / (y + 0.08) * 4.0, 0, 1)
+    shadow = np.clip(1 - y / 0.45, 0, 1) ** 1.5
+    orange = np.array([0.12, 0.03, -0.10])
+    teal = np.array([-0.10, 0.03, 0.10])
+    out = x + warmth * (1 - shadow) * orange + ((1 - warmth) * 0.6 + 1.6 * shadow) * teal
+    out = _saturate(out, 1.15)
+    return _s_curve(np.clip(out, 0, 1), 0.45)
 
 
 def film_print(rgb: np.ndarray) -> np.ndarray:
     """Print-film response: lifted toe, soft shoulder, warm midtones, quieter greens."""
     x = np.clip(rgb, 0, 1)
-    toe = 0.035 + x * 0.93
-    out = 1 - (1 - toe) ** 1.15  # shoulder
-    out = _s_curve(out, 0.25)
+    toe = 0.06 + x * 0.9
+    out = 1 - (1 - toe) ** 1.2  # shoulder
+    out = _s_curve(out, 0.3)
     y = _luma(out)
-    out = out + 4 * y * (1 - y) * np.array([0.025, 0.005, -0.03])
+    out = out + 4 * y * (1 - y) * np.array([0.045, 0.01, -0.05])
     g_excess = np.clip(out[..., 1:2] - np.maximum(out[..., 0:1], out[..., 2:3]), 0, 1)
     out = out - g_excess * np.array([0.0, 0.35, 0.0]) + g_excess * np.array([0.05, 0.0, 0.05])
     return _saturate(out, 0.92)

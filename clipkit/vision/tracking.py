@@ -1,0 +1,288 @@
+"""Following faces across frames: identity by position, size and appearance.
+
+The tracker runs the detector every few frames on a shrunk copy of the frame. Each
+face becomes a *track* with an id, a smoothed box, a velocity and an appearance (a
+colour histogram of the face). A detection joins the track it fits best: near the
+track's predicted position, of a similar size and of a similar look; a detection that
+fits no track starts a new one, so two people never share a track and a sticker never
+jumps from one to the other.
+
+A face the detector misses for a moment (turned away, motion blur) keeps its track,
+moved by its velocity, for ``hold`` seconds (0.5 s by default); only then is it dropped.
+A scene cut (:class:`~clipkit.vision.scenecut.SceneCutDetector`) drops every track at
+once, so nothing slides from one shot into the next, and the detector runs on the first
+frame of the new shot.
+
+Of all tracks, up to ``max_faces`` are *shown* (what a caller draws on): the largest
+faces when chosen, kept while they live. A shown track is never handed to another face.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import cv2
+import numpy as np
+
+from ..errors import ParameterError
+from .detector import FaceBox, FaceDetector, analysis_image
+from .scenecut import SceneCutDetector
+
+__all__ = ["TrackedFace", "FaceTracker"]
+
+_MAX_TRACKS = 32  # faces followed internally (identities), shown or not
+
+
+class TrackedFace(NamedTuple):
+    """A shown face at one frame.
+
+    Attributes
+    ----------
+    box : FaceBox
+        Smoothed (and, while missed, predicted) box in frame pixels.
+    age : float
+        Seconds since the face appeared.
+    lost : float
+        Seconds since the detector last saw it (0 when seen at this frame's detection).
+    id : int
+        The track's identity: the same person keeps the same id.
+    """
+
+    box: FaceBox
+    age: float
+    lost: float
+    id: int
+
+
+@dataclass(slots=True)
+class _Track:
+    id: int
+    box: FaceBox
+    vx: float
+    vy: float
+    first_seen: float
+    last_seen: float
+    last_update: float
+    look: np.ndarray | None
+    raw: tuple[float, float, float]  # last detection's centre x, y and time
+    hits: int = 1
+    shown: bool = False
+
+
+def _appearance(image: np.ndarray, box: FaceBox) -> np.ndarray | None:
+    """Normalised colour (or grey) histogram of the face's central area in the analysis image."""
+    h, w = image.shape[:2]
+    x0, y0 = int(max(0, box.x + 0.2 * box.w)), int(max(0, box.y + 0.15 * box.h))
+    x1, y1 = int(min(w, box.x + 0.8 * box.w)), int(min(h, box.y + 0.9 * box.h))
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    patch = np.ascontiguousarray(image[y0:y1, x0:x1])
+    if patch.ndim == 3:
+        hist = cv2.calcHist([patch], [0, 1, 2], None, [4, 4, 4], [0, 256, 0, 256, 0, 256]).ravel()
+    else:
+        hist = cv2.calcHist([patch], [0], None, [16], [0, 256]).ravel()
+    total = float(hist.sum())
+    return (hist / total).astype(np.float64) if total > 0 else None
+
+
+def _look_distance(a: np.ndarray | None, b: np.ndarray | None) -> float:
+    """Bhattacharyya distance of two histograms (0 same, 1 disjoint); 0.3 when unknown."""
+    if a is None or b is None or a.shape != b.shape:
+        return 0.3
+    return math.sqrt(max(0.0, 1.0 - float(np.sum(np.sqrt(a * b)))))
+
+
+class FaceTracker:
+    """Detects faces every few frames and follows each one as a track with an identity.
+
+    Parameters
+    ----------
+    detector : callable
+        A :data:`~clipkit.vision.detector.FaceDetector`.
+    max_faces : int in [1, 16]
+        Faces shown at once (the largest when chosen); more are followed internally so
+        that identities hold.
+    detect_every : int >= 1
+        Run the detector on every n-th frame (tracks are predicted in between).
+    smoothing : float in [0, 1)
+        Weight of the prediction against a new detection (0: boxes jump to each detection).
+    hold : float >= 0
+        Seconds a missed face is kept (moving with its last velocity) before it is dropped.
+    analysis_width : int >= 64
+        Pixels the frame's long side is shrunk to before detection (a landscape frame's width).
+    scene_cuts : bool
+        Drop every track at a scene cut and detect again at once.
+
+    Notes
+    -----
+    :meth:`update` takes the planes of consecutive frames; calling it on frames out of
+    order (a seek) should be preceded by :meth:`reset`.
+    """
+
+    def __init__(
+        self,
+        detector: FaceDetector,
+        *,
+        max_faces: int = 1,
+        detect_every: int = 3,
+        smoothing: float = 0.6,
+        hold: float = 0.5,
+        analysis_width: int = 480,
+        scene_cuts: bool = True,
+    ) -> None:
+        if isinstance(max_faces, bool) or not isinstance(max_faces, int) or not 1 <= max_faces <= 16:
+            raise ParameterError(f"max_faces: {max_faces!r} is outside 1..16")
+        if isinstance(detect_every, bool) or not isinstance(detect_every, int) or detect_every < 1:
+            raise ParameterError(f"detect_every: {detect_every!r} is not a whole number >= 1")
+        if isinstance(smoothing, bool) or not isinstance(smoothing, (int, float)) or not 0 <= smoothing < 1:
+            raise ParameterError(f"smoothing: {smoothing!r} is outside [0, 1)")
+        if isinstance(hold, bool) or not isinstance(hold, (int, float)) or hold < 0:
+            raise ParameterError(f"hold: {hold!r} is below 0 seconds")
+        if isinstance(analysis_width, bool) or not isinstance(analysis_width, int) or analysis_width < 64:
+            raise ParameterError(f"analysis_width: {analysis_width!r} is below 64 pixels")
+        self.detector = detector
+        self.max_faces = max_faces
+        self.detect_every = detect_every
+        self.smoothing = float(smoothing)
+        self.hold = float(hold)
+        self.analysis_width = analysis_width
+        self.cuts = SceneCutDetector() if scene_cuts else None
+        self.tracks: list[_Track] = []
+        self.cut_count = 0
+        self._calls = 0
+        self._since_detect = 0
+        self._next_id = 0
+        self._last_t: float | None = None
+
+    def reset(self) -> None:
+        """Forget every track (after a seek or between unrelated clips)."""
+        self.tracks = []
+        self._since_detect = 0
+        self._calls = 0
+        self._last_t = None
+        if self.cuts is not None:
+            self.cuts.reset()
+
+    # -- one detection step ------------------------------------------------------------
+    def _predicted(self, tr: _Track, t: float) -> FaceBox:
+        dt = max(0.0, t - tr.last_update)
+        b = tr.box
+        return FaceBox(b.x + tr.vx * dt, b.y + tr.vy * dt, b.w, b.h, b.score, b.angle)
+
+    def _match(self, found: list[FaceBox], looks: list[np.ndarray | None], t: float) -> dict[int, int]:
+        """Detection index -> track index, by lowest cost under position/size/look gates."""
+        pairs = []
+        for ti, tr in enumerate(self.tracks):
+            p = self._predicted(tr, t)
+            (px, py) = p.center
+            lost = t - tr.last_seen
+            reach = 1.2 + 1.0 * min(1.0, lost / max(self.hold, 1e-6))  # in face widths; a longer miss searches wider
+            for di, b in enumerate(found):
+                (bx, by) = b.center
+                size = max(p.w, b.w, 1e-6)
+                dist = math.hypot(px - bx, py - by) / size
+                ratio = b.w / max(p.w, 1e-6)
+                if dist > reach or not 0.6 < ratio < 1.65:
+                    continue
+                look = _look_distance(tr.look, looks[di])
+                if look > 0.55:
+                    continue  # someone else in the same place
+                pairs.append((dist + abs(math.log(ratio)) + 1.5 * look - 0.5 * p.iou(b), ti, di))
+        pairs.sort()
+        taken_t: set[int] = set()
+        out: dict[int, int] = {}
+        for _, ti, di in pairs:
+            if ti in taken_t or di in out:
+                continue
+            taken_t.add(ti)
+            out[di] = ti
+        return out
+
+    def _detect(self, y: np.ndarray, u: np.ndarray | None, v: np.ndarray | None, t: float) -> None:
+        image, k = analysis_image(y, u, v, width=self.analysis_width, rgb=bool(getattr(self.detector, "wants_rgb", False)))
+        small = list(self.detector(image))
+        looks = [_appearance(image, b) for b in small]
+        found = [b.scaled(1.0 / k) for b in small]
+        matches = self._match(found, looks, t)
+        for di, ti in matches.items():
+            tr = self.tracks[ti]
+            b = found[di]
+            p = self._predicted(tr, t)
+            # smoothing is for jitter: a detection far from the prediction (a fast move the
+            # velocity has not caught up with) is followed at once, not eased towards
+            residual = math.hypot(b.center[0] - p.center[0], b.center[1] - p.center[1]) / max(p.w, 1e-6)
+            a = self.smoothing * min(1.0, max(0.0, 1.0 - (residual - 0.1) / 0.3))
+            nx = a * p.x + (1 - a) * b.x
+            ny = a * p.y + (1 - a) * b.y
+            nw = a * p.w + (1 - a) * b.w
+            nh = a * p.h + (1 - a) * b.h
+            # velocity from raw detection to raw detection (the smoothed box lags), damped
+            (bx, by), (rx, ry, rt) = b.center, tr.raw
+            if t > rt:
+                mvx, mvy = (bx - rx) / (t - rt), (by - ry) / (t - rt)
+                tr.vx, tr.vy = 0.5 * tr.vx + 0.5 * mvx, 0.5 * tr.vy + 0.5 * mvy
+            tr.raw = (bx, by, t)
+            tr.box = FaceBox(nx, ny, nw, nh, b.score, self.smoothing * tr.box.angle + (1 - self.smoothing) * b.angle)
+            tr.last_seen = t
+            tr.last_update = t
+            tr.hits += 1
+            if looks[di] is not None:
+                tr.look = looks[di] if tr.look is None else 0.8 * tr.look + 0.2 * looks[di]
+        for tr in self.tracks:
+            if tr.last_seen < t:
+                # missed: coast on the velocity, slowing down (1 s time constant), within the hold
+                decay = math.exp(-(t - tr.last_update) / 1.0)
+                tr.box = self._predicted(tr, t)
+                tr.last_update = t
+                tr.vx *= decay
+                tr.vy *= decay
+        for di, b in enumerate(found):
+            if di in matches or len(self.tracks) >= _MAX_TRACKS:
+                continue
+            self.tracks.append(_Track(self._next_id, b, 0.0, 0.0, t, t, t, looks[di], (*b.center, t)))
+            self._next_id += 1
+
+    def update(self, y: np.ndarray, t: float, u: np.ndarray | None = None, v: np.ndarray | None = None) -> list[TrackedFace]:
+        """Advance to time ``t`` (seconds) with the current frame's planes.
+
+        Parameters
+        ----------
+        y : np.ndarray
+            Luma plane (H, W).
+        t : float
+            The frame's time in seconds (increasing).
+        u, v : np.ndarray, optional
+            Chroma planes (H/2, W/2); colour detectors and appearance use them.
+
+        Returns
+        -------
+        list of TrackedFace
+            The shown faces, largest first at the time they were chosen.
+        """
+        cut = self.cuts(y) if self.cuts is not None else False
+        if cut:
+            self.tracks = []
+            self.cut_count += 1
+            self._since_detect = 0
+        if self._since_detect % self.detect_every == 0:
+            self._detect(y, u, v, t)
+            self._since_detect = 0
+        self._since_detect += 1
+        self._calls += 1
+        self._last_t = t
+        self.tracks = [tr for tr in self.tracks if t - tr.last_seen <= self.hold]
+        shown = [tr for tr in self.tracks if tr.shown]
+        if len(shown) < self.max_faces:
+            # fill free places with the largest faces seen now (a missed face is not new)
+            for tr in sorted((tr for tr in self.tracks if not tr.shown and tr.last_seen == t), key=lambda tr: -tr.box.w * tr.box.h):
+                if len(shown) >= self.max_faces:
+                    break
+                tr.shown = True
+                shown.append(tr)
+        out = []
+        for tr in shown:
+            box = self._predicted(tr, t) if tr.last_update < t else tr.box
+            out.append(TrackedFace(box, t - tr.first_seen, t - tr.last_seen, tr.id))
+        return out
