@@ -69,6 +69,13 @@ _LAZY: dict[str, str] = {
     "get_profile": "clipkit.render.profiles",
     "Crossfade": "clipkit.transitions",
     "crossfade": "clipkit.transitions",
+    # batch and distributed rendering
+    "batch": "clipkit.batch",
+    "batch_iter": "clipkit.batch",
+    "Job": "clipkit.batch",
+    "JobResult": "clipkit.batch",
+    "LocalPool": "clipkit.batch",
+    "BatchProgress": "clipkit.batch",
     # music analysis and beat-synced montages
     "analyze": "clipkit.music",
     "montage": "clipkit.music",
@@ -109,7 +116,7 @@ _LAZY: dict[str, str] = {
     "transition_names": "clipkit.transitions",
 }
 _ALIASES = {"effect": "create"}
-_SUBMODULES = ("effects", "overlays", "layouts", "timefx", "music", "reframe", "interop", "library", "testing", "vision", "registry", "template", "edit", "render", "audio", "media")
+_SUBMODULES = ("effects", "overlays", "layouts", "timefx", "music", "reframe", "interop", "library", "testing", "vision", "batch", "registry", "template", "edit", "render", "audio", "media")
 
 __all__ += sorted(_LAZY)
 
