@@ -48,10 +48,10 @@ LAYERS: dict[str, int] = {
     "clipkit.template": 11,  # template -> features, one direction
     "clipkit": 12,  # the package's lazy names: the public API
     "clipkit.library": 13,
-    "clipkit.batch": 13,
+    "clipkit.batch": 14,  # builds templates with the library's placeholder clips to validate jobs
     "clipkit.vision": 5,
-    "clipkit.cli": 14,
-    "clipkit.__main__": 15,
+    "clipkit.cli": 15,
+    "clipkit.__main__": 16,
 }
 
 # Upward edges allowed, each a call-time forward with its reason.

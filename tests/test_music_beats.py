@@ -244,7 +244,6 @@ def test_a_half_second_chirp_as_template_music_is_one_clear_error(tmp_path: Path
         load_template({**doc, "cuts": {"on": "beats", "level": "quarter"}}, allowed_roots=(str(tmp_path),))
 
 
-@pytest.mark.skipif(not MEDIA.is_dir(), reason="../shared/media is not present")
 def test_cover_art_stream_and_real_drums_agree_with_librosa() -> None:
     import librosa
 

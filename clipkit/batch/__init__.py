@@ -6,7 +6,7 @@
 
     results = ck.batch("jobs.yaml", output_dir="out", manifest="out/manifest.jsonl")
     for r in ck.batch_iter(jobs, workers=2):      # as each job finishes
-        print(r.id, r.status, r.error or r.output)
+        report(r.id, r.status, r.error or r.output)
 
 A job is a template render (see :class:`Job`); a batch file is JSONL or YAML/JSON with
 ``jobs:`` and ``defaults:``. See docs/batch.md.

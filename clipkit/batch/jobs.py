@@ -17,16 +17,15 @@ import itertools
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ..edit.sources import Source
 from ..errors import BatchError, ClipkitError, TemplateError, describe_value
-from ..frame import Frame
+from ..library import preview_edit
 
 __all__ = ["Job", "JOB_FIELDS", "load_jobs", "expand_job", "prepare_jobs", "coerce_jobs"]
 
@@ -402,55 +401,12 @@ class _TemplateChecks:
 
         try:
             template = load_template(path, overrides=dict(overrides))
-            # as `clipkit template validate`: build with stand-in clips, so every
+            # as `clipkit template validate`: build with placeholder clips, so every
             # section's own checks run (looks, effects, overlays, layouts, cuts)
-            _build_with_stand_ins(template)
+            preview_edit(template)
         except ClipkitError as exc:
             return None, exc
         return template, None
-
-
-def _build_with_stand_ins(template: Any) -> Any:
-    """Build ``template`` with a stand-in clip for every required slot (nothing decoded),
-    and the bundled sample song when it needs music (what ``template validate`` does
-    through ``clipkit.library.preview_edit``, which sits above this layer)."""
-    from ..edit.clip import Clip
-    from ..resources import samples_dir
-
-    clips = {}
-    for slot in template.slots:
-        if not slot.get("optional"):
-            size = {"landscape": (960, 540), "square": (720, 720)}.get(slot.get("orientation", "any"), (540, 960))
-            source = _StandInSource(str(slot["id"]), size=size, duration=max(10.0, float(slot.get("min_duration", 0.0)) + 1.0))
-            clips[slot["id"]] = Clip(source=source, start=0.0, end=source.duration)
-    music = template.document.get("music", {})
-    song = samples_dir() / "song.m4a" if (music.get("required") or "cuts" in template.document) else None
-    return template.build(clips, music=song)
-
-
-class _StandInSource(Source):
-    """Flat grey video of a given size and length: fills a slot for validation."""
-
-    kind = "video"
-
-    def __init__(self, label: str, *, size: tuple[int, int], duration: float) -> None:
-        self.label, self._size, self._duration = label, size, duration
-
-    @property
-    def duration(self) -> float:  # type: ignore[override]
-        return self._duration
-
-    @property
-    def display_size(self) -> tuple[int, int]:  # type: ignore[override]
-        return self._size
-
-    def describe(self) -> str:
-        return f"stand-in for slot {self.label!r}"
-
-    def frames(self, *, ctx: Any, start: float, count: int, fps: Any, width: int, height: int, speed: float = 1.0) -> Iterator[tuple[Frame, float]]:
-        frame = Frame.solid(self._size[0], self._size[1], (128, 128, 128)).shared()
-        for k in range(count):
-            yield frame, start + k * speed / float(fps)
 
 
 def _detail(exc: ClipkitError) -> tuple[str | None, str]:
