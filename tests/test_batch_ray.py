@@ -61,8 +61,8 @@ JOBS = [
 
 
 @pytest.mark.xfail(
-    reason="a known bug, not Ray's: renders of the same edit repeated in one process differ (up to 79 levels; "
-    "seen on the previous main 49898f1 too), so the outputs depend on which warm worker rendered which job; "
+    reason="a known bug, not Ray's: libx264's output for identical frames differs between renders repeated in one "
+    "process (seen on the previous main 49898f1 too), so outputs depend on which warm worker rendered which job; "
     "see the stop-17 note on issue 10",
     strict=False,
 )
