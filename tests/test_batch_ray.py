@@ -60,12 +60,6 @@ JOBS = [
 ]
 
 
-@pytest.mark.xfail(
-    reason="a known bug, not Ray's: libx264 (PyAV's build) encodes identical frames differently from one encoder "
-    "to the next within a process while its MB-tree rate control is on (mbtree=0 is repeatable; seen on the previous "
-    "main 49898f1 too), so outputs depend on which warm worker rendered which job; see the stop-17 note on issue 10",
-    strict=False,
-)
 def test_ray_renders_the_same_frames_as_the_local_pool(ray_instance: Any, folder: Path) -> None:
     on_ray = {r.id: r for r in batch(JOBS, backend="ray", threads=1, output_dir=folder / "ray", manifest=folder / "ray" / "manifest.jsonl")}
     local = {r.id: r for r in batch(JOBS, backend="local", workers=1, threads=1, output_dir=folder / "local")}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
+import functools
+import glob
 import logging
 import os
 from fractions import Fraction
@@ -35,6 +38,59 @@ def _hardware_encoder_works(codec: str, width: int, height: int, fps: Fraction) 
     except (av.error.FFmpegError, ValueError, OSError):
         return False
     return True
+
+
+class _X264CpuName(ctypes.Structure):
+    # x264.h: typedef struct { const char *name; uint32_t flags; } x264_cpu_name_t;
+    _fields_ = [("name", ctypes.c_char_p), ("flags", ctypes.c_uint32)]
+
+
+def _x264_library_paths() -> list[str]:
+    """Candidate paths of the libx264 PyAV is linked with (bundled in its wheel, else already mapped)."""
+    here = os.path.dirname(av.__file__)
+    found: list[str] = []
+    for folder in (os.path.join(here, os.pardir, "av.libs"), os.path.join(here, ".dylibs"), here):
+        found += sorted(glob.glob(os.path.join(folder, "libx264*")))
+    if not found and os.path.exists("/proc/self/maps"):
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
+            found = sorted({line.split()[-1] for line in maps if "libx264" in line.rsplit("/", 1)[-1]})
+    return found
+
+
+@functools.cache
+def x264_cpu_flags() -> int | None:
+    """The CPU flags to give x264: what it detects, minus AVX-512; None to let x264 decide.
+
+    x264's AVX-512 routines (in the libx264 that PyAV's wheels bundle) read
+    uninitialised memory in the lookahead, so on an AVX-512 machine the same frames
+    gave slightly different streams from one encoder to the next, within one
+    process or across processes, depending on what the heap held before. With
+    AVX-512 off, every encode of the same frames is byte-identical, and the stream
+    is the one the AVX2 routines give (measured: no slower here). Returns None,
+    which leaves x264's own detection, when the library cannot be inspected or the
+    CPU has no AVX-512.
+    """
+    for path in _x264_library_paths():
+        try:
+            lib = ctypes.CDLL(path)
+            detect = lib.x264_cpu_detect
+            names = (_X264CpuName * 128).in_dll(lib, "x264_cpu_names")
+        except (OSError, AttributeError, ValueError):
+            continue
+        detect.restype = ctypes.c_uint32
+        table = {}
+        for entry in names:
+            if not entry.flags or entry.name is None:
+                break
+            table[entry.name.decode("ascii", "replace")] = entry.flags
+        if "AVX512" not in table or "AVX2" not in table:
+            return None  # not an x86 build, or a table this code does not know
+        avx512_bit = table["AVX512"] & ~table["AVX2"]  # the table's entries are cumulative
+        flags = int(detect())
+        if not flags & avx512_bit:
+            return None
+        return flags & ~avx512_bit
+    return None
 
 
 class Mp4Writer:
@@ -140,6 +196,8 @@ class Mp4Writer:
             x264_params.append("cabac=1")
         if p.h264_profile == "high":
             x264_params.append("8x8dct=1")
+        if codec == "libx264" and (cpu_flags := x264_cpu_flags()) is not None:
+            x264_params.append(f"asm={cpu_flags}")  # repeatable output: see x264_cpu_flags
         if codec == "libx264":
             vs.options = {
                 "preset": p.preset,
