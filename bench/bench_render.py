@@ -17,6 +17,16 @@ Usage::
     python bench/bench_render.py                 # the four-way comparison
     python bench/bench_render.py --memory        # peak RSS: 10 s vs 10 min input
     python bench/bench_render.py --avsync        # A/V offset at start and end of 60 s
+    python bench/bench_render.py --real          # real footage: plain and full template
+
+``--real`` renders three real clips from ../shared/media (1920x1080 H.264 25 fps,
+1280x720 VP8 24 fps, 640x360 H.264) to 14 s of 1080x1920 30 fps with cover fit and
+a real song, two ways: ``plain`` (cuts + fit + music) and ``full`` (plus the
+``teal_orange`` look, 3 PNG stickers and 2 text layers). The floor is a bare PyAV
+decode -> fps/crop/scale (libavfilter) -> encode of the same frames plus the same
+music; moviepy and the ffmpeg CLI render the full edit with their own tools (a
+per-channel curve and unsharp mask for the look, PNG overlays, text). See
+:mod:`bench_render_real`.
 
 Each variant runs in its own child process (peak RSS is its own); ``--repeat N`` runs
 the comparison N times interleaved and reports the best wall time of each.
@@ -338,7 +348,14 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1, help="interleaved repetitions (best wall time kept)")
     ap.add_argument("--memory", action="store_true", help="peak RSS of a 10 s vs a 10 min input")
     ap.add_argument("--avsync", action="store_true", help="A/V offset at start and end of a 60 s render")
+    ap.add_argument("--real", action="store_true", help="real footage from ../shared/media: plain and full template vs the floor and peers")
+    ap.add_argument("--fit", default="cover", help="fit mode of the clipkit runs with --real (cover follows faces; center is the plain crop)")
     args = ap.parse_args()
+    if args.real:
+        import bench_render_real
+
+        bench_render_real.main(repeat=args.repeat, fit=args.fit)
+        return
     if args.run:
         if args.run == "long":
             run_long(args.out, args.seconds, args.size)

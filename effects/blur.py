@@ -8,16 +8,15 @@ import numpy as np
 from numba import njit
 
 from clipkit.effects import Effect, Param
-from clipkit.effects.kernels import _box_blur, box_passes, gaussian_f32, gaussian_taps, ref_box_blur, ref_gaussian, u8
+from clipkit.effects.kernels import _box_blur, box_passes, gaussian_blur, gaussian_taps, ref_box_blur, ref_gaussian, u8
 from clipkit.frame import Frame
 
 DIRECT_MAX_SIGMA = 8.0  # up to here a true Gaussian; beyond, three box blurs (cost independent of size)
 
 
 @njit(nogil=True, cache=True, fastmath=True)
-def _gauss(plane: np.ndarray, taps: np.ndarray) -> np.ndarray:
-    f = gaussian_f32(plane, taps)
-    h, w = plane.shape
+def _rounded(f: np.ndarray) -> np.ndarray:
+    h, w = f.shape
     out = np.empty((h, w), np.uint8)
     for i in range(h):
         for j in range(w):
@@ -37,7 +36,7 @@ def _blur(plane: np.ndarray, sigma: float, *, reference: bool) -> np.ndarray:
         taps = gaussian_taps(sigma)
         if reference:
             return np.floor(np.clip(ref_gaussian(plane, taps), 0, 255) + 0.5).astype(np.uint8)
-        return _gauss(plane, taps)
+        return _rounded(gaussian_blur(plane, taps))
     radii = box_passes(sigma)
     if reference:
         return ref_box_blur(plane, radii)

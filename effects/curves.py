@@ -107,6 +107,9 @@ class Curves(Effect):
 
         return CUBES.get(key, build)
 
+    def colour_cube(self, p: dict[str, Any], state: Any) -> tuple[np.ndarray, float] | None:
+        return None if self.is_identity(p) else (state, 1.0)
+
     def apply(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         if self.is_identity(p):  # identity curves: leave even out-of-gamut colours alone
             return frame

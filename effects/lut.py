@@ -166,6 +166,9 @@ class Lut(Effect):
         cube = CUBES.get(("lut", str(path.resolve()), st.st_mtime, st.st_size, tetra, curves), build)
         return lut, cube, curve
 
+    def colour_cube(self, p: dict[str, Any], state: Any) -> tuple[np.ndarray, float]:
+        return state[1], p["strength"]
+
     def apply(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         y, u, v = apply_cube(frame.y, frame.u, frame.v, state[1], p["strength"])
         return Frame(y, u, v, frame.alpha)

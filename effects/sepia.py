@@ -49,6 +49,9 @@ class Sepia(Effect):
     def prepare(self, ctx: Any, static: dict[str, Any]) -> Any:
         return CUBES.get(("sepia",), _cube)
 
+    def colour_cube(self, p: dict[str, Any], state: Any) -> tuple[np.ndarray, float]:
+        return state, p["strength"]
+
     def apply(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         y, u, v = apply_cube(frame.y, frame.u, frame.v, state, p["strength"])
         return Frame(y, u, v, frame.alpha)

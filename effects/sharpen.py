@@ -8,13 +8,12 @@ import numpy as np
 from numba import njit
 
 from clipkit.effects import Effect, Param
-from clipkit.effects.kernels import gaussian_f32, gaussian_taps, ref_gaussian, u8
+from clipkit.effects.kernels import gaussian_blur, gaussian_taps, ref_gaussian, u8
 from clipkit.frame import Frame
 
 
 @njit(nogil=True, cache=True, fastmath=True)
-def _kernel(y: np.ndarray, taps: np.ndarray, amount: float, threshold: float) -> np.ndarray:
-    blurred = gaussian_f32(y, taps)
+def _kernel(y: np.ndarray, blurred: np.ndarray, amount: float, threshold: float) -> np.ndarray:
     h, w = y.shape
     out = np.empty((h, w), np.uint8)
     k = np.float32(amount)
@@ -55,7 +54,7 @@ class Sharpen(Effect):
 
     def apply(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         taps = gaussian_taps(max(p["sigma"], 0.3))
-        return Frame(_kernel(frame.y, taps, p["amount"], p["threshold"]), frame.u, frame.v, frame.alpha)
+        return Frame(_kernel(frame.y, gaussian_blur(frame.y, taps), p["amount"], p["threshold"]), frame.u, frame.v, frame.alpha)
 
     def reference(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         y = frame.y.astype(np.float64)

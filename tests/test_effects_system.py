@@ -252,6 +252,32 @@ def test_neighbouring_luma_tables_merge_into_one_pass_with_the_same_result(monke
     assert base.BoundEffect(fx.create("contrast", amount=1.2), _ctx()).luma_table({"amount": 1.2}) is not None
 
 
+@pytest.mark.parametrize("strength", [1.0, 0.6])
+def test_luma_tables_after_a_colour_cube_fold_into_its_pass_with_the_same_result(monkeypatch: pytest.MonkeyPatch, strength: float) -> None:
+    frames = sample_frames(96, 64, count=3)
+    chain = fx.chain(
+        fx.create("lut", file="teal_orange", strength=strength),
+        fx.create("contrast", amount=1.08),
+        fx.create("gamma", gamma=1.2),
+        fx.create("sharpen", amount=0.3, sigma=1.2),  # not a table: the cube runs before it
+        fx.create("sepia", strength=0.5),
+        fx.create("brightness", offset=0.04),
+    )
+    one_by_one = frames
+    for node in chain.nodes:
+        one_by_one = fx.run_frames(node, one_by_one)
+    passes: list[int] = []
+    real = base.lookup
+    monkeypatch.setattr(base, "lookup", lambda plane, table: passes.append(1) or real(plane, table))
+    folded = fx.run_frames(chain, frames)
+    for a, b in zip(folded, one_by_one):
+        assert frame_difference(a, b) == 0
+    assert passes == []  # every luma table rode on a cube's pass
+    cube = base.BoundEffect(fx.create("lut", file="teal_orange"), _ctx())
+    assert cube.colour_cube({**cube.values(_t(0.0))}) is not None
+    assert base.BoundEffect(fx.create("lut", file="teal_orange"), _ctx(), reference=True).colour_cube(cube.values(_t(0.0))) is None
+
+
 def test_identity_effects_pass_the_same_frame_through() -> None:
     frame = sample_frames(64, 48, count=1)[0]
     for node in (fx.create("contrast", amount=1.0), fx.look("vintage", strength=0.0), fx.create("posterize", levels=256)):

@@ -239,6 +239,17 @@ class Effect(ABC):
         """
         return None
 
+    def colour_cube(self, p: Mapping[str, Any], state: Any) -> tuple[np.ndarray, float] | None:
+        """The colour cube and strength this effect applies, if that is all it does.
+
+        Override in effects whose ``apply`` is exactly
+        ``apply_cube(y, u, v, cube, strength)`` (lut, curves, sepia). Luma tables that
+        follow such an effect in a chain (contrast, brightness, gamma) are then folded
+        into the cube's Y table, so the whole run costs one pass. ``None`` (the
+        default): not a cube.
+        """
+        return None
+
     @abstractmethod
     def reference(self, image: Any, p: Mapping[str, Any], state: Any, time: FrameTime) -> Any:
         """Process one frame in plain numpy (see the class docstring)."""
@@ -366,6 +377,13 @@ class BoundEffect:
             return None
         return self.effect.luma_table(p, self.state)
 
+    def colour_cube(self, p: Mapping[str, Any]) -> tuple[np.ndarray, float] | None:
+        """The effect's colour cube and strength for values ``p`` (see :meth:`Effect.colour_cube`);
+        never in reference mode."""
+        if self._reference or self.space != "yuv":
+            return None
+        return self.effect.colour_cube(p, self.state)
+
     def __call__(self, frame: Frame, time: FrameTime) -> Frame:
         p = self.values(time)
         if self.is_identity(p):
@@ -436,6 +454,9 @@ class BoundChain:
 
     def __init__(self, bound: Sequence[Any]) -> None:
         self.bound = list(bound)
+        self._folds: dict[tuple[int, float, bytes], np.ndarray] = {}  # cubes with luma tables folded in
+        self._fold_misses = 0
+        self._folding = True  # off on a chain whose folded cubes keep changing (animated tables)
         if BoundChain.profile:
             BoundChain.profiled.append(self)
 
@@ -445,6 +466,7 @@ class BoundChain:
         profile = self.profile  # the class flag (bench_effects), or this chain's (a profiled render)
         table: np.ndarray | None = None  # luma tables of neighbouring effects, merged
         tabled: list[BoundEffect] = []
+        cube: _PendingCube | None = None  # a colour cube not yet applied, with the luma tables after it
         for b in self.bound:
             if isinstance(b, BoundEffect):
                 p = b.values(time)
@@ -453,14 +475,25 @@ class BoundChain:
                 started = _time.thread_time() if profile else 0.0
                 lut = b.luma_table(p) if rgb is None else None
                 if lut is not None:
-                    table = lut if table is None else lut[table]  # y -> lut[table[y]]
-                    tabled.append(b)
+                    if cube is not None and self._folding:
+                        cube.add(lut, b)  # folded into the cube's Y table: no pass of its own
+                    else:
+                        table = lut if table is None else lut[table]  # y -> lut[table[y]]
+                        tabled.append(b)
                     if profile:
                         b.seconds += _time.thread_time() - started
                     continue
                 if table is not None:
                     frame, table = _apply_table(frame, table, tabled, profile), None
                     tabled = []
+                if cube is not None:
+                    frame, cube = self._apply_cube(frame, cube, profile), None
+                found = b.colour_cube(p) if rgb is None else None
+                if found is not None:
+                    cube = _PendingCube(b, found[0], float(found[1]))
+                    if profile:
+                        b.seconds += _time.thread_time() - started
+                    continue
                 if b.space == "rgb":
                     if rgb is None:
                         alpha = frame.alpha
@@ -477,14 +510,43 @@ class BoundChain:
                 if table is not None:
                     frame, table = _apply_table(frame, table, tabled, profile), None
                     tabled = []
+                if cube is not None:
+                    frame, cube = self._apply_cube(frame, cube, profile), None
                 if rgb is not None:
                     frame, rgb = from_rgb(rgb, alpha), None
                 frame = b(frame, time)
         if table is not None:
             frame = _apply_table(frame, table, tabled, profile)
+        if cube is not None:
+            frame = self._apply_cube(frame, cube, profile)
         if rgb is not None:
             frame = from_rgb(rgb, alpha)
         return frame
+
+    def _apply_cube(self, frame: Frame, pending: _PendingCube, profile: bool) -> Frame:
+        """Apply a pending colour cube, with the luma tables after it folded into its Y table."""
+        from .kernels import apply_cube, fold_luma_tables
+
+        started = _time.thread_time() if profile else 0.0
+        frame = contiguous(frame)
+        if pending.table is None:
+            y, u, v = apply_cube(frame.y, frame.u, frame.v, pending.cube, pending.strength)
+        else:
+            key = (id(pending.cube), pending.strength, pending.table.tobytes())
+            folded = self._folds.get(key)
+            if folded is None:
+                if len(self._folds) >= 4:  # tables that change every frame: folding would cost more than it saves
+                    self._folds.clear()
+                    self._fold_misses += 1
+                    self._folding = self._fold_misses <= 4
+                folded = self._folds[key] = fold_luma_tables(pending.cube, pending.strength, pending.table)
+            y, u, v = apply_cube(frame.y, frame.u, frame.v, folded, pending.strength, 1.0)
+        out = Frame(y, u, v, frame.alpha)
+        if profile:
+            pending.effect.seconds += _time.thread_time() - started
+            for b in (pending.effect, *pending.tabled):
+                b.calls += 1
+        return out
 
     def effect_times(self) -> list[tuple[str, float, int]]:
         """``(effect id, CPU seconds, calls)`` of each effect, while profiled."""
@@ -496,6 +558,23 @@ class BoundChain:
             closer = getattr(b, "close", None)
             if closer is not None:
                 closer()
+
+
+class _PendingCube:
+    """A colour-cube effect waiting to run, and the luma tables folded after it."""
+
+    __slots__ = ("effect", "cube", "strength", "table", "tabled")
+
+    def __init__(self, effect: BoundEffect, cube: np.ndarray, strength: float) -> None:
+        self.effect = effect
+        self.cube = cube
+        self.strength = strength
+        self.table: np.ndarray | None = None
+        self.tabled: list[BoundEffect] = []
+
+    def add(self, table: np.ndarray, effect: BoundEffect) -> None:
+        self.table = table if self.table is None else table[self.table]
+        self.tabled.append(effect)
 
 
 def _apply_table(frame: Frame, table: np.ndarray, tabled: Sequence[BoundEffect], profile: bool) -> Frame:
