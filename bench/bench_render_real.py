@@ -256,7 +256,7 @@ def ffmpeg_argv(out: str) -> list[str]:
     dur = total_frames() / FPS
     argv += ["-ss", str(MUSIC_START), "-t", str(dur), "-i", _clip(SONG)]
     for path, _, _ in STICKERS:
-        argv += ["-loop", "1", "-t", str(dur), "-i", str(ROOT / path)]
+        argv += ["-f", "image2", "-loop", "1", "-framerate", str(FPS), "-t", str(dur), "-i", str(ROOT / path)]
     n = len(SHOTS)
     parts = [f"[{i}:v]fps={FPS},scale={W}:{H}:force_original_aspect_ratio=increase:flags=bilinear,crop={W}:{H},setsar=1[s{i}]" for i in range(n)]
     chain = "".join(f"[s{i}]" for i in range(n)) + f"concat=n={n}:v=1:a=0,"

@@ -236,8 +236,49 @@ class Frame:
             return self
         return self.copy()
 
+    @classmethod
+    def packed(cls, width: int, height: int) -> Frame:
+        """An uninitialised frame whose planes are views of one ``yuv420p`` buffer.
+
+        A stage that writes its output into these planes (``cv2.resize(..., dst=)``)
+        hands the encoder a frame that :meth:`to_i420` returns without copying.
+
+        Parameters
+        ----------
+        width, height : int, even, > 0
+            Size in pixels.
+        """
+        if width <= 0 or height <= 0 or width % 2 or height % 2:
+            raise ParameterError(f"frame size must be even and positive, got {width}x{height}")
+        buf = np.empty((height * 3 // 2, width), np.uint8)
+        quarter = (height // 2) * (width // 2)
+        chroma = buf[height:].reshape(-1)
+        return cls(buf[:height], chroma[:quarter].reshape(height // 2, width // 2), chroma[quarter:].reshape(height // 2, width // 2))
+
+    def _packed_buffer(self) -> np.ndarray | None:
+        """The one ``yuv420p`` buffer the planes are consecutive views of, if they are."""
+        base = self.y.base
+        if not isinstance(base, np.ndarray) or self.u.base is not base or self.v.base is not base:
+            return None
+        h, w = self.y.shape
+        if base.dtype != np.uint8 or base.shape != (h * 3 // 2, w) or not base.flags.c_contiguous:
+            return None
+        if not (self.y.flags.c_contiguous and self.u.flags.c_contiguous and self.v.flags.c_contiguous):
+            return None
+        start = base.ctypes.data
+        if self.y.ctypes.data != start or self.u.ctypes.data != start + h * w or self.v.ctypes.data != start + h * w + self.u.size:
+            return None
+        return base
+
     def to_i420(self) -> np.ndarray:
-        """The planes stacked as one (H*3/2, W) array, the layout of ``yuv420p``."""
+        """The planes stacked as one (H*3/2, W) array, the layout of ``yuv420p``.
+
+        No copy when the planes already are views of such an array in that order
+        (see :meth:`packed`); the array is then shared with this frame.
+        """
+        packed = self._packed_buffer()
+        if packed is not None:
+            return packed
         h, w = self.y.shape
         out = np.empty((h * 3 // 2, w), np.uint8)
         out[:h] = self.y

@@ -74,3 +74,22 @@ def test_the_cpu_flags_given_to_x264_never_include_avx512() -> None:
     avx512 = table["AVX512"] & ~table["AVX2"]
     assert flags & avx512 == 0
     assert flags == detected & ~avx512  # every other routine x264 found stays on
+
+
+def test_a_packed_frame_reaches_the_encoder_without_a_copy_and_others_are_packed() -> None:
+    import numpy as np
+
+    from clipkit.frame import Frame
+
+    frame = Frame.packed(64, 32)
+    frame.y[:] = 100
+    frame.u[:] = 90
+    frame.v[:] = 160
+    buf = frame.to_i420()
+    assert buf.shape == (48, 64) and np.shares_memory(buf, frame.y) and np.shares_memory(buf, frame.v)
+    assert (buf[:32] == 100).all() and (buf[32:40] == 90).all() and (buf[40:] == 160).all()
+    # planes that are not consecutive views of one buffer are copied into the layout
+    other = Frame(frame.y.copy(), frame.v, frame.u)  # chroma swapped: not the packed order
+    stacked = other.to_i420()
+    assert not np.shares_memory(stacked, frame.y)
+    assert (stacked[32:40] == 160).all() and (stacked[40:] == 90).all()

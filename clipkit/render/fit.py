@@ -114,12 +114,13 @@ def _resize_region(frame: Frame, rect: tuple[int, int, int, int], size: tuple[in
     if (w, h) == (tw, th):
         return Frame(ry, ru, rv, ra)
     interp = _interp(w, tw)
-    return Frame(
-        cv2.resize(ry, (tw, th), interpolation=interp),
-        cv2.resize(ru, (tw // 2, th // 2), interpolation=interp),
-        cv2.resize(rv, (tw // 2, th // 2), interpolation=interp),
-        None if ra is None else cv2.resize(ra, (tw, th), interpolation=interp),
-    )
+    out = Frame.packed(tw, th)  # written in place: the encoder takes it without a copy
+    cv2.resize(ry, (tw, th), dst=out.y, interpolation=interp)
+    cv2.resize(ru, (tw // 2, th // 2), dst=out.u, interpolation=interp)
+    cv2.resize(rv, (tw // 2, th // 2), dst=out.v, interpolation=interp)
+    if ra is not None:
+        out.alpha = cv2.resize(ra, (tw, th), interpolation=interp)
+    return out
 
 
 def _rect(x: float, y: float, w: float, h: float, limit: tuple[int, int]) -> tuple[int, int, int, int]:

@@ -688,12 +688,13 @@ def subject_cover(g: FitGeometry, *, faces: Any = "default", motion: bool = True
         alpha = None if frame.alpha is None else frame.alpha[y : y + h, x : x + w]
         if (w, h) == (W, H):
             return Frame(*region, alpha)
-        return Frame(
-            cv2.resize(region[0], (W, H), interpolation=interp),
-            cv2.resize(region[1], (W // 2, H // 2), interpolation=interp),
-            cv2.resize(region[2], (W // 2, H // 2), interpolation=interp),
-            None if alpha is None else cv2.resize(alpha, (W, H), interpolation=interp),
-        )
+        out = Frame.packed(W, H)  # written in place: the encoder takes it without a copy
+        cv2.resize(region[0], (W, H), dst=out.y, interpolation=interp)
+        cv2.resize(region[1], (W // 2, H // 2), dst=out.u, interpolation=interp)
+        cv2.resize(region[2], (W // 2, H // 2), dst=out.v, interpolation=interp)
+        if alpha is not None:
+            out.alpha = cv2.resize(alpha, (W, H), interpolation=interp)
+        return out
 
     fit.follower = follower  # type: ignore[attr-defined]  # measurement scripts read the crop position
     return fit
