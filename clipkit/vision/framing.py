@@ -40,10 +40,10 @@ from typing import TYPE_CHECKING, Any
 import cv2
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ParameterError, PluginError
 from ..frame import Frame
 from ..nodes import RenderContext
-from .detector import FaceBox, FaceDetector, default_face_detector
+from .detector import CNNFaceDetector, FaceBox, FaceDetector, default_face_detector
 from .tracking import FaceTracker
 
 if TYPE_CHECKING:
@@ -236,6 +236,8 @@ class SubjectFinder:
                 cx, cy, box = group_target(faces, self.crop_width or w, current.box)
                 self.faces_box = box
                 found = (cx, cy, "face")
+        if self.follow == "faces":
+            return found  # no motion to look for: skip the motion thumbnail
         scale = min(1.0, _MOTION_WIDTH / max(h, w))
         # every n-th pixel first: shrinking a 1080p plane by area costs more than the rest of this
         step = max(1, int(1.0 / scale) // 2)
@@ -555,8 +557,9 @@ class SubjectFollower:
         Crop size in frame pixels.
     fps : float > 0
         Frame rate (the spring and the speed cap work in seconds).
-    detect_every : int >= 1
-        Frames between face detections.
+    detect_every : int >= 1, optional
+        Frames between face detections; default: every :attr:`DETECT_SECONDS` of video.
+        The tracker predicts faces in between and holds them for two intervals.
     dead_zone : float in [0, 0.5]
         Share of the crop the subject may drift before the crop moves.
     response : float > 0
@@ -571,6 +574,15 @@ class SubjectFollower:
     """
 
     KEEP_IN = 0.1  # share of the crop kept between a face and the crop's edge
+    # A crop pans slowly (dead zone, speed cap), so it needs a fresh detection far less
+    # often than a face sticker does; detection is most of the cost of following faces.
+    # Measured on the real clips (bench_faces --framing): every 0.2 s -> 0.3 s kept the
+    # face in the crop in 92-100 % of frames (94-100 % before) at half the cost.
+    DETECT_SECONDS = 0.3
+    # Faces narrower than this share of the frame's width do not steer a crop; the CNN's
+    # first stage costs about the inverse square of its smallest face.
+    # 0.04 changed no framing figure there and cut the detector's cost by about a third.
+    MIN_FACE = 0.04
 
     def __init__(
         self,
@@ -578,7 +590,7 @@ class SubjectFollower:
         crop: tuple[float, float],
         *,
         fps: float = 30.0,
-        detect_every: int = 6,
+        detect_every: int | None = None,
         dead_zone: float = 0.08,
         response: float = 0.5,
         max_speed: float = 2.0,
@@ -589,7 +601,17 @@ class SubjectFollower:
         self.vis = crop
         self.dt = 1.0 / max(1e-6, fps)
         self.motion = motion
-        self.finder = SubjectFinder(follow="auto" if motion else "faces", faces=faces, detect_every=detect_every, fps=fps, crop_width=crop[0])
+        if detect_every is None:
+            detect_every = max(1, int(round(self.DETECT_SECONDS * fps)))
+        if isinstance(faces, str) and faces == "default":
+            try:
+                faces = CNNFaceDetector(min_size=self.MIN_FACE)
+            except PluginError:
+                pass  # no CNN weights: the default detector falls back to Haar
+        hold = max(0.5, 2.0 * detect_every / max(fps, 1e-6))
+        self.finder = SubjectFinder(
+            follow="auto" if motion else "faces", faces=faces, detect_every=detect_every, hold=hold, fps=fps, crop_width=crop[0]
+        )
         self.dead = (dead_zone * crop[0], dead_zone * crop[1])
         self.response = response
         self.max_speed = (max_speed * crop[0], max_speed * crop[1])
