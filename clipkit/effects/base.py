@@ -548,6 +548,27 @@ class BoundChain:
                 b.calls += 1
         return out
 
+    def split_point_ops(self) -> tuple[BoundChain | None, BoundChain | None]:
+        """``(leading per-pixel colour effects, the rest)`` of this chain, sharing its bound effects.
+
+        The leading run of effects that only map colours pixel by pixel (luma tables and
+        colour cubes: :meth:`Effect.luma_table`, :meth:`Effect.colour_cube`) may run
+        before a fit scales the picture up, where they touch fewer pixels; the rest
+        (sharpen, vignette, anything spatial or positional) stays at the output size.
+        """
+        k = 0
+        while k < len(self.bound) and _is_point_op(self.bound[k]):
+            k += 1
+        if k == 0:
+            return None, self
+        head = BoundChain(self.bound[:k])
+        head.profile = self.profile
+        if k == len(self.bound):
+            return head, None
+        tail = BoundChain(self.bound[k:])
+        tail.profile = self.profile
+        return head, tail
+
     def effect_times(self) -> list[tuple[str, float, int]]:
         """``(effect id, CPU seconds, calls)`` of each effect, while profiled."""
         return [(f"effect {b.effect.id}", b.seconds, b.calls) for b in self.bound if isinstance(b, BoundEffect) and b.calls]
@@ -558,6 +579,14 @@ class BoundChain:
             closer = getattr(b, "close", None)
             if closer is not None:
                 closer()
+
+
+def _is_point_op(bound: Any) -> bool:
+    """Whether a bound node only maps each pixel's colour (its class has a luma table or a cube)."""
+    if not isinstance(bound, BoundEffect) or bound.space != "yuv" or bound._reference:
+        return False
+    kind = type(bound.effect)
+    return kind.luma_table is not Effect.luma_table or kind.colour_cube is not Effect.colour_cube
 
 
 class _PendingCube:

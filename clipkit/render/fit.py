@@ -105,12 +105,23 @@ def _interp(src_w: int, dst_w: int) -> int:
     return cv2.INTER_AREA if dst_w * 1.5 < src_w else cv2.INTER_LINEAR
 
 
-def _resize_region(frame: Frame, rect: tuple[int, int, int, int], size: tuple[int, int]) -> Frame:
+PointOps = Callable[[Frame], Frame]
+"""Per-pixel colour work (luma tables, colour cubes) a fit may run before it scales up."""
+
+
+def _resize_region(frame: Frame, rect: tuple[int, int, int, int], size: tuple[int, int], pre: PointOps | None = None) -> Frame:
     x, y, w, h = rect
+    tw, th = size
+    if pre is not None:
+        if w * h >= tw * th:  # no smaller before the resize: run it on the result
+            return pre(_resize_region(frame, rect, size))
+        # scaling up: per-pixel work on the source's pixels is cheaper by the area ratio
+        # (and differs from after the resize only where interpolation mixes colours)
+        ry, ru, rv, ra = _region(frame, x, y, w, h)
+        return _resize_region(pre(Frame(ry, ru, rv, ra)), (0, 0, w, h), size)
     if (x, y, w, h) == (0, 0, frame.width, frame.height) and (w, h) == size:
         return frame  # already the canvas: pass through untouched (keeps the zero-copy path)
     ry, ru, rv, ra = _region(frame, x, y, w, h)
-    tw, th = size
     if (w, h) == (tw, th):
         return Frame(ry, ru, rv, ra)
     interp = _interp(w, tw)
@@ -160,7 +171,12 @@ def center_fit(g: FitGeometry) -> Callable[[Frame], Frame]:
     vis_w, vis_h = W / s / sx, H / s / sy  # visible area in frame pixels
     cx, cy, crw, crh = g.crop
     rect = _rect(cx + (crw - vis_w) / 2, cy + (crh - vis_h) / 2, vis_w, vis_h, g.frame_size)
-    return lambda frame: _resize_region(frame, rect, (W, H))
+
+    def fit(frame: Frame, pre: PointOps | None = None) -> Frame:
+        return _resize_region(frame, rect, (W, H), pre)
+
+    fit.takes_point_ops = True  # type: ignore[attr-defined]
+    return fit
 
 
 def _contained_size(g: FitGeometry) -> tuple[int, int]:
@@ -273,9 +289,15 @@ class Fitter:
             crop = (x / sx, y / sy, w / sx, h / sy)
         return FitGeometry(frame_size, display, crop, self.canvas, self.background)
 
-    def __call__(self, frame: Frame) -> Frame:
+    def __call__(self, frame: Frame, pre: PointOps | None = None) -> Frame:
+        """Fit ``frame``; ``pre`` (per-pixel colour work) runs exactly once, before the
+        scaling when the fit mode can do that and the picture is scaled up, else after."""
         size = (frame.width, frame.height)
         if self._fn is None or size != self._frame_size:
             self._fn = self._factory(self.geometry(size))
             self._frame_size = size
-        return self._fn(frame)
+        if pre is None:
+            return self._fn(frame)
+        if getattr(self._fn, "takes_point_ops", False) and frame.alpha is None:
+            return self._fn(frame, pre)  # type: ignore[call-arg]
+        return pre(self._fn(frame))

@@ -184,12 +184,27 @@ class ClipStream:
         except StopIteration:
             raise _OutOfFrames(self.clip.source.describe(), "ran out of frames") from None
 
-    def process(self, frame: Frame, time: FrameTime) -> Frame:
-        """Fit ``frame`` and run the clip's effects on it."""
+    def process(self, frame: Frame, time: FrameTime, *, point_ops: Callable[[Frame], Frame] | None = None) -> Frame:
+        """Fit ``frame`` and run the clip's effects on it.
+
+        ``point_ops`` (per-pixel colour work that follows the clip's effects) runs inside
+        the fit, before the scaling when the picture is scaled up; it is only taken when
+        the clip has no effects of its own, whose order it would otherwise change
+        (:meth:`takes_point_ops`).
+        """
+        if point_ops is not None:
+            if not self.takes_point_ops:
+                raise ValueError("point_ops given to a clip stream with effects of its own")
+            return self.fitter(frame, point_ops)
         frame = self.fitter(frame)
         for fx in self.effects:
             frame = fx(frame, time)
         return frame
+
+    @property
+    def takes_point_ops(self) -> bool:
+        """Whether :meth:`process` may run the edit's leading colour effects in the fit."""
+        return not self.effects
 
     def close_over_background(self, frame: Frame) -> Frame:
         """Lay a frame with alpha over the background (the last step of a shot)."""
@@ -229,7 +244,7 @@ class _Shot:
         self._fps = float(plan.fps)
         self.local = 0
 
-    def next(self, index: int) -> Frame:
+    def next(self, index: int, point_ops: Callable[[Frame], Frame] | None = None) -> Frame:
         try:
             frame, source_t = self.stream.pull()
         except _OutOfFrames:
@@ -244,7 +259,7 @@ class _Shot:
             duration=self.shot.count / self._fps,
             source_t=source_t,
         )
-        frame = self.stream.close_over_background(self.stream.process(frame, time_))
+        frame = self.stream.close_over_background(self.stream.process(frame, time_, point_ops=point_ops))
         self.local += 1
         return frame
 
@@ -270,6 +285,10 @@ def frame_stream(
         transitions = {k: profiler.wrap(f"transition {type(plan.shots[k].transition).__name__}", t) for k, t in transitions.items()}
         edit_fx = _profiled_effects(edit_fx, profiler, "edit")
         layers = [(ov, profiler.wrap(f"overlay {i} {type(ov.node).__name__}", b)) for i, (ov, b) in enumerate(layers)]
+    # The edit's leading per-pixel colour effects (a look's LUT, curves, contrast) run in
+    # a lone shot's fit, before it scales the source up; transitions, and shots with
+    # effects of their own, take the whole chain after (the order there matters).
+    hoisted, edit_rest = _point_ops_first(edit_fx)
     open_shots: dict[int, _Shot] = {}
     try:
         for index in range(0, stop):
@@ -279,17 +298,22 @@ def frame_stream(
                     open_shots[s.index] = _Shot(plan, s, ctx, profiler)
             for key in [k for k in open_shots if plan.shots[k].end <= index]:
                 open_shots.pop(key).close()
-            frames = [open_shots[s.index].next(index) for s in active]
+            time_ = FrameTime(index=index, t=index / fps, local_index=index, local_t=index / fps, duration=plan.duration)
+            chain = edit_fx
+            if hoisted is not None and len(active) == 1 and open_shots[active[0].index].stream.takes_point_ops:
+                frames = [open_shots[active[0].index].next(index, lambda f, t=time_: hoisted(f, t))]
+                chain = edit_rest
+            else:
+                frames = [open_shots[s.index].next(index) for s in active]
             if index < start:
                 continue
-            time_ = FrameTime(index=index, t=index / fps, local_index=index, local_t=index / fps, duration=plan.duration)
             if len(frames) == 1:
                 frame = frames[0]
             else:
                 incoming = active[-1]
                 progress = (index - incoming.start) / max(1, incoming.overlap)
                 frame = transitions[incoming.index](frames[0], frames[1], progress, time_)
-            for fx in edit_fx:
+            for fx in chain:
                 frame = fx(frame, time_)
             for ov, bound in layers:
                 if index / fps < ov.start or (ov.end is not None and index / fps >= ov.end):
@@ -312,6 +336,20 @@ def frame_stream(
             closer = getattr(bound, "close", None)
             if closer is not None:
                 closer()
+
+
+def _point_ops_first(bound: list[BoundFrameNode]) -> tuple[BoundFrameNode | None, list[BoundFrameNode]]:
+    """The leading per-pixel colour effects of a bound effect list, and what follows them."""
+    if not bound:
+        return None, bound  # nothing to split: do not import the effects (and numba) for it
+    from ..effects.base import BoundChain
+
+    if not isinstance(bound[0], BoundChain):
+        return None, bound
+    head, tail = bound[0].split_point_ops()
+    if head is None:
+        return None, bound
+    return head, ([tail] if tail is not None else []) + bound[1:]
 
 
 def _profiled_effects(bound: list[BoundFrameNode], profiler: StageProfiler, where: str) -> list[BoundFrameNode]:

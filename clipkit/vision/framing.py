@@ -701,22 +701,28 @@ def subject_cover(g: FitGeometry, *, faces: Any = "default", motion: bool = True
     h = min(max(2, int(round(vis[1] / 2)) * 2), g.frame_size[1] // 2 * 2)
     interp = cv2.INTER_AREA if W * 1.5 < w else cv2.INTER_LINEAR
 
-    def fit(frame: Frame) -> Frame:
+    def fit(frame: Frame, pre: Callable[[Frame], Frame] | None = None) -> Frame:
         px, py = follower(frame)
         fw, fh = frame.width, frame.height
         x = min(max(0, int(round((px - w / 2) / 2)) * 2), (fw - w) // 2 * 2)
         y = min(max(0, int(round((py - h / 2) / 2)) * 2), (fh - h) // 2 * 2)
         region = (frame.y[y : y + h, x : x + w], frame.u[y // 2 : (y + h) // 2, x // 2 : (x + w) // 2], frame.v[y // 2 : (y + h) // 2, x // 2 : (x + w) // 2])
         alpha = None if frame.alpha is None else frame.alpha[y : y + h, x : x + w]
+        if pre is not None and alpha is None and w * h < W * H:
+            # scaling up: per-pixel colour work is cheaper on the source's pixels
+            done = pre(Frame(*region))
+            region = (done.y, done.u, done.v)
+            pre = None
         if (w, h) == (W, H):
-            return Frame(*region, alpha)
+            return Frame(*region, alpha) if pre is None else pre(Frame(*region, alpha))
         out = Frame.packed(W, H)  # written in place: the encoder takes it without a copy
         cv2.resize(region[0], (W, H), dst=out.y, interpolation=interp)
         cv2.resize(region[1], (W // 2, H // 2), dst=out.u, interpolation=interp)
         cv2.resize(region[2], (W // 2, H // 2), dst=out.v, interpolation=interp)
         if alpha is not None:
             out.alpha = cv2.resize(alpha, (W, H), interpolation=interp)
-        return out
+        return out if pre is None else pre(out)
 
+    fit.takes_point_ops = True  # type: ignore[attr-defined]
     fit.follower = follower  # type: ignore[attr-defined]  # measurement scripts read the crop position
     return fit
