@@ -76,7 +76,6 @@ def run_clipkit(out: str) -> None:
 
 def run_pyav(out: str) -> None:
     import av
-    import numpy as np
 
     clips, song = media()
     t0 = time.perf_counter()
@@ -114,27 +113,7 @@ def run_pyav(out: str) -> None:
                 oc.mux(vs.encode(frame))
                 k += 1
     oc.mux(vs.encode(None))
-    need = int(round(k / FPS * 48000))
-    done = 0
-    resampler = av.AudioResampler(format="fltp", layout="stereo", rate=48000)
-    with av.open(str(song)) as ic:
-        st = ic.streams.audio[0]
-        ic.seek(int((MUSIC_START - 0.5) / st.time_base), stream=st, backward=True)
-        for frame in ic.decode(st):
-            if frame.time + frame.samples / frame.sample_rate < MUSIC_START:
-                continue
-            for rf in resampler.resample(frame):
-                if done >= need:
-                    break
-                data = rf.to_ndarray()[:, : need - done]
-                af = av.AudioFrame.from_ndarray(np.ascontiguousarray(data), format="fltp", layout="stereo")
-                af.sample_rate = 48000
-                af.pts = done
-                oc.mux(aus.encode(af))
-                done += data.shape[1]
-            if done >= need:
-                break
-    oc.mux(aus.encode(None))
+    common.encode_music(oc, aus, str(song), start=MUSIC_START, seconds=k / FPS)
     oc.close()
     common.report_self(wall=time.perf_counter() - t0, frames=k)
 
@@ -249,8 +228,20 @@ def run_long(out: str, seconds: float, size: str) -> None:
             by_minute.append(common.current_rss_mb())
 
     t = time.perf_counter()
-    ck.sequence([ck.open(clip)], canvas=ck.Canvas(w, h, FPS)).render(out, profile="tiktok", preset="ultrafast", progress=sample)
+    edit = ck.sequence([ck.open(clip)], canvas=ck.Canvas(w, h, FPS))
+    if FULL_TEMPLATE:  # the full template of --real: a look, 3 stickers, 2 texts
+        import bench_render_real as real
+
+        edit = edit.with_look("teal_orange")
+        for path, position, width in real.STICKERS:
+            edit = edit.with_overlay(ck.Sticker(str(real.ROOT / path), position=position, width=width))
+        for text, position, style in real.TEXTS:
+            edit = edit.with_overlay(ck.Text(text, position=position, **({"style": style} if style else {})))
+    edit.render(out, profile="tiktok", preset="ultrafast", progress=sample)
     common.report_self(wall=time.perf_counter() - t, rss_by_minute=by_minute)
+
+
+FULL_TEMPLATE = "--full" in sys.argv
 
 
 def memory(size: str) -> None:
@@ -263,6 +254,7 @@ def memory(size: str) -> None:
         # make the media first, outside the measured run
         common.make_clip(common.MEDIA / f"long_{w}x{h}_{seconds}.mp4", width=w, height=h, seconds=seconds, seed=5)
         argv = [sys.executable, __file__, "--run", "long", "--out", str(outdir / f"long{seconds}.mp4"), "--seconds", str(seconds), "--size", size]
+        argv += ["--full"] if FULL_TEMPLATE else []
         run = common.measure(f"{seconds}s", argv, frames=seconds * FPS)
         runs[seconds] = run
         rows.append([f"{seconds} s {size}", str(seconds * FPS), f"{run.wall:.1f}", f"{run.peak_rss_mb:.0f}"])
@@ -347,6 +339,7 @@ def main() -> None:
     ap.add_argument("--size", default="540x960", help="frame size for --memory (default %(default)s)")
     ap.add_argument("--repeat", type=int, default=1, help="interleaved repetitions (best wall time kept)")
     ap.add_argument("--memory", action="store_true", help="peak RSS of a 10 s vs a 10 min input")
+    ap.add_argument("--full", action="store_true", help="with --memory: render the full template (look, stickers, texts)")
     ap.add_argument("--avsync", action="store_true", help="A/V offset at start and end of a 60 s render")
     ap.add_argument("--real", action="store_true", help="real footage from ../shared/media: plain and full template vs the floor and peers")
     ap.add_argument("--fit", default="cover", help="fit mode of the clipkit runs with --real (cover follows faces; center is the plain crop)")

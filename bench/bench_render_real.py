@@ -97,7 +97,6 @@ def _cover_crop(width: int, height: int, sar: Fraction) -> tuple[int, int, int, 
 
 def run_floor(out: str) -> None:
     import av
-    import numpy as np
 
     x = common.X264
     oc = av.open(out, "w", format="mp4", options={"movflags": "+faststart"})
@@ -163,30 +162,7 @@ def run_floor(out: str) -> None:
                 graph.vpush(None)
                 drain()
     oc.mux(vs.encode(None))
-    need = int(round(k / FPS * 48000))
-    done_samples = 0
-    resampler = av.AudioResampler(format="fltp", layout="stereo", rate=48000)
-    fade_from = need - int(FADE_OUT * 48000)
-    with av.open(_clip(SONG)) as ic:
-        st = ic.streams.audio[0]
-        ic.seek(int((MUSIC_START - 0.5) / st.time_base), stream=st, backward=True)
-        for frame in ic.decode(st):
-            if frame.time + frame.samples / frame.sample_rate < MUSIC_START:
-                continue
-            for rf in resampler.resample(frame):
-                if done_samples >= need:
-                    break
-                data = rf.to_ndarray()[:, : need - done_samples]
-                idx = np.arange(done_samples, done_samples + data.shape[1])
-                gain = np.clip((need - idx) / max(1, need - fade_from), 0.0, 1.0).astype(np.float32)
-                af = av.AudioFrame.from_ndarray(np.ascontiguousarray(data * gain), format="fltp", layout="stereo")
-                af.sample_rate = 48000
-                af.pts = done_samples
-                oc.mux(aus.encode(af))
-                done_samples += data.shape[1]
-            if done_samples >= need:
-                break
-    oc.mux(aus.encode(None))
+    common.encode_music(oc, aus, _clip(SONG), start=MUSIC_START, seconds=k / FPS, fade_out=FADE_OUT)
     oc.close()
     common.report_self(frames=k)
 

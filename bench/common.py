@@ -197,3 +197,34 @@ def table(rows: list[list[str]]) -> str:
         if k == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def encode_music(oc: "av.container.OutputContainer", stream: "av.audio.stream.AudioStream", song: str, *, start: float,
+                 seconds: float, fade_out: float = 0.0, rate: int = 48000) -> None:
+    """The bare PyAV music path of the floors: ``seconds`` of ``song`` from ``start``, resampled
+    to stereo ``rate``, with a linear fade-out of ``fade_out`` seconds, into ``stream``."""
+    need = int(round(seconds * rate))
+    fade_from = need - int(fade_out * rate)
+    done = 0
+    resampler = av.AudioResampler(format="fltp", layout="stereo", rate=rate)
+    with av.open(str(song)) as ic:
+        st = ic.streams.audio[0]
+        ic.seek(int((start - 0.5) / st.time_base), stream=st, backward=True)
+        for frame in ic.decode(st):
+            if frame.time + frame.samples / frame.sample_rate < start:
+                continue
+            for rf in resampler.resample(frame):
+                if done >= need:
+                    break
+                data = rf.to_ndarray()[:, : need - done]
+                if fade_out > 0:
+                    idx = np.arange(done, done + data.shape[1])
+                    data = data * np.clip((need - idx) / max(1, need - fade_from), 0.0, 1.0).astype(np.float32)
+                af = av.AudioFrame.from_ndarray(np.ascontiguousarray(data), format="fltp", layout="stereo")
+                af.sample_rate = rate
+                af.pts = done
+                oc.mux(stream.encode(af))
+                done += data.shape[1]
+            if done >= need:
+                break
+    oc.mux(stream.encode(None))
