@@ -119,6 +119,7 @@ class ClipStream:
         self.speed = speed
         self.background = background
         source = clip.source
+        self.fit_mode = clip.fit or fit
         self.fitter = Fitter(
             clip.fit or fit,
             display_size=source.display_size,
@@ -301,7 +302,11 @@ def frame_stream(
             time_ = FrameTime(index=index, t=index / fps, local_index=index, local_t=index / fps, duration=plan.duration)
             chain = edit_fx
             if hoisted is not None and len(active) == 1 and open_shots[active[0].index].stream.takes_point_ops:
-                frames = [open_shots[active[0].index].next(index, lambda f, t=time_: hoisted(f, t))]
+                lone = open_shots[active[0].index]
+                if profiler is None:
+                    frames = [lone.next(index, lambda f, t=time_: hoisted(f, t))]
+                else:  # the effects keep their own rows: take their time out of the fit's
+                    frames = [lone.next(index, lambda f, t=time_: _outside(profiler, f"fit {lone.stream.fit_mode}", hoisted, f, t))]
                 chain = edit_rest
             else:
                 frames = [open_shots[s.index].next(index) for s in active]
@@ -336,6 +341,17 @@ def frame_stream(
             closer = getattr(bound, "close", None)
             if closer is not None:
                 closer()
+
+
+def _outside(profiler: StageProfiler, stage: str, fn: Callable[..., Frame], *args: Any) -> Frame:
+    """Run ``fn`` inside ``stage`` without counting its time there (it has rows of its own)."""
+    import time as _time
+
+    cpu, wall = _time.thread_time(), _time.perf_counter()
+    try:
+        return fn(*args)
+    finally:
+        profiler.add(stage, cpu - _time.thread_time(), wall - _time.perf_counter(), calls=0)
 
 
 def _point_ops_first(bound: list[BoundFrameNode]) -> tuple[BoundFrameNode | None, list[BoundFrameNode]]:
