@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -162,3 +163,22 @@ def test_layers_copy_shared_frames_before_drawing() -> None:
     # a second layer on the frame the first one made draws in place
     again = own_frame(first)
     assert again is first
+
+
+def test_a_render_with_text_and_a_resting_sticker_loads_no_numba(tmp_path: Path, portrait: str) -> None:
+    """Resting overlays blend with numpy: numba and LLVM (~130 MB of RSS) stay out."""
+    import subprocess
+    import sys
+
+    sticker = Path(__file__).resolve().parent.parent / "presets" / "stickers" / "shapes" / "star.png"
+    code = (
+        "import sys, clipkit as ck\n"
+        f"edit = ck.sequence([ck.open({portrait!r}).trim(0, 0.5)], canvas=ck.Canvas(160, 284, 30))\n"
+        "edit = edit.with_overlay(ck.Text('Hello 👋', position=(0.5, 0.3)))\n"
+        f"edit = edit.with_overlay(ck.Sticker({str(sticker)!r}, position=(0.5, 0.6), width=0.3))\n"
+        f"edit.render({str(tmp_path / 'out.mp4')!r})\n"
+        "print(sorted(m for m in ('numba', 'llvmlite') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

@@ -12,12 +12,14 @@ Chroma planes are half size. A chroma sample of the overlay is the mean of the
 premultiplied values and alphas of its 2x2 luma block, which equals the 2x2 mean of a
 full-resolution blend (the destination chroma is constant over the block).
 
-Two paths, both numba ``nogil`` kernels, single-threaded (see DESIGN.md):
+Two paths, single-threaded (see DESIGN.md):
 
 - *placed*: the overlay sits at whole pixels at its own size (text, stickers at rest).
-  The blend reads the planes as they are; chroma planes are cached for each parity of
-  the position. Exact: :func:`ref_composite_rgba` is its float reference.
-- *warped*: any affine placement (pop, spin, bounce). One pass over the bounding box
+  The blend reads the planes as they are (numpy on the overlay's box: a render with
+  only captions and resting stickers loads no numba, which is ~130 MB of RSS); chroma
+  planes are cached for each parity of the position. Exact: :func:`ref_composite_rgba`
+  is its float reference.
+- *warped*: any affine placement, a numba ``nogil`` kernel (:mod:`.kernels`) (pop, spin, bounce). One pass over the bounding box
   maps each frame pixel back into the sprite, samples bilinearly and blends, with no
   intermediate image; the chroma is sampled from the half-size planes at chroma-sample
   centres. Shrinking below half size reads a pre-reduced copy (area filter).
@@ -29,7 +31,6 @@ import math
 
 import cv2
 import numpy as np
-from numba import njit
 
 from ..errors import ParameterError
 from ..frame import _RGB_TO_YUV, Frame
@@ -93,59 +94,16 @@ def _half(plane: np.ndarray, pad_top: int, pad_left: int) -> np.ndarray:
     return np.ascontiguousarray(padded.reshape(hh, 2, ww, 2).mean(axis=(1, 3), dtype=np.float32))
 
 
-# -- kernels -------------------------------------------------------------------------------
-# The opaque kernels work on row slices with float32 arithmetic and a branchless clamp:
-# written that way LLVM vectorizes them (about 15x faster than per-pixel indexing with
-# offsets, which carries negative-index checks). Frames with their own alpha are rare
-# (the executor flattens them before overlays) and take plain scalar loops.
-@njit(nogil=True, cache=True, fastmath=True)
-def _rows_over(dst, dy, dx, src_p, src_a, sy, sx, nr, nc, opacity):  # pragma: no cover - compiled
-    """``dst = round(p·k + dst·(1 - a·k))`` over an ``nr`` x ``nc`` block.
-
-    Whole C-contiguous arrays and offsets come in, so that each row slice is
-    contiguous to numba (slices of a sliced array are not, and do not vectorize).
-    """
-    op = np.float32(opacity)
-    one = np.float32(1.0)
-    half = np.float32(0.5)
-    lo = np.float32(0.0)
-    hi = np.float32(255.0)
-    for r in range(nr):
-        d = dst[dy + r, dx : dx + nc]
-        p = src_p[sy + r, sx : sx + nc]
-        a = src_a[sy + r, sx : sx + nc]
-        for c in range(nc):
-            v = p[c] * op + np.float32(d[c]) * (one - a[c] * op) + half
-            d[c] = np.uint8(min(max(v, lo), hi))
-
-
-@njit(nogil=True, cache=True)
-def _rows_over_alpha(dst, dst_alpha, src_p, src_a, opacity, chroma):  # pragma: no cover - compiled
-    """Porter-Duff over onto a destination with coverage (scalar; rare path)."""
-    fh, fw = dst_alpha.shape
-    for r in range(dst.shape[0]):
-        for c in range(dst.shape[1]):
-            a = src_a[r, c] * opacity
-            if a <= 0.0:
-                continue
-            if chroma:
-                d = 0.0
-                n = 0
-                for dy in range(2):
-                    for dx in range(2):
-                        yy = 2 * r + dy
-                        xx = 2 * c + dx
-                        if yy < fh and xx < fw:
-                            d += dst_alpha[yy, xx]
-                            n += 1
-                d = d / (255.0 * max(n, 1))
-            else:
-                d = dst_alpha[r, c] / 255.0
-            out_a = a + d * (1.0 - a)
-            v = (src_p[r, c] * opacity + dst[r, c] * d * (1.0 - a)) / out_a + 0.5
-            dst[r, c] = np.uint8(min(max(v, 0.0), 255.0))
-            if not chroma:
-                dst_alpha[r, c] = np.uint8(min(out_a * 255.0 + 0.5, 255.0))
+def _over(dst: np.ndarray, p: np.ndarray, a: np.ndarray, opacity: float) -> None:
+    """``dst = round(p·k + dst·(1 - a·k))`` in place (numpy, float32: the numba kernels'
+    arithmetic; an overlay's box is small, so this costs what the kernel cost)."""
+    k = np.float32(opacity)
+    v = dst.astype(np.float32)
+    v *= np.float32(1.0) - a * k
+    v += p * k if opacity != 1.0 else p
+    v += np.float32(0.5)
+    np.clip(v, 0.0, 255.0, out=v)
+    dst[...] = v.astype(np.uint8)
 
 
 def _blend_placed(frame: Frame, sprite: "Sprite", ox: int, oy: int, opacity: float) -> None:
@@ -164,10 +122,12 @@ def _blend_placed(frame: Frame, sprite: "Sprite", ox: int, oy: int, opacity: flo
     if frame.alpha is None:
         if q1 > q0 and s1 > s0:
             for plane, src in ((frame.u, uh), (frame.v, vh)):
-                _rows_over(plane, cy0 + q0, cx0 + s0, src, ah, _PAD + q0, _PAD + s0, q1 - q0, s1 - s0, opacity)
+                _over(plane[cy0 + q0 : cy0 + q1, cx0 + s0 : cx0 + s1], src[_PAD + q0 : _PAD + q1, _PAD + s0 : _PAD + s1], ah[_PAD + q0 : _PAD + q1, _PAD + s0 : _PAD + s1], opacity)
         if r1 > r0 and c1 > c0:
-            _rows_over(frame.y, oy + r0, ox + c0, sprite._yp, sprite._a, _PAD + r0, _PAD + c0, r1 - r0, c1 - c0, opacity)
+            _over(frame.y[oy + r0 : oy + r1, ox + c0 : ox + c1], sprite._yp[_PAD + r0 : _PAD + r1, _PAD + c0 : _PAD + c1], sprite._a[_PAD + r0 : _PAD + r1, _PAD + c0 : _PAD + c1], opacity)
         return
+    from .kernels import _rows_over_alpha  # numba: loaded only for frames with alpha (rare)
+
     if q1 > q0 and s1 > s0:
         # chroma reads the destination alpha of its 2x2 block before luma updates it
         block = frame.alpha[2 * (cy0 + q0) : 2 * (cy0 + q1), 2 * (cx0 + s0) : 2 * (cx0 + s1)]
@@ -184,85 +144,6 @@ def _blend_placed(frame: Frame, sprite: "Sprite", ox: int, oy: int, opacity: flo
             opacity,
             False,
         )
-
-
-@njit(nogil=True, cache=True, inline="always")
-def _span(a: float, b: float, lo: float, hi: float, x0: int, x1: int) -> tuple[int, int]:
-    """Integers X in [x0, x1) with lo <= a·(X + 0.5) + b <= hi."""
-    if abs(a) < 1e-12:
-        if lo <= b + 0.5 * a <= hi:
-            return x0, x1
-        return 0, 0
-    t0 = (lo - b) / a - 0.5
-    t1 = (hi - b) / a - 0.5
-    if t0 > t1:
-        t0, t1 = t1, t0
-    s = max(x0, int(math.ceil(t0)))
-    e = min(x1, int(math.floor(t1)) + 1)
-    return s, e
-
-
-@njit(nogil=True, cache=True)
-def _warp_rows(dst, dst_alpha, has_alpha, pp, pa, inv, x0, y0, x1, y1, step, margin, opacity):  # pragma: no cover
-    """Sample ``pp``/``pa`` (zero-padded by 2) through ``inv`` and blend into ``dst``.
-
-    ``step`` is 1 for luma and 2 for chroma: destination sample (X, Y) sits at frame
-    coordinate (step·X + step/2, step·Y + step/2), and a sprite coordinate s maps to
-    plane index s/step - 0.5.
-    """
-    h = pa.shape[0] - 4
-    w = pa.shape[1] - 4
-    lim_x = w * step
-    lim_y = h * step
-    fstep = float(step)
-    for Y in range(y0, y1):
-        cy = fstep * (Y + 0.5)
-        bx = inv[0, 1] * cy + inv[0, 2]
-        by = inv[1, 1] * cy + inv[1, 2]
-        # X range where the sample can touch the sprite
-        s1, e1 = _span(inv[0, 0] * fstep, bx, -margin, lim_x + margin, x0, x1)
-        s2, e2 = _span(inv[1, 0] * fstep, by, -margin, lim_y + margin, x0, x1)
-        s = max(s1, s2)
-        e = min(e1, e2)
-        for X in range(s, e):
-            cx = fstep * (X + 0.5)
-            sx = (inv[0, 0] * cx + bx) / fstep - 0.5 + 2.0
-            sy = (inv[1, 0] * cx + by) / fstep - 0.5 + 2.0
-            ix = int(math.floor(sx))
-            iy = int(math.floor(sy))
-            if ix < 0 or iy < 0 or ix > w + 2 or iy > h + 2:
-                continue
-            fx = sx - ix
-            fy = sy - iy
-            w00 = (1.0 - fx) * (1.0 - fy)
-            w01 = fx * (1.0 - fy)
-            w10 = (1.0 - fx) * fy
-            w11 = fx * fy
-            a = (pa[iy, ix] * w00 + pa[iy, ix + 1] * w01 + pa[iy + 1, ix] * w10 + pa[iy + 1, ix + 1] * w11) * opacity
-            if a <= 1e-6:
-                continue
-            p = (pp[iy, ix] * w00 + pp[iy, ix + 1] * w01 + pp[iy + 1, ix] * w10 + pp[iy + 1, ix + 1] * w11) * opacity
-            if has_alpha:
-                if step == 2:
-                    d = 0.0
-                    n = 0
-                    for dy in range(2):
-                        for dx in range(2):
-                            yy = 2 * Y + dy
-                            xx = 2 * X + dx
-                            if yy < dst_alpha.shape[0] and xx < dst_alpha.shape[1]:
-                                d += dst_alpha[yy, xx]
-                                n += 1
-                    d = d / (255.0 * max(n, 1))
-                else:
-                    d = dst_alpha[Y, X] / 255.0
-                out_a = a + d * (1.0 - a)
-                v = (p + dst[Y, X] * d * (1.0 - a)) / out_a + 0.5
-                if step == 1:
-                    dst_alpha[Y, X] = np.uint8(min(out_a * 255.0 + 0.5, 255.0))
-            else:
-                v = p + dst[Y, X] * (1.0 - a) + 0.5
-            dst[Y, X] = np.uint8(min(max(v, 0.0), 255.0))
 
 
 _NO_ALPHA = np.zeros((1, 1), np.uint8)
@@ -456,6 +337,8 @@ class Sprite:
         alpha = frame.alpha if has_alpha else _NO_ALPHA
         ch, cw = frame.u.shape
         cx0, cy0, cx1, cy1 = x0 // 2, y0 // 2, min((x1 + 1) // 2, cw), min((y1 + 1) // 2, ch)
+        from .kernels import _warp_rows  # numba: loaded only once a sprite is scaled, turned or moved off-pixel
+
         # chroma first: with a destination alpha it needs the old coverage
         _warp_rows(frame.u, alpha, has_alpha, uh, ah, inv, cx0, cy0, cx1, cy1, 2, 2.0, opacity)
         _warp_rows(frame.v, alpha, has_alpha, vh, ah, inv, cx0, cy0, cx1, cy1, 2, 2.0, opacity)
