@@ -169,7 +169,7 @@ class FaceTracker:
     def _predicted(self, tr: _Track, t: float) -> FaceBox:
         dt = max(0.0, t - tr.last_update)
         b = tr.box
-        return FaceBox(b.x + tr.vx * dt, b.y + tr.vy * dt, b.w, b.h, b.score, b.angle)
+        return b.moved(b.x + tr.vx * dt, b.y + tr.vy * dt, b.w, b.h)
 
     def _match(self, found: list[FaceBox], looks: list[np.ndarray | None], t: float) -> dict[int, int]:
         """Detection index -> track index, by lowest cost under position/size/look gates."""
@@ -224,7 +224,8 @@ class FaceTracker:
                 mvx, mvy = (bx - rx) / (t - rt), (by - ry) / (t - rt)
                 tr.vx, tr.vy = 0.5 * tr.vx + 0.5 * mvx, 0.5 * tr.vy + 0.5 * mvy
             tr.raw = (bx, by, t)
-            tr.box = FaceBox(nx, ny, nw, nh, b.score, self.smoothing * tr.box.angle + (1 - self.smoothing) * b.angle)
+            # the landmarks come from this detection, placed in the smoothed box
+            tr.box = b.moved(nx, ny, nw, nh, self.smoothing * tr.box.angle + (1 - self.smoothing) * b.angle)
             tr.last_seen = t
             tr.last_update = t
             tr.hits += 1
