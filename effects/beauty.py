@@ -34,6 +34,7 @@ Because faces are tracked, a frame's result depends on the frames before it in a
 from __future__ import annotations
 
 import math
+import threading
 from typing import Any
 
 import cv2
@@ -156,42 +157,50 @@ def _apply_coefficients(y: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarr
     """``a * y + b`` at full size, ``a`` and ``b`` read bilinearly from their smaller grid.
 
     The small grids are first stretched to full width (a few hundred rows); each output
-    row then blends two of those rows, so the full-size loop is contiguous and vectorizes.
+    row then blends two of those rows, so the full-size loop is contiguous and vectorizes,
+    and runs only over the columns where there is skin (elsewhere the result is ``y``).
     """
     h, w = y.shape
     sh, sw = a.shape
     fy, fx = sh / h, sw / w
     wide_a = np.empty((sh, w), np.float32)
     wide_b = np.empty((sh, w), np.float32)
+    x0 = np.empty(w, np.int64)
+    x1 = np.empty(w, np.int64)
+    wx = np.empty(w, np.float32)
     for j in range(w):
         sx = min(max((j + 0.5) * fx - 0.5, 0.0), sw - 1.0)
-        x0 = int(sx)
-        x1 = min(x0 + 1, sw - 1)
-        wx = np.float32(sx - x0)
-        for i in range(sh):
-            wide_a[i, j] = a[i, x0] + wx * (a[i, x1] - a[i, x0])
-            wide_b[i, j] = b[i, x0] + wx * (b[i, x1] - b[i, x0])
-    # rows with no skin (a = 1, b = 0 all along) are copied: most of a frame is not skin
-    untouched = np.empty(sh, np.bool_)
+        x0[j] = int(sx)
+        x1[j] = min(x0[j] + 1, sw - 1)
+        wx[j] = sx - x0[j]
     for i in range(sh):
-        same = True
+        for j in range(w):
+            wide_a[i, j] = a[i, x0[j]] + wx[j] * (a[i, x1[j]] - a[i, x0[j]])
+            wide_b[i, j] = b[i, x0[j]] + wx[j] * (b[i, x1[j]] - b[i, x0[j]])
+    # where there is no skin (a = 1, b = 0) the result is y itself: per small row, the span
+    # of columns with skin; full-size rows are copied and only their span is computed
+    lo = np.full(sh, sw, np.int64)
+    hi = np.zeros(sh, np.int64)
+    for i in range(sh):
         for j in range(sw):
             if a[i, j] != 1.0 or b[i, j] != 0.0:
-                same = False
-                break
-        untouched[i] = same
-    out = np.empty((h, w), np.uint8)
+                lo[i] = min(lo[i], j)
+                hi[i] = j + 1
+    out = y.copy()
     for i in range(h):
         sy = min(max((i + 0.5) * fy - 0.5, 0.0), sh - 1.0)
         i0 = int(sy)
         i1 = min(i0 + 1, sh - 1)
-        wy = np.float32(sy - i0)
-        if untouched[i0] and untouched[i1]:
-            out[i] = y[i]
+        s0, s1 = min(lo[i0], lo[i1]), max(hi[i0], hi[i1])
+        if s0 >= s1:
             continue
+        # full-size columns whose two samples can touch the span (a generous margin)
+        j0 = max(0, int((s0 - 1) / fx) - 2)
+        j1 = min(w, int((s1 + 1) / fx) + 3)
+        wy = np.float32(sy - i0)
         ra0, ra1, rb0, rb1 = wide_a[i0], wide_a[i1], wide_b[i0], wide_b[i1]
         row, dst = y[i], out[i]
-        for j in range(w):
+        for j in range(j0, j1):
             dst[j] = u8((ra0[j] + wy * (ra1[j] - ra0[j])) * np.float32(row[j]) + (rb0[j] + wy * (rb1[j] - rb0[j])))
     return out
 
@@ -290,28 +299,32 @@ def _face_region(shape: tuple[int, int], k: float, faces: list[Any], *, grow: fl
     return cv2.GaussianBlur(mask.astype(np.float32) * (1.0 / 255.0), (0, 0), max(0.5, 0.05 * max(f.w for f in faces) * k))
 
 
-_DETECTOR: list[Any] = []  # the default face detector, loaded on first use and shared (read-only nets)
+def _load_detector() -> Any:
+    """The CNN detector searching faces from MIN_FACE of the frame up; Haar without it; None without either."""
+    from clipkit.errors import PluginError
+    from clipkit.vision.detector import CNNFaceDetector, HaarFaceDetector
 
-
-def _detector() -> Any:
-    if not _DETECTOR:
-        from clipkit.errors import PluginError
-        from clipkit.vision.detector import CNNFaceDetector, HaarFaceDetector
-
+    try:
+        # faces narrower than MIN_FACE of the frame get little from smoothing: not
+        # searching for them makes a detection about 2x cheaper
+        return CNNFaceDetector(min_size=MIN_FACE)
+    except PluginError:
         try:
-            # faces narrower than MIN_FACE of the frame get little from smoothing: not
-            # searching for them makes a detection about 2.5x cheaper
-            _DETECTOR.append(CNNFaceDetector(min_size=MIN_FACE))
+            return HaarFaceDetector()
         except PluginError:
-            try:
-                _DETECTOR.append(HaarFaceDetector())
-            except PluginError:
-                _DETECTOR.append(None)  # no detector installed: beauty goes by colour alone
-    return _DETECTOR[0]
+            return None  # no detector installed: beauty goes by colour alone
+
+
+_SHARED: list[Any] = []  # the detector for frames outside a render, loaded on first use
+_SHARED_LOCK = threading.Lock()  # OpenCV's networks must not run two forward passes at once
 
 
 class _Faces:
-    """One render's face tracks: detected every half second, followed in between."""
+    """One render's face tracks: detected every half second, followed in between.
+
+    Each render has its own detector (OpenCV's networks are not safe to share between
+    threads); frames outside a render share one, under a lock.
+    """
 
     def __init__(self, fps: float) -> None:
         self.fps = fps
@@ -319,18 +332,24 @@ class _Faces:
         self.last_index: int | None = None
 
     def at(self, frame: Frame, time: Any) -> list[Any]:
-        detector = _detector()
-        if detector is None:
-            return []
         if time is None:  # a frame on its own (no render): detect on it
             from clipkit.vision.detector import detect_faces
 
-            return detect_faces(detector, frame.y, frame.u, frame.v, width=ANALYSIS_WIDTH)
+            with _SHARED_LOCK:
+                if not _SHARED:
+                    _SHARED.append(_load_detector())
+                return [] if _SHARED[0] is None else detect_faces(_SHARED[0], frame.y, frame.u, frame.v, width=ANALYSIS_WIDTH)
         if self.tracker is None:
             from clipkit.vision.tracking import FaceTracker
 
-            every = max(1, int(round(DETECT_EVERY_S * self.fps)))
-            self.tracker = FaceTracker(detector, max_faces=16, detect_every=every, hold=0.5, analysis_width=ANALYSIS_WIDTH)
+            detector = _load_detector()
+            if detector is None:
+                self.tracker = False
+            else:
+                every = max(1, int(round(DETECT_EVERY_S * self.fps)))
+                self.tracker = FaceTracker(detector, max_faces=16, detect_every=every, hold=0.5, analysis_width=ANALYSIS_WIDTH)
+        if self.tracker is False:
+            return []
         if self.last_index is not None and time.index != self.last_index + 1:
             self.tracker.reset()  # a seek: start again from this frame
         self.last_index = time.index
@@ -352,7 +371,7 @@ class Beauty(Effect):
     category = "look"
     params = (
         Param("strength", "float", 0.6, min=0.0, max=1.0, doc="Blend of the smoothed skin; 0 leaves the picture as is", neutral=0.0),
-        Param("radius", "float", 12.0, min=2.0, max=40.0, unit="px", doc="Smoothing radius when no face is found; on faces it follows the largest face (6% of its width)"),
+        Param("radius", "float", 12.0, min=2.0, max=40.0, unit="px", doc="Smoothing radius when no face is found; on faces it follows the largest face (8% of its width)"),
         Param("skin_only", "bool", True, doc="Smooth only the skin (found per frame, across skin tones and colour casts) and keep eyes, brows and mouth"),
     )
     example = {"strength": 0.7, "radius": 12.0}
@@ -405,6 +424,9 @@ class Beauty(Effect):
             weight = np.maximum(weight, _seeded_skin(lum, u, v, 1.0 / cd, faces))
         if cd != d:
             weight = cv2.resize(weight, size, interpolation=cv2.INTER_LINEAR)
+        # a blend below 2% moves a pixel by well under a level: none, so the full-size
+        # pass can skip what is not skin
+        weight[weight < 0.02] = 0.0
         guard = _feature_guard(weight.shape, 1.0 / d, faces)
         if guard is not None:
             weight *= 1.0 - guard
