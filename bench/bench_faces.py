@@ -214,13 +214,13 @@ def sticker_section(ref: dict) -> None:
 
 
 # -- framing ----------------------------------------------------------------------------------
-def _geometry(size: tuple[int, int], canvas: tuple[int, int]) -> FitGeometry:
-    return FitGeometry(size, size, (0.0, 0.0, float(size[0]), float(size[1])), canvas, (0, 0, 0))
+def _geometry(size: tuple[int, int], canvas: tuple[int, int], fps: float) -> FitGeometry:
+    return FitGeometry(size, size, (0.0, 0.0, float(size[0]), float(size[1])), canvas, (0, 0, 0), fps)
 
 
-def _cover_rects(frames: list[np.ndarray], canvas: tuple[int, int], *, follow: bool, motion: bool = False) -> list[tuple[float, float, float, float]]:
+def _cover_rects(frames: list[np.ndarray], canvas: tuple[int, int], *, follow: bool, motion: bool = False, fps: float = 30.0) -> list[tuple[float, float, float, float]]:
     h, w = _even(frames[0]).shape[:2]
-    g = _geometry((w, h), canvas)
+    g = _geometry((w, h), canvas, fps)  # the clip's own rate: the crop paces itself by it
     s = max(canvas[0] / w, canvas[1] / h)
     vw, vh = canvas[0] / s, canvas[1] / s
     out = []
@@ -280,8 +280,9 @@ def framing_section(ref: dict) -> None:
     for label_clip, name, frames, refs in cases:
         h, w = frames[0].shape[:2]
         for label, canvas in (("duet cell 540x960 (side by side on 1080x1920)", (540, 960)), ("duet cell 1080x960 (top-bottom)", (1080, 960)), ("reframe 9:16", (1080, 1920))):
-            rc, rf = _cover_rects(frames, canvas, follow=False), _cover_rects(frames, canvas, follow=True)
-            rs = _cover_rects(frames, canvas, follow=True, motion=True)
+            fps = float(_fps(name or "carphone_pristine.mp4"))
+            rc, rf = _cover_rects(frames, canvas, follow=False), _cover_rects(frames, canvas, follow=True, fps=fps)
+            rs = _cover_rects(frames, canvas, follow=True, motion=True, fps=fps)
             centre = pct(_rate(rc, refs), _rate(rc, refs, main_only=True))
             follow = pct(_rate(rf, refs), _rate(rf, refs, main_only=True))
             smart = pct(_rate(rs, refs), _rate(rs, refs, main_only=True))
