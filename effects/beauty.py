@@ -24,8 +24,9 @@ Where the skin is, per frame:
 The smoothing is a fast guided filter on luma (He & Sun 2015): edges keep their contrast
 even inside the mask, and its coefficients are smooth, so they are computed at 1/2 or 1/4
 size (the smallest that keeps the radius at least 2 small pixels) with OpenCV's box
-filters and read back bilinearly; the mask is computed at that size too. Only the final
-``a * y + b`` runs at full size, in one pass.
+filters and brought to the half-size grid bilinearly; the mask is computed at that size
+too. Only the final ``a * y + b`` runs at full size, in one pass, one coefficient pair per
+2x2 block of luma, skipping rows with no skin.
 
 Because faces are tracked, a frame's result depends on the frames before it in a render
 (where the tracked faces are); a seek starts the tracks again from the frame sought.
@@ -154,55 +155,44 @@ def _weight_map(lum: np.ndarray, u: np.ndarray, v: np.ndarray, light: np.ndarray
 
 @njit(nogil=True, cache=True, fastmath=True)
 def _apply_coefficients(y: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a * y + b`` at full size, ``a`` and ``b`` read bilinearly from their smaller grid.
-
-    The small grids are first stretched to full width (a few hundred rows); each output
-    row then blends two of those rows, so the full-size loop is contiguous and vectorizes,
-    and runs only over the columns where there is skin (elsewhere the result is ``y``).
-    """
-    h, w = y.shape
+    """``a * y + b`` at full size, with ``a`` and ``b`` on the full grid or on the half-size
+    (chroma) grid, where each value serves a 2x2 block of luma (they are smooth: the guided
+    filter's box means). Rows without skin (``a = 1``, ``b = 0``) are copied."""
+    out = y.copy()
+    if a.shape == y.shape:
+        block = 1
+    else:
+        block = 2
     sh, sw = a.shape
-    fy, fx = sh / h, sw / w
-    wide_a = np.empty((sh, w), np.float32)
-    wide_b = np.empty((sh, w), np.float32)
-    x0 = np.empty(w, np.int64)
-    x1 = np.empty(w, np.int64)
-    wx = np.empty(w, np.float32)
-    for j in range(w):
-        sx = min(max((j + 0.5) * fx - 0.5, 0.0), sw - 1.0)
-        x0[j] = int(sx)
-        x1[j] = min(x0[j] + 1, sw - 1)
-        wx[j] = sx - x0[j]
     for i in range(sh):
-        for j in range(w):
-            wide_a[i, j] = a[i, x0[j]] + wx[j] * (a[i, x1[j]] - a[i, x0[j]])
-            wide_b[i, j] = b[i, x0[j]] + wx[j] * (b[i, x1[j]] - b[i, x0[j]])
-    # where there is no skin (a = 1, b = 0) the result is y itself: per small row, the span
-    # of columns with skin; full-size rows are copied and only their span is computed
-    lo = np.full(sh, sw, np.int64)
-    hi = np.zeros(sh, np.int64)
-    for i in range(sh):
+        skin = False
         for j in range(sw):
             if a[i, j] != 1.0 or b[i, j] != 0.0:
-                lo[i] = min(lo[i], j)
-                hi[i] = j + 1
-    out = y.copy()
-    for i in range(h):
-        sy = min(max((i + 0.5) * fy - 0.5, 0.0), sh - 1.0)
-        i0 = int(sy)
-        i1 = min(i0 + 1, sh - 1)
-        s0, s1 = min(lo[i0], lo[i1]), max(hi[i0], hi[i1])
-        if s0 >= s1:
+                skin = True
+                break
+        if not skin:
             continue
-        # full-size columns whose two samples can touch the span (a generous margin)
-        j0 = max(0, int((s0 - 1) / fx) - 2)
-        j1 = min(w, int((s1 + 1) / fx) + 3)
-        wy = np.float32(sy - i0)
-        ra0, ra1, rb0, rb1 = wide_a[i0], wide_a[i1], wide_b[i0], wide_b[i1]
-        row, dst = y[i], out[i]
-        for j in range(j0, j1):
-            dst[j] = u8((ra0[j] + wy * (ra1[j] - ra0[j])) * np.float32(row[j]) + (rb0[j] + wy * (rb1[j] - rb0[j])))
+        ar, br = a[i], b[i]
+        for di in range(block):
+            src, dst = y[block * i + di], out[block * i + di]
+            if block == 1:
+                for j in range(sw):
+                    dst[j] = u8(ar[j] * np.float32(src[j]) + br[j])
+            else:
+                for j in range(sw):
+                    aa, bb = ar[j], br[j]
+                    dst[2 * j] = u8(aa * np.float32(src[2 * j]) + bb)
+                    dst[2 * j + 1] = u8(aa * np.float32(src[2 * j + 1]) + bb)
     return out
+
+
+def _to_blocks(x: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Coefficients from the work grid to the half-size grid (bilinear), or as they are when
+    the work grid is the full or the half-size grid."""
+    h, w = shape
+    if x.shape in ((h, w), (h // 2, w // 2)):
+        return np.ascontiguousarray(x, np.float32)
+    return cv2.resize(np.ascontiguousarray(x, np.float32), (w // 2, h // 2), interpolation=cv2.INTER_LINEAR)
 
 
 def _is_grey(u: np.ndarray, v: np.ndarray) -> bool:
@@ -444,7 +434,8 @@ class Beauty(Effect):
         k = self._mask(frame, p, d, faces, model, grey, guide, reference=False)
         k = np.float32(p["strength"]) if k is None else k
         # out = y + k (ma y + mb - y) = (1 + k (ma - 1)) y + k mb
-        y = _apply_coefficients(frame.y, np.ascontiguousarray(1.0 + k * (ma - 1.0), np.float32), np.ascontiguousarray(k * mb, np.float32))
+        shape = frame.y.shape
+        y = _apply_coefficients(frame.y, _to_blocks(1.0 + k * (ma - 1.0), shape), _to_blocks(k * mb + np.zeros_like(ma), shape))
         return Frame(y, frame.u, frame.v, frame.alpha)
 
     def reference(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
@@ -457,7 +448,9 @@ class Beauty(Effect):
         ma, mb = ref_box_mean(a, r), ref_box_mean((1 - a) * mean_i, r)
         k = self._mask(frame, p, d, faces, model, grey, guide.astype(np.float32), reference=True)
         k = p["strength"] if k is None else k.astype(np.float64)
-        smooth_a = cv2.resize((1 + k * (ma - 1)).astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
-        smooth_b = cv2.resize((k * mb * np.ones_like(ma)).astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
-        out = smooth_a * frame.y + smooth_b
+        coef_a = _to_blocks(1 + k * (ma - 1), (h, w)).astype(np.float64)
+        coef_b = _to_blocks(k * mb * np.ones_like(ma), (h, w)).astype(np.float64)
+        if coef_a.shape != (h, w):  # one coefficient per 2x2 block of luma
+            coef_a, coef_b = (np.repeat(np.repeat(c, 2, 0), 2, 1) for c in (coef_a, coef_b))
+        out = coef_a * frame.y + coef_b
         return Frame(np.floor(np.clip(out, 0, 255) + 0.5).astype(np.uint8), frame.u, frame.v, frame.alpha)
