@@ -60,6 +60,8 @@ class FitGeometry:
         ``(width, height)`` of the render.
     background : tuple of int
         RGB colour of empty canvas areas.
+    fps : float > 0
+        Frames per second the fit is called at (a crop that moves paces itself by it).
     """
 
     frame_size: tuple[int, int]
@@ -67,6 +69,7 @@ class FitGeometry:
     crop: tuple[float, float, float, float]
     canvas: tuple[int, int]
     background: tuple[int, int, int]
+    fps: float = 30.0
 
     @property
     def pixel_scale(self) -> tuple[float, float]:
@@ -267,8 +270,10 @@ class Fitter:
         crop_box: tuple[int, int, int, int] | None,
         canvas: tuple[int, int],
         background: tuple[int, int, int],
+        fps: float = 30.0,
     ) -> None:
         self._factory = FIT_MODES.get(mode)
+        self.fps = float(fps)
         self.mode = mode
         self.display_size = display_size
         self.crop_box = crop_box
@@ -287,7 +292,7 @@ class Fitter:
         else:
             x, y, w, h = self.crop_box
             crop = (x / sx, y / sy, w / sx, h / sy)
-        return FitGeometry(frame_size, display, crop, self.canvas, self.background)
+        return FitGeometry(frame_size, display, crop, self.canvas, self.background, self.fps)
 
     def __call__(self, frame: Frame, pre: PointOps | None = None) -> Frame:
         """Fit ``frame``; ``pre`` (per-pixel colour work) runs exactly once, before the

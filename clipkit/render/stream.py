@@ -126,6 +126,7 @@ class ClipStream:
             crop_box=clip.crop_box,
             canvas=size,
             background=background,
+            fps=float(self.fps),
         )
         if size != (ctx.width, ctx.height) or (scale is not None and scale != ctx.scale):
             ctx = RenderContext(

@@ -57,6 +57,10 @@ class FaceBox:
         Detector confidence (1 when the detector gives none).
     angle : float
         Head roll in degrees, clockwise (0 when the detector gives no landmarks).
+    landmarks : tuple of float
+        Eyes, nose tip and mouth corners as ``(x0, y0, x1, y1, ...)`` in the same pixels as the
+        box (left eye as seen, right eye, nose, left and right mouth corner); empty when the
+        detector gives none.
     """
 
     x: float
@@ -65,6 +69,7 @@ class FaceBox:
     h: float
     score: float = 1.0
     angle: float = 0.0
+    landmarks: tuple[float, ...] = ()
 
     @property
     def center(self) -> tuple[float, float]:
@@ -79,9 +84,15 @@ class FaceBox:
         union = self.w * self.h + other.w * other.h - inter
         return inter / union if union > 0 else 0.0
 
+    def moved(self, x: float, y: float, w: float, h: float, angle: float | None = None) -> FaceBox:
+        """The box moved and resized to ``(x, y, w, h)``, its landmarks carried along with it."""
+        sx, sy = w / max(self.w, 1e-9), h / max(self.h, 1e-9)
+        marks = tuple(x + (c - self.x) * sx if i % 2 == 0 else y + (c - self.y) * sy for i, c in enumerate(self.landmarks))
+        return FaceBox(x, y, w, h, self.score, self.angle if angle is None else angle, marks)
+
     def scaled(self, k: float) -> FaceBox:
         """The box with every coordinate multiplied by ``k``."""
-        return FaceBox(self.x * k, self.y * k, self.w * k, self.h * k, self.score, self.angle)
+        return FaceBox(self.x * k, self.y * k, self.w * k, self.h * k, self.score, self.angle, tuple(c * k for c in self.landmarks))
 
 
 FaceDetector = Callable[[np.ndarray], Sequence[FaceBox]]
@@ -364,7 +375,8 @@ class CNNFaceDetector:
                 continue
             # landmarks 0 and 1 are the eyes as seen (left, right in the image)
             angle = math.degrees(math.atan2(py[i, 1] - py[i, 0], px[i, 1] - px[i, 0]))
-            out.append(FaceBox(x0, y0, x1 - x0, y1 - y0, float(score[i]), angle))
+            marks_i = tuple(float(c) for pair in zip(px[i], py[i]) for c in pair)
+            out.append(FaceBox(x0, y0, x1 - x0, y1 - y0, float(score[i]), angle, marks_i))
         return out
 
 

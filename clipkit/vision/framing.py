@@ -131,6 +131,13 @@ class _Adapted:
         return [_as_box(b) for b in self.fn(image)]
 
 
+def crop_score(main: FaceBox, faces: list[FaceBox], crop_w: float) -> float:
+    """Face area a crop centred on ``main`` holds: the faces that fit in 70% of its width
+    around ``main``'s centre (the rest is the keep-in margin)."""
+    half = 0.35 * crop_w
+    return sum(b.w * b.h for b in faces if abs(b.center[0] - main.center[0]) + b.w / 2 <= half)
+
+
 def group_target(faces: list[FaceBox], crop_w: float, main: FaceBox | None = None) -> tuple[float, float, FaceBox]:
     """Centre of the main face (default: the largest) and the faces beside it that fit in one crop width."""
     main = main if main is not None else max(faces, key=lambda b: b.w * b.h)
@@ -197,7 +204,8 @@ class SubjectFinder:
             detector = _Adapted(faces)
         else:
             raise ParameterError(f"faces: {faces!r} is not a face detector, None or 'default'")
-        self.tracker = FaceTracker(detector, max_faces=4, detect_every=detect_every, smoothing=0.3, hold=hold) if detector is not None else None
+        # small far-away faces do not decide a crop: no closer search (it costs detections)
+        self.tracker = FaceTracker(detector, max_faces=8, detect_every=detect_every, smoothing=0.3, hold=hold, look_closer=False) if detector is not None else None
         self.motion_threshold = float(motion_threshold)
         self.dt = 1.0 / max(1e-6, fps)
         self.crop_width = crop_width
@@ -225,12 +233,14 @@ class SubjectFinder:
             tracked = [f for f in self.tracker.update(y, t, u, v) if f.lost <= self.tracker.hold]
             self.cut = self.tracker.cut_count != cuts_before
             if tracked:
-                # stay with the person followed while they are there, unless someone else
-                # becomes much bigger (comes to the front): no pans back and forth in a crowd
-                largest = max(tracked, key=lambda f: f.box.w * f.box.h)
+                # the face whose crop holds the most face area (in a crowd: the group, not
+                # one face at its edge); stay with it while it is there unless another crop
+                # would hold much more (someone comes to the front): no pans back and forth
+                boxes = [f.box for f in tracked]
+                best = max(tracked, key=lambda f: crop_score(f.box, boxes, self.crop_width or w))
                 current = next((f for f in tracked if f.id == self._subject), None)
-                if current is None or largest.box.w * largest.box.h > 2.0 * current.box.w * current.box.h:
-                    current = largest
+                if current is None or crop_score(best.box, boxes, self.crop_width or w) > 1.5 * crop_score(current.box, boxes, self.crop_width or w):
+                    current = best
                 self._subject = current.id
                 faces = [f.box for f in tracked]
                 cx, cy, box = group_target(faces, self.crop_width or w, current.box)
@@ -696,7 +706,7 @@ def subject_cover(g: FitGeometry, *, faces: Any = "default", motion: bool = True
     dw, dh = g.crop_display_size
     s = max(W / dw, H / dh)
     vis = (W / s / sx, H / s / sy)  # crop size in frame pixels
-    follower = SubjectFollower((cx, cy, cw, ch), vis, faces=faces, motion=motion)
+    follower = SubjectFollower((cx, cy, cw, ch), vis, faces=faces, motion=motion, fps=g.fps)
     w = min(max(2, int(round(vis[0] / 2)) * 2), g.frame_size[0] // 2 * 2)
     h = min(max(2, int(round(vis[1] / 2)) * 2), g.frame_size[1] // 2 * 2)
     interp = cv2.INTER_AREA if W * 1.5 < w else cv2.INTER_LINEAR

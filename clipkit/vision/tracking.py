@@ -33,6 +33,8 @@ from .scenecut import SceneCutDetector
 __all__ = ["TrackedFace", "FaceTracker"]
 
 _MAX_TRACKS = 32  # faces followed internally (identities), shown or not
+_CLOSER_FACE = 40.0  # pixels a missed face is scaled to when searched for again around its track
+_CLOSER_CROPS = 12  # most crops searched per detection
 
 
 class TrackedFace(NamedTuple):
@@ -114,6 +116,10 @@ class FaceTracker:
         Pixels the frame's long side is shrunk to before detection (a landscape frame's width).
     scene_cuts : bool
         Drop every track at a scene cut and detect again at once.
+    look_closer : bool
+        Find and keep small faces: each detection also searches one quarter of the frame
+        (in turn) at twice the scale, and searches again around each followed face the
+        frame-wide pass missed, in a crop scaled so the face is 40 pixels wide.
 
     Notes
     -----
@@ -131,6 +137,7 @@ class FaceTracker:
         hold: float = 0.5,
         analysis_width: int = 480,
         scene_cuts: bool = True,
+        look_closer: bool = True,
     ) -> None:
         if isinstance(max_faces, bool) or not isinstance(max_faces, int) or not 1 <= max_faces <= 16:
             raise ParameterError(f"max_faces: {max_faces!r} is outside 1..16")
@@ -149,6 +156,8 @@ class FaceTracker:
         self.hold = float(hold)
         self.analysis_width = analysis_width
         self.cuts = SceneCutDetector() if scene_cuts else None
+        self.look_closer = bool(look_closer)
+        self._tile = 0
         self.tracks: list[_Track] = []
         self.cut_count = 0
         self._calls = 0
@@ -169,7 +178,7 @@ class FaceTracker:
     def _predicted(self, tr: _Track, t: float) -> FaceBox:
         dt = max(0.0, t - tr.last_update)
         b = tr.box
-        return FaceBox(b.x + tr.vx * dt, b.y + tr.vy * dt, b.w, b.h, b.score, b.angle)
+        return b.moved(b.x + tr.vx * dt, b.y + tr.vy * dt, b.w, b.h)
 
     def _match(self, found: list[FaceBox], looks: list[np.ndarray | None], t: float) -> dict[int, int]:
         """Detection index -> track index, by lowest cost under position/size/look gates."""
@@ -200,11 +209,87 @@ class FaceTracker:
             out[di] = ti
         return out
 
+    def _look_closer(self, y: np.ndarray, u: np.ndarray | None, v: np.ndarray | None, t: float, found: list[FaceBox], looks: list[np.ndarray | None]) -> None:
+        """Search again, at a larger scale, around each followed face the frame-wide pass missed.
+
+        A face small in the analysis image (a far-away head in a crowd) is near the
+        detector's smallest size and found in some passes only; in a crop around where its
+        track predicts it, scaled so the face is :data:`_CLOSER_FACE` pixels wide, it is
+        found again. Crops are small, so this costs a fraction of the frame-wide pass.
+        """
+        rgb = bool(getattr(self.detector, "wants_rgb", False))
+        h, w = y.shape
+        budget = _CLOSER_CROPS
+        for tr in sorted(self.tracks, key=lambda tr: tr.last_seen, reverse=True):
+            if budget == 0:
+                break
+            p = self._predicted(tr, t)
+            (px, py) = p.center
+            if any(math.hypot(b.center[0] - px, b.center[1] - py) < 0.6 * max(b.w, p.w) for b in found):
+                continue  # the frame-wide pass has it
+            half = 1.3 * max(p.w, p.h) + 2.0
+            x0, x1 = int(max(0, px - half)) // 2 * 2, min(w, int(px + half + 2)) // 2 * 2
+            y0, y1 = int(max(0, py - half)) // 2 * 2, min(h, int(py + half + 2)) // 2 * 2
+            if x1 - x0 < 8 or y1 - y0 < 8:
+                continue
+            budget -= 1
+            k = _CLOSER_FACE / max(p.w, 1.0)
+            size = (max(8, int(round((x1 - x0) * k))), max(8, int(round((y1 - y0) * k))))
+            crop_y = cv2.resize(y[y0:y1, x0:x1], size, interpolation=cv2.INTER_LINEAR)
+            if rgb and u is not None and v is not None:
+                crop_u = cv2.resize(u[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2], size, interpolation=cv2.INTER_LINEAR)
+                crop_v = cv2.resize(v[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2], size, interpolation=cv2.INTER_LINEAR)
+                crop = cv2.cvtColor(cv2.merge([crop_y, crop_u, crop_v]), cv2.COLOR_YUV2RGB)
+            else:
+                crop = crop_y
+            best, best_d = None, 0.8
+            for b in self.detector(crop):
+                full = FaceBox(x0 + b.x / k, y0 + b.y / k, b.w / k, b.h / k, b.score, b.angle, tuple((x0 if i % 2 == 0 else y0) + c / k for i, c in enumerate(b.landmarks)))
+                d = math.hypot(full.center[0] - px, full.center[1] - py) / max(p.w, 1e-6)
+                if d < best_d and 0.6 < full.w / max(p.w, 1e-6) < 1.65:
+                    best, best_d = (full, b), d
+            if best is not None:
+                found.append(best[0])
+                looks.append(_appearance(crop, best[1]) if self._look_is_rgb(looks) == rgb else None)
+
+    def _search_tile(self, y: np.ndarray, u: np.ndarray | None, v: np.ndarray | None, found: list[FaceBox], looks: list[np.ndarray | None]) -> None:
+        """Search one quarter of the frame (in turn, overlapping) at twice the frame-wide scale.
+
+        Faces too small for the frame-wide pass (far-away heads in a crowd) are found within
+        four detections and then followed (and searched for again) by their tracks.
+        """
+        h, w = y.shape
+        q = self._tile % 4
+        self._tile += 1
+        tw, th = int(w * 0.55) // 2 * 2, int(h * 0.55) // 2 * 2
+        x0 = 0 if q % 2 == 0 else (w - tw) // 2 * 2
+        y0 = 0 if q < 2 else (h - th) // 2 * 2
+        tile_y = y[y0 : y0 + th, x0 : x0 + tw]
+        tile_u = u[y0 // 2 : (y0 + th) // 2, x0 // 2 : (x0 + tw) // 2] if u is not None else None
+        tile_v = v[y0 // 2 : (y0 + th) // 2, x0 // 2 : (x0 + tw) // 2] if v is not None else None
+        image, k = analysis_image(tile_y, tile_u, tile_v, width=self.analysis_width, rgb=bool(getattr(self.detector, "wants_rgb", False)))
+        for b in self.detector(image):
+            full = b.scaled(1.0 / k)
+            full = full.moved(full.x + x0, full.y + y0, full.w, full.h)
+            if any(full.iou(o) > 0.3 or math.hypot(full.center[0] - o.center[0], full.center[1] - o.center[1]) < 0.5 * max(full.w, o.w) for o in found):
+                continue  # the frame-wide pass has it
+            found.append(full)
+            looks.append(_appearance(image, b))
+
+    @staticmethod
+    def _look_is_rgb(looks: list[np.ndarray | None]) -> bool:
+        shapes = {lk.shape for lk in looks if lk is not None}
+        return not shapes or (64,) in shapes
+
     def _detect(self, y: np.ndarray, u: np.ndarray | None, v: np.ndarray | None, t: float) -> None:
         image, k = analysis_image(y, u, v, width=self.analysis_width, rgb=bool(getattr(self.detector, "wants_rgb", False)))
         small = list(self.detector(image))
         looks = [_appearance(image, b) for b in small]
         found = [b.scaled(1.0 / k) for b in small]
+        if self.look_closer and k < 1.0:
+            self._search_tile(y, u, v, found, looks)
+        if self.look_closer and self.tracks:
+            self._look_closer(y, u, v, t, found, looks)
         matches = self._match(found, looks, t)
         for di, ti in matches.items():
             tr = self.tracks[ti]
@@ -224,7 +309,8 @@ class FaceTracker:
                 mvx, mvy = (bx - rx) / (t - rt), (by - ry) / (t - rt)
                 tr.vx, tr.vy = 0.5 * tr.vx + 0.5 * mvx, 0.5 * tr.vy + 0.5 * mvy
             tr.raw = (bx, by, t)
-            tr.box = FaceBox(nx, ny, nw, nh, b.score, self.smoothing * tr.box.angle + (1 - self.smoothing) * b.angle)
+            # the landmarks come from this detection, placed in the smoothed box
+            tr.box = b.moved(nx, ny, nw, nh, self.smoothing * tr.box.angle + (1 - self.smoothing) * b.angle)
             tr.last_seen = t
             tr.last_update = t
             tr.hits += 1
