@@ -73,7 +73,7 @@ from .engines import DEFAULT_ENGINE, check_engine, compute_features
 
 __all__ = ["Analysis", "Section", "analyze", "analyze_signal", "ANALYSIS_VERSION", "ANALYSIS_SR", "DEFAULT_TEMPO_RANGE"]
 
-ANALYSIS_VERSION = 3
+ANALYSIS_VERSION = 4
 """Bumped whenever results change; part of the cache key."""
 
 ANALYSIS_SR = 22_050
@@ -114,6 +114,8 @@ OFFBEAT_MIN_RATIO = 0.4  # each band's off-beat/beat ratio needed to double the 
 OFFBEAT_SUM_RATIO = 1.35  # and the two ratios' sum
 QUAD_WEIGHT = 0.5
 HALF_WEIGHT = 0.5
+BAR_MARGIN = math.log(1.15)  # how much clearer another octave's bars must be to move to it
+MIN_BARS = 4  # bars a grid needs before its bar clarity is trusted
 
 
 @dataclass(frozen=True, slots=True)
@@ -654,6 +656,7 @@ def _analyze(y: np.ndarray, sr: int, params: dict[str, Any]) -> Analysis:
         if octave != period:
             period = octave
             beat_frames = _fix_phase(feats, pulse, beat_frames, period, tight, drift)
+        period, beat_frames = _prefer_clear_bars(feats, pulse, beat_frames, period, rate, lo, hi, tight, drift, params["beats_per_bar"])
     onset_frames = _pick_onsets(onset, rate)
     onset_strengths = _strengths_at(envelope, onset_frames)
     onsets = _refine(envelope, onset_frames) / rate - ONSET_LAG
@@ -780,6 +783,93 @@ def _choose_octave(
             period *= 2
             return period, _track_beats(pulse, period, tightness, drift)
     return period, frames
+
+
+def _harmony_change(feats: Any, frames: np.ndarray) -> np.ndarray:
+    """How much the sustained sound below 2 kHz changes at each beat, one value per beat.
+
+    Each beat's spectrum is the per-band median of the log-mel frames up to the next
+    beat (the median keeps what rings through the beat, the chord and the bass note,
+    and drops the drum hits), with its mean over the bands removed (a loud beat is not
+    a new chord); the change at a beat is the cosine distance between its spectrum and
+    the previous beat's. The first beat gets the median change."""
+    frames = np.asarray(frames, dtype=np.int64)
+    mel = feats.mel_db
+    n = mel.shape[1]
+    bounds = np.concatenate([frames, [min(n, frames[-1] + (frames[-1] - frames[-2]))]])
+    spectra = np.stack([np.median(mel[:, a : max(a + 1, b)], axis=1) for a, b in zip(bounds[:-1], bounds[1:])])
+    spectra = spectra - spectra.mean(axis=1, keepdims=True)
+    norms = np.linalg.norm(spectra, axis=1)
+    norms = np.where(norms > 0, norms, 1.0)
+    cosine = np.sum(spectra[1:] * spectra[:-1], axis=1) / (norms[1:] * norms[:-1])
+    change = np.concatenate(([0.0], 1.0 - cosine))
+    change[0] = float(np.median(change[1:]))
+    return change
+
+
+def _bar_clarity(feats: Any, frames: np.ndarray, beats_per_bar: int) -> float | None:
+    """How clearly the harmony changes once every ``beats_per_bar`` beats of this grid
+    (log of a ratio; 0 = no bar structure), or None for fewer than ``MIN_BARS`` bars.
+
+    The contrast of a period ``k`` is the mean change on the best of its ``k`` phases
+    over the mean change; the clarity is the contrast at the bar over the contrast at
+    half the bar, so a grid whose beats merely alternate (kick, snare) does not count
+    as having bars. Chords and bass notes change on bar lines far more often than
+    elsewhere (Goto and Muraoka's chord-change cue), so on a grid at twice the played
+    tempo they change every two "bars", on a grid at half the tempo twice per "bar".
+    Only even bars are measured (the half bar is the reference): in 3/4 a grid at half
+    the tempo puts a bar line every one and a half of its beats, which no phase of the
+    contrast can describe, so there is nothing to compare."""
+    frames = np.asarray(frames, dtype=np.int64)
+    if beats_per_bar < 2 or beats_per_bar % 2 or frames.size < MIN_BARS * beats_per_bar or frames.size < 3:
+        return None
+    change = _harmony_change(feats, frames)
+    mean = float(change.mean())
+    if mean <= 0:
+        return None
+
+    def contrast(k: int) -> float:
+        return max(float(change[p::k].mean()) for p in range(k)) / mean
+
+    return math.log(contrast(beats_per_bar) / contrast(beats_per_bar // 2))
+
+
+def _prefer_clear_bars(
+    feats: Any,
+    pulse: np.ndarray,
+    frames: np.ndarray,
+    period: float,
+    rate: float,
+    lo: float,
+    hi: float,
+    tightness: float,
+    drift: np.ndarray | None,
+    beats_per_bar: int,
+) -> tuple[float, np.ndarray]:
+    """Move to the other tempo octave when its grid has clearly clearer bars.
+
+    The checks in :func:`_choose_octave` look at what lies between the beats; a
+    half-time groove (kick on 1, snare on 3) at 160 BPM and a backbeat at 80 BPM, or a
+    house groove at 70 BPM and one at 140, can look the same there. What differs is
+    where the harmony moves: once a bar of ``beats_per_bar`` beats at the played tempo.
+    The grids at half and double the period (inside ``tempo_range``) are tracked and
+    phase-checked like the first; one whose :func:`_bar_clarity` beats the current
+    grid's by ``BAR_MARGIN`` is taken (the clearest if both do)."""
+    here = _bar_clarity(feats, frames, beats_per_bar)
+    if here is None:
+        return period, frames
+    bpm = rate * 60.0 / period
+    best = (here + BAR_MARGIN, period, frames)
+    for factor in (0.5, 2.0):
+        other = bpm / factor
+        if not lo * EDGE_TOLERANCE <= other <= hi / EDGE_TOLERANCE:
+            continue
+        alt_period = period * factor
+        alt = _fix_phase(feats, pulse, _track_beats(pulse, alt_period, tightness, drift), alt_period, tightness, drift)
+        clarity = _bar_clarity(feats, alt, beats_per_bar)
+        if clarity is not None and clarity > best[0]:
+            best = (clarity, alt_period, alt)
+    return best[1], best[2]
 
 
 def _fix_phase(feats: Any, pulse: np.ndarray, frames: np.ndarray, period: float, tightness: float, drift: np.ndarray | None = None) -> np.ndarray:
