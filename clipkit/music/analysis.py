@@ -116,6 +116,9 @@ QUAD_WEIGHT = 0.5
 HALF_WEIGHT = 0.5
 BAR_MARGIN = math.log(1.15)  # how much clearer another octave's bars must be to move to it
 MIN_BARS = 4  # bars a grid needs before its bar clarity is trusted
+TEMPO_WINDOW = 8.0  # seconds per local reading of the song's period
+MIN_AGREEMENT = 0.4  # share of the windows that must read the whole song's period
+AGREE_TOLERANCE = 0.05  # periods this close read the same tempo
 
 
 @dataclass(frozen=True, slots=True)
@@ -643,7 +646,7 @@ def _analyze(y: np.ndarray, sr: int, params: dict[str, Any]) -> Analysis:
     lo, hi = params["tempo_range"]
     pulse = _pulse_envelope(feats)
     # a beat needs a few periods to be heard: shorter sounds get onsets, no grid
-    period = _estimate_period(_tempo_envelope(feats), rate, lo, hi, params["start_bpm"]) if duration >= MIN_BEAT_SECONDS else None
+    period = _song_period(_tempo_envelope(feats), rate, lo, hi, params["start_bpm"]) if duration >= MIN_BEAT_SECONDS else None
     beat_frames = np.zeros(0)
     if period is not None:
         tight = params["tightness"]
@@ -957,6 +960,38 @@ def _moving_average(x: np.ndarray, size: int) -> np.ndarray:
     return uniform_filter1d(x, size=max(1, size), mode="nearest")
 
 
+def _song_period(onset: np.ndarray, rate: float, lo: float, hi: float, start_bpm: float) -> float | None:
+    """The song's beat period in frames: the whole song's reading, unless the song
+    changes tempo and that reading is heard in few of its parts.
+
+    A song that moves from 120 to 144 BPM has no autocorrelation peak at either tempo
+    over its whole length (each holds for half of it), but a period that fits both
+    halves poorly can win (96 BPM: five eighths of one, three of the other). So the
+    period is also read in ``TEMPO_WINDOW``-second windows (every half window); when
+    fewer than ``MIN_AGREEMENT`` of them read the whole song's period (within
+    ``AGREE_TOLERANCE``, at any octave), the period most windows read is taken instead,
+    and the tempo drift (:func:`_tempo_drift`) follows the rest."""
+    whole = _estimate_period(onset, rate, lo, hi, start_bpm)
+    win = int(round(TEMPO_WINDOW * rate))
+    if whole is None or onset.size < 2 * win:
+        return whole
+    hop = win // 2
+    local = [_estimate_period(onset[a : a + win], rate, lo, hi, start_bpm) for a in range(0, onset.size - win + 1, hop)]
+    local = np.array([p for p in local if p is not None])
+    if local.size < 3:
+        return whole
+
+    def agree(period: float, others: np.ndarray, octaves: tuple[float, ...]) -> int:
+        return int(sum(np.sum(np.abs(others / (period * k) - 1.0) <= AGREE_TOLERANCE) for k in octaves))
+
+    if agree(whole, local, (0.5, 1.0, 2.0)) >= MIN_AGREEMENT * local.size:
+        return whole
+    votes = [agree(p, local, (1.0,)) for p in local]
+    best = int(np.argmax(votes))
+    near = local[np.abs(local / local[best] - 1.0) <= AGREE_TOLERANCE]
+    return float(np.median(near))
+
+
 def _estimate_period(onset: np.ndarray, rate: float, lo: float, hi: float, start_bpm: float) -> float | None:
     """Beat period in frames: the autocorrelation peak under the tempo prior."""
     e = onset - _moving_average(onset, int(round(rate * 0.5)))
@@ -1123,14 +1158,21 @@ def _tempo_drift(env: np.ndarray, rate: float, period: float) -> np.ndarray | No
             ratios.append(1.0)
             centres.append(a + win // 2)
             continue
-        acf = np.array([float(seg[: win - lag] @ seg[lag:]) / energy for lag in range(lo - 1, hi + 2)])
-        j = int(np.argmax(acf[1:-1])) + 1
-        best = acf[j]
+        # the autocorrelation up to twice the longest period searched, so each period
+        # is scored as the song's tempo is: its own peak plus half its double's and
+        # half its half's (a beat repeats at two beats and is subdivided; a period of
+        # three eighths, which off-beat hats and bass bounces make regular, is not)
+        full = np.array([float(seg[: win - lag] @ seg[lag:]) / energy for lag in range(2 * hi + 3)])
+        lags = np.arange(lo - 1, hi + 2)
+        acf = full[lags]
+        sal = acf + DOUBLE_WEIGHT * full[2 * lags] + HALF_WEIGHT * np.maximum(np.interp(lags / 2, np.arange(full.size), full), 0.0)
+        j = int(np.argmax(sal[1:-1])) + 1
+        best = sal[j]
         ratio = 1.0
         # only a true peak inside the search range: a slope rising to its edge is
         # another periodicity (a syncopated figure), not this beat sped up or slowed
-        at_song_period = float(np.interp(period, np.arange(lo - 1, hi + 2), acf))
-        if best >= DRIFT_MIN_PEAK and best >= acf[j - 1] and best >= acf[j + 1] and 1 < j < acf.size - 2 and best >= at_song_period + DRIFT_GAIN:
+        at_song_period = float(np.interp(period, lags, sal))
+        if acf[j] >= DRIFT_MIN_PEAK and best >= sal[j - 1] and best >= sal[j + 1] and 1 < j < acf.size - 2 and best >= at_song_period + DRIFT_GAIN:
             a_, b_, c_ = acf[j - 1], acf[j], acf[j + 1]
             denom = a_ - 2 * b_ + c_
             offset = 0.5 * (a_ - c_) / denom if denom < 0 else 0.0
