@@ -116,6 +116,9 @@ QUAD_WEIGHT = 0.5
 HALF_WEIGHT = 0.5
 BAR_MARGIN = math.log(1.15)  # how much clearer another octave's bars must be to move to it
 MIN_BARS = 4  # bars a grid needs before its bar clarity is trusted
+LOW_FIT_SHARE = 0.5  # share of the low band's clearest periodicity that counts as a fit
+LOW_MISFIT = 0.5  # tempo score kept by a period the low band does not repeat at
+LOW_MIN_PERIODICITY = 0.3  # low-band autocorrelation below which the low band has no say
 TEMPO_WINDOW = 8.0  # seconds per local reading of the song's period
 MIN_AGREEMENT = 0.4  # share of the windows that must read the whole song's period
 AGREE_TOLERANCE = 0.05  # periods this close read the same tempo
@@ -646,7 +649,8 @@ def _analyze(y: np.ndarray, sr: int, params: dict[str, Any]) -> Analysis:
     lo, hi = params["tempo_range"]
     pulse = _pulse_envelope(feats)
     # a beat needs a few periods to be heard: shorter sounds get onsets, no grid
-    period = _song_period(_tempo_envelope(feats), rate, lo, hi, params["start_bpm"]) if duration >= MIN_BEAT_SECONDS else None
+    low_pulse = _unit(feats.onset_low) + _unit(feats.low_rise)
+    period = _song_period(_tempo_envelope(feats), low_pulse, rate, lo, hi, params["start_bpm"]) if duration >= MIN_BEAT_SECONDS else None
     beat_frames = np.zeros(0)
     if period is not None:
         tight = params["tightness"]
@@ -960,7 +964,7 @@ def _moving_average(x: np.ndarray, size: int) -> np.ndarray:
     return uniform_filter1d(x, size=max(1, size), mode="nearest")
 
 
-def _song_period(onset: np.ndarray, rate: float, lo: float, hi: float, start_bpm: float) -> float | None:
+def _song_period(onset: np.ndarray, low: np.ndarray, rate: float, lo: float, hi: float, start_bpm: float) -> float | None:
     """The song's beat period in frames: the whole song's reading, unless the song
     changes tempo and that reading is heard in few of its parts.
 
@@ -971,12 +975,12 @@ def _song_period(onset: np.ndarray, rate: float, lo: float, hi: float, start_bpm
     fewer than ``MIN_AGREEMENT`` of them read the whole song's period (within
     ``AGREE_TOLERANCE``, at any octave), the period most windows read is taken instead,
     and the tempo drift (:func:`_tempo_drift`) follows the rest."""
-    whole = _estimate_period(onset, rate, lo, hi, start_bpm)
+    whole = _estimate_period(onset, rate, lo, hi, start_bpm, low=low)
     win = int(round(TEMPO_WINDOW * rate))
     if whole is None or onset.size < 2 * win:
         return whole
     hop = win // 2
-    local = [_estimate_period(onset[a : a + win], rate, lo, hi, start_bpm) for a in range(0, onset.size - win + 1, hop)]
+    local = [_estimate_period(onset[a : a + win], rate, lo, hi, start_bpm, low=low[a : a + win]) for a in range(0, onset.size - win + 1, hop)]
     local = np.array([p for p in local if p is not None])
     if local.size < 3:
         return whole
@@ -992,20 +996,38 @@ def _song_period(onset: np.ndarray, rate: float, lo: float, hi: float, start_bpm
     return float(np.median(near))
 
 
-def _estimate_period(onset: np.ndarray, rate: float, lo: float, hi: float, start_bpm: float) -> float | None:
-    """Beat period in frames: the autocorrelation peak under the tempo prior."""
+def _autocorrelation(onset: np.ndarray, rate: float, max_lag: int) -> np.ndarray | None:
+    """Unbiased autocorrelation of the locally de-meaned envelope, 1 at lag 0, lags
+    ``0 .. max_lag + 1`` (None for a flat envelope)."""
     e = onset - _moving_average(onset, int(round(rate * 0.5)))
     n = e.size
-    max_lag = int(min(n - 3, math.ceil(rate * 60.0 / lo * 4.2)))
-    min_lag = int(max(1, math.floor(rate * 60.0 / hi)))
-    if max_lag <= min_lag + 2:
-        return None
     size = 1 << int(math.ceil(math.log2(2 * n)))
     spec = np.fft.rfft(e, size)
     acf = np.fft.irfft(spec.real**2 + spec.imag**2, size)[: max_lag + 2]
     if acf[0] <= 0:
         return None
-    acf = acf / (n - np.arange(acf.size)) * n / acf[0]  # unbiased, 1 at lag 0
+    return acf / (n - np.arange(acf.size)) * n / acf[0]
+
+
+def _estimate_period(onset: np.ndarray, rate: float, lo: float, hi: float, start_bpm: float, *, low: np.ndarray | None = None) -> float | None:
+    """Beat period in frames: the autocorrelation peak under the tempo prior.
+
+    ``low`` (the low-band pulse, kick and bass) weighs the prior: where the low band
+    repeats clearly, a period it does not repeat at, at any octave, is discounted down
+    to ``LOW_MISFIT`` (the walking bass of a 70 BPM swing does not fit the 105 BPM its
+    swung "and"s suggest). The low band's autocorrelation at the period, its half, its
+    double or its quadruple (a syncopated kick may repeat only once a bar) counts
+    alike, so this does not pick the octave, and any fit of at least
+    ``LOW_FIT_SHARE`` of the low band's clearest periodicity is a full fit (a
+    syncopated kick repeats at odd spans too; only a clear misfit is discounted)."""
+    n = onset.size
+    max_lag = int(min(n - 3, math.ceil(rate * 60.0 / lo * 4.2)))
+    min_lag = int(max(1, math.floor(rate * 60.0 / hi)))
+    if max_lag <= min_lag + 2:
+        return None
+    acf = _autocorrelation(onset, rate, max_lag)
+    if acf is None:
+        return None
     # salience on a fine tempo grid: the period's own peak plus half its double's,
     # which favours the level the pattern actually repeats at over its subdivisions
     bpms = np.exp(np.linspace(np.log(lo), np.log(hi), 600))
@@ -1019,6 +1041,16 @@ def _estimate_period(onset: np.ndarray, rate: float, lo: float, hi: float, start
     salience = np.maximum(own + DOUBLE_WEIGHT * double + QUAD_WEIGHT * quad + HALF_WEIGHT * np.maximum(half, 0.0), 0.0)
     prior = np.exp(-0.5 * (np.log2(bpms / start_bpm) / PRIOR_OCTAVES) ** 2)
     score = salience * prior
+    low_acf = _autocorrelation(low, rate, max_lag) if low is not None and low.size == n else None
+    if low_acf is not None:
+        grid = np.arange(low_acf.size)
+        fits = np.max(np.stack([np.interp(np.minimum(k * lags, low_acf.size - 1), grid, low_acf) for k in (0.5, 1.0, 2.0, 4.0)]), axis=0)
+        clearest = float(fits.max())
+        if clearest >= LOW_MIN_PERIODICITY:
+            # a period the low band repeats at half as clearly as its clearest one (or
+            # better) fits; below that the score falls, to LOW_MISFIT at no fit at all
+            fit = np.clip(fits / (LOW_FIT_SHARE * clearest), 0.0, 1.0)
+            score = score * (LOW_MISFIT + (1.0 - LOW_MISFIT) * fit)
     if not np.any(score > 0):
         return None
     best = int(np.argmax(score))
@@ -1165,14 +1197,16 @@ def _tempo_drift(env: np.ndarray, rate: float, period: float) -> np.ndarray | No
         full = np.array([float(seg[: win - lag] @ seg[lag:]) / energy for lag in range(2 * hi + 3)])
         lags = np.arange(lo - 1, hi + 2)
         acf = full[lags]
-        sal = acf + DOUBLE_WEIGHT * full[2 * lags] + HALF_WEIGHT * np.maximum(np.interp(lags / 2, np.arange(full.size), full), 0.0)
-        j = int(np.argmax(sal[1:-1])) + 1
-        best = sal[j]
+        sal = acf + HALF_WEIGHT * np.maximum(np.interp(lags / 2, np.arange(full.size), full), 0.0)
+        # candidates are the autocorrelation's own peaks inside the search range (a
+        # slope rising to its edge is another periodicity, a syncopated figure, not
+        # this beat sped up or slowed); the best scored of them is the local period
+        inner = np.arange(2, acf.size - 2)
+        peaks = inner[(acf[inner] >= acf[inner - 1]) & (acf[inner] >= acf[inner + 1]) & (acf[inner] >= DRIFT_MIN_PEAK)]
         ratio = 1.0
-        # only a true peak inside the search range: a slope rising to its edge is
-        # another periodicity (a syncopated figure), not this beat sped up or slowed
         at_song_period = float(np.interp(period, lags, sal))
-        if acf[j] >= DRIFT_MIN_PEAK and best >= sal[j - 1] and best >= sal[j + 1] and 1 < j < acf.size - 2 and best >= at_song_period + DRIFT_GAIN:
+        j = int(peaks[np.argmax(sal[peaks])]) if peaks.size else 0
+        if peaks.size and sal[j] >= at_song_period + DRIFT_GAIN:
             a_, b_, c_ = acf[j - 1], acf[j], acf[j + 1]
             denom = a_ - 2 * b_ + c_
             offset = 0.5 * (a_ - c_) / denom if denom < 0 else 0.0
