@@ -98,7 +98,10 @@ def test_tempo_octave_holds_at_the_ends_of_the_range(pattern: str, bpm: float) -
     assert beat_f_measure(track.beats, a.beats) >= 0.95
 
 
-@pytest.mark.parametrize(("pattern", "before", "after"), [("disco", 110.0, 132.0), ("boom_chick", 120.0, 144.0), ("rock", 100.0, 80.0), ("skank", 128.0, 110.0)])
+@pytest.mark.parametrize(
+    ("pattern", "before", "after"),
+    [("disco", 110.0, 132.0), ("boom_chick", 120.0, 144.0), ("rock", 100.0, 80.0), ("skank", 128.0, 110.0), ("boom_chick", 90.0, 72.0), ("disco", 120.0, 96.0)],
+)
 def test_a_tempo_change_is_followed_up_and_down(pattern: str, before: float, after: float) -> None:
     # each tempo holds for half the song, so no single period fits the whole of it
     track = drum_track(before, 28.0, pattern=pattern, seed=8, start=0.3, tempo_change=(14.0, after))

@@ -12,12 +12,18 @@ How it works (one STFT; the front end is an *engine*, see :mod:`clipkit.music.en
    every period: its own peak, half its double's and quadruple's (a beat repeats at its
    multiples), and half the peak at half the period (a beat is subdivided; a period of
    three eighths, which off-beat hats and strums make look regular, is not). A
-   log-normal prior around ``start_bpm`` weighs it, inside ``tempo_range``.
+   log-normal prior around ``start_bpm`` weighs it, inside ``tempo_range``, and so does
+   the low band: where kick and bass repeat clearly, a period they repeat at at no
+   octave is discounted (a swing's walking bass rules out the 3:2 reading its swung
+   "and"s suggest). The period is also read in 8-second windows; when few of them
+   agree with the whole song's reading (a tempo change: no single period fits both
+   halves), the period most windows read is taken.
 3. **Beats.** Ellis' dynamic programme (as librosa's ``beat_track``): each frame scores
    its onset strength plus the best previous beat one period earlier, with a
    log-squared penalty for deviating from the period. The period may drift along the
-   song: where the local autocorrelation clearly repeats at 0.8-1.25 times the song's
-   period, the penalty is measured from the local period (tempo changes, sways). The
+   song: where the local autocorrelation, scored like the song's tempo (with its
+   subdivision), clearly repeats at 0.78-1.28 times the song's period, the penalty is
+   measured from the local period (tempo changes, sways). The
    backtrace starts from the best end point of the last beat and a half, weak beats at
    the ends are trimmed, and the grid is carried to the ends while onsets keep coming.
 4. **Phase, over the whole song.** A bright off-beat (a country strum, a reggae skank,
@@ -30,8 +36,12 @@ How it works (one STFT; the front end is an *engine*, see :mod:`clipkit.music.en
    beats do (kick and snare on every half beat), or the loudness-weighted low end hits
    as hard there, or the loudest attacks sit on the quarter points (a boom-chick read
    at half speed); it is halved when the low end alternates between hits and nothing
-   and nothing subdivides the beats (a 70 BPM oom-pah read at 140). The other octave is
-   reported in ``tempo_alternatives``.
+   and nothing subdivides the beats (a 70 BPM oom-pah read at 140). Last, the harmony
+   decides between octaves those checks cannot tell apart (a half-time groove at 160
+   and a backbeat at 80 look alike between the beats): chords and bass notes change
+   once a bar, so the grid at half or double the period is taken when its
+   ``beats_per_bar`` bars are clearly clearer (:func:`_bar_clarity`; even bars only).
+   The other octave is reported in ``tempo_alternatives``.
 6. **Confidence.** For each beat, the correlation of the envelope around it (eight
    beats either side) with itself one or two beats later: music repeats from beat to
    beat, speech and noise do not. A song whose mean beat confidence is below
@@ -103,7 +113,7 @@ CONFIDENCE_DRIFT = 1  # frames of tempo drift allowed inside the window
 MIN_BEAT_SECONDS = 2.0  # shorter sounds get onsets but no beat grid
 DRIFT_WINDOW = 6.0  # seconds per local tempo reading
 DRIFT_MIN_PEAK = 0.2  # weakest autocorrelation peak trusted as a local tempo
-DRIFT_RANGE = (0.8, 1.25)  # local/song period ratios followed (a tempo change of up to +-25 %)
+DRIFT_RANGE = (0.78, 1.28)  # local/song period ratios followed: +-20 % tempo changes, not 3:4 or 4:3 (0.75, 1.33)
 DRIFT_GAIN = 0.05  # how much better the local period must repeat than the song's
 DRIFT_TOLERANCE = 0.045  # local tempo this close to the song's: steady
 EDGE_TOLERANCE = 0.97  # a tempo 3 % outside tempo_range still counts as inside
@@ -861,7 +871,8 @@ def _prefer_clear_bars(
     where the harmony moves: once a bar of ``beats_per_bar`` beats at the played tempo.
     The grids at half and double the period (inside ``tempo_range``) are tracked and
     phase-checked like the first; one whose :func:`_bar_clarity` beats the current
-    grid's by ``BAR_MARGIN`` is taken (the clearest if both do)."""
+    grid's by ``BAR_MARGIN`` is taken (the clearest if both do). Doubling also needs
+    attacks halfway between the current beats (``SUBDIVISION_RATIO`` of those on them)."""
     here = _bar_clarity(feats, frames, beats_per_bar)
     if here is None:
         return period, frames
@@ -870,6 +881,10 @@ def _prefer_clear_bars(
     for factor in (0.5, 2.0):
         other = bpm / factor
         if not lo * EDGE_TOLERANCE <= other <= hi / EDGE_TOLERANCE:
+            continue
+        # twice as fast only where something is played between the beats: chords that
+        # change twice a bar over an empty half beat do not make eighths into beats
+        if factor < 1 and _support(_unit(feats.onset), _midpoints(frames)) < SUBDIVISION_RATIO * _support(_unit(feats.onset), frames):
             continue
         alt_period = period * factor
         alt = _fix_phase(feats, pulse, _track_beats(pulse, alt_period, tightness, drift), alt_period, tightness, drift)
@@ -1168,10 +1183,12 @@ def _tempo_drift(env: np.ndarray, rate: float, period: float) -> np.ndarray | No
     """Local tempo relative to the song's, one value per frame, or None when steady.
 
     In windows of ``DRIFT_WINDOW`` seconds (every second), the autocorrelation of the
-    de-meaned envelope is searched for a peak at 0.8-1.25 times the song's period (the
-    same octave; a window cannot switch to half or double time) that repeats clearly
-    better than the song's period there; other windows keep the song's period. The ratios are median-filtered over five windows. A song whose
-    local tempo stays within ``DRIFT_TOLERANCE`` of its own is steady."""
+    de-meaned envelope is searched for a peak at 0.78-1.28 times the song's period (the
+    same octave; a window cannot switch to half or double time) that, scored with half
+    the autocorrelation at its own half (the beat's subdivision), repeats clearly
+    better than the song's period there; other windows keep the song's period. The
+    ratios are median-filtered over five windows. A song whose local tempo stays within
+    ``DRIFT_TOLERANCE`` of its own is steady."""
     n = env.size
     win = int(max(DRIFT_WINDOW * rate, 8 * period))
     if n < 2 * win:
@@ -1190,11 +1207,10 @@ def _tempo_drift(env: np.ndarray, rate: float, period: float) -> np.ndarray | No
             ratios.append(1.0)
             centres.append(a + win // 2)
             continue
-        # the autocorrelation up to twice the longest period searched, so each period
-        # is scored as the song's tempo is: its own peak plus half its double's and
-        # half its half's (a beat repeats at two beats and is subdivided; a period of
-        # three eighths, which off-beat hats and bass bounces make regular, is not)
-        full = np.array([float(seg[: win - lag] @ seg[lag:]) / energy for lag in range(2 * hi + 3)])
+        # each period is scored with half the autocorrelation at its own half (a beat
+        # is subdivided; a period of three eighths, which off-beat hats and bass
+        # bounces make regular, is not)
+        full = np.array([float(seg[: win - lag] @ seg[lag:]) / energy for lag in range(hi + 2)])
         lags = np.arange(lo - 1, hi + 2)
         acf = full[lags]
         sal = acf + HALF_WEIGHT * np.maximum(np.interp(lags / 2, np.arange(full.size), full), 0.0)
