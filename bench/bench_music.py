@@ -156,7 +156,7 @@ def generated(quick: bool, seeds: tuple[int, ...] = (1, 2), bpms: tuple[int, ...
         right = np.mean(np.abs(ratios - 1) < 0.04)
         half = np.mean(np.abs(ratios - 0.5) < 0.02)
         double = np.mean(np.abs(ratios - 2) < 0.08)
-        print(f"    {name:11s} {right:.0%} right, {half:.0%} half, {double:.0%} double, {1 - right - half - double:.0%} other")
+        print(f"    {name:11s} {right:.0%} right, {half:.0%} half, {double:.0%} double, {max(0.0, 1 - right - half - double):.0%} other")
 
 
 def _low_onsets(y: np.ndarray, sr: int) -> np.ndarray:
