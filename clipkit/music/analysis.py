@@ -572,7 +572,6 @@ def analyze(
     MediaError
         Missing or unreadable files, or files without sound.
     """
-    from ..media.audio import load_audio
     from . import cache as cache_module
 
     params = check_params(hop_length=hop_length, tempo_range=tempo_range, start_bpm=start_bpm, beats_per_bar=beats_per_bar, tightness=tightness, engine=engine)
@@ -608,18 +607,25 @@ def analyze(
                 except (KeyError, ValueError, TypeError):
                     result = None
             if result is None:
-                y, sr = load_audio(path, sr=ANALYSIS_SR, mono=True)
-                result = _analyze(np.ascontiguousarray(y[0]), sr, params)
+                result = _analyze_file(path, params)
                 cache_module.store_entry(key, result._arrays())
     if result is None:
-        y, sr = load_audio(path, sr=ANALYSIS_SR, mono=True)
-        result = _analyze(np.ascontiguousarray(y[0]), sr, params)
+        result = _analyze_file(path, params)
     if clip is not None:
         end = min(float(clip.end), result.duration) if result.duration > float(clip.start) else None
         if end is None:
             return _empty(0.0, params, rate=result.envelope_rate)
         result = result.window(float(clip.start), end, at=0.0)
     return result
+
+
+def _analyze_file(path: str, params: dict[str, Any]) -> Analysis:
+    """Decode and analyse ``path``. PyAV is imported here, not in :func:`analyze`: a
+    cache hit in a fresh worker then costs milliseconds instead of PyAV's import."""
+    from ..media.audio import load_audio
+
+    y, sr = load_audio(path, sr=ANALYSIS_SR, mono=True)
+    return _analyze(np.ascontiguousarray(y[0]), sr, params)
 
 
 def _empty(duration: float, params: dict[str, Any], *, envelope: np.ndarray | None = None, rate: float, energy: np.ndarray | None = None, reason: str = "silence") -> Analysis:
