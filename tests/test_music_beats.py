@@ -87,6 +87,8 @@ OCTAVE_CASES = [
     ("halftime", 165.0),
     ("trap", 165.0),
     ("swing", 72.0),  # the swung "and"s and comping suggest 108; the walking bass says 72
+    ("boom_chick", 168.0),  # 15.4 frames a beat: read at 112 (three eighths) when lags were interpolated
+    ("house", 168.0),
 ]
 
 

@@ -1053,12 +1053,20 @@ def _estimate_period(onset: np.ndarray, rate: float, lo: float, hi: float, start
     # which favours the level the pattern actually repeats at over its subdivisions
     bpms = np.exp(np.linspace(np.log(lo), np.log(hi), 600))
     lags = rate * 60.0 / bpms
-    own = np.interp(lags, np.arange(acf.size), acf)
-    double = np.interp(np.minimum(2 * lags, acf.size - 1), np.arange(acf.size), acf)
-    quad = np.interp(np.minimum(4 * lags, acf.size - 1), np.arange(acf.size), acf)
+    # read each multiple as the peak within a lag of it: the autocorrelation's peaks
+    # are one or two lags wide, and interpolating between integer lags at a fractional
+    # multiple (a 168 BPM beat is 15.4 frames) reads a flank instead of the peak, which
+    # handed the tempo to whichever reading happened to fall on whole lags
+    from scipy.ndimage import maximum_filter1d
+
+    tolerant = maximum_filter1d(acf, size=3, mode="nearest")
+    grid = np.arange(acf.size)
+    own = np.interp(lags, grid, tolerant)
+    double = np.interp(np.minimum(2 * lags, acf.size - 1), grid, tolerant)
+    quad = np.interp(np.minimum(4 * lags, acf.size - 1), grid, tolerant)
     # a beat is subdivided (eighths repeat at half its period); a period of three
     # eighths, which off-beat hats and strums make look regular, is not
-    half = np.interp(lags / 2, np.arange(acf.size), acf)
+    half = np.interp(lags / 2, grid, tolerant)
     salience = np.maximum(own + DOUBLE_WEIGHT * double + QUAD_WEIGHT * quad + HALF_WEIGHT * np.maximum(half, 0.0), 0.0)
     prior = np.exp(-0.5 * (np.log2(bpms / start_bpm) / PRIOR_OCTAVES) ** 2)
     score = salience * prior
