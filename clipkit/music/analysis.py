@@ -1065,9 +1065,10 @@ def _estimate_period(onset: np.ndarray, rate: float, lo: float, hi: float, start
     double = np.interp(np.minimum(2 * lags, acf.size - 1), grid, tolerant)
     quad = np.interp(np.minimum(4 * lags, acf.size - 1), grid, tolerant)
     # a beat is subdivided (eighths repeat at half its period); a period of three
-    # eighths, which off-beat hats and strums make look regular, is not
+    # eighths, which off-beat hats and strums make look regular, is not: its half
+    # falls between the eighths, where the autocorrelation is negative, and counts so
     half = np.interp(lags / 2, grid, tolerant)
-    salience = np.maximum(own + DOUBLE_WEIGHT * double + QUAD_WEIGHT * quad + HALF_WEIGHT * np.maximum(half, 0.0), 0.0)
+    salience = np.maximum(own + DOUBLE_WEIGHT * double + QUAD_WEIGHT * quad + HALF_WEIGHT * half, 0.0)
     prior = np.exp(-0.5 * (np.log2(bpms / start_bpm) / PRIOR_OCTAVES) ** 2)
     score = salience * prior
     low_acf = _autocorrelation(low, rate, max_lag) if low is not None and low.size == n else None
