@@ -258,3 +258,15 @@ def test_importing_the_package_does_not_import_librosa() -> None:
     code = "import sys, clipkit.music, clipkit.music.analysis; print('librosa' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env={**os.environ})
     assert out.stdout.strip() == "False"
+
+
+def test_a_cache_hit_in_a_fresh_process_does_not_decode(song: str) -> None:
+    import subprocess
+
+    first = analyze(song)  # fills the cache (the autouse fixture's folder, passed on below)
+    code = (
+        "import sys, clipkit.music as m; a = m.analyze(sys.argv[1]); "
+        "print('av' in sys.modules, len(a.beats))"
+    )
+    out = subprocess.run([sys.executable, "-c", code, song], capture_output=True, text=True, check=True, env={**os.environ})
+    assert out.stdout.split() == ["False", str(first.beats.size)]  # served without importing PyAV

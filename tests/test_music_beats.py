@@ -74,6 +74,45 @@ def test_moving_tempo_is_followed(options: dict) -> None:
     assert beat_f_measure(track.beats, a.beats) >= 0.9
 
 
+# -- tempo octave at the ends of 70-180 BPM (seeds and tempi the benchmark does not use) ----------
+OCTAVE_CASES = [
+    ("four_on_floor", 70.0),  # a kick on every beat at 70 is 70, not 140
+    ("house", 71.0),  # kick on the beat, open hat and bass stab on the "and"
+    ("disco", 86.0),
+    ("syncopated", 72.0),
+    ("dnb", 73.0),
+    ("halftime", 72.0),  # kick on 1, snare on 3, sixteenth hats
+    ("ballad", 150.0),  # kick on 1, rim on 3 at 150: the chords change every four of these beats
+    ("ballad", 172.0),
+    ("halftime", 165.0),
+    ("trap", 165.0),
+    ("swing", 72.0),  # the swung "and"s and comping suggest 108; the walking bass says 72
+    ("boom_chick", 168.0),  # 15.4 frames a beat: read at 112 (three eighths) when lags were interpolated
+    ("house", 168.0),
+]
+
+
+@pytest.mark.parametrize(("pattern", "bpm"), OCTAVE_CASES)
+def test_tempo_octave_holds_at_the_ends_of_the_range(pattern: str, bpm: float) -> None:
+    track = drum_track(bpm, 26.0, pattern=pattern, seed=7, start=0.3)
+    a = analyze_signal(track.y, track.sr, beats_per_bar=BEATS_PER_BAR.get(pattern, 4))
+    assert a.tempo == pytest.approx(bpm, rel=0.03)
+    assert beat_f_measure(track.beats, a.beats) >= 0.95
+
+
+@pytest.mark.parametrize(
+    ("pattern", "before", "after"),
+    [("disco", 110.0, 132.0), ("boom_chick", 120.0, 144.0), ("rock", 100.0, 80.0), ("skank", 128.0, 110.0), ("boom_chick", 90.0, 72.0), ("disco", 120.0, 96.0)],
+)
+def test_a_tempo_change_is_followed_up_and_down(pattern: str, before: float, after: float) -> None:
+    # each tempo holds for half the song, so no single period fits the whole of it
+    track = drum_track(before, 28.0, pattern=pattern, seed=8, start=0.3, tempo_change=(14.0, after))
+    a = analyze_signal(track.y, track.sr)
+    assert beat_f_measure(track.beats, a.beats) >= 0.95
+    late = a.beats[a.beats > 16.0]
+    assert 60.0 / float(np.median(np.diff(late))) == pytest.approx(after, rel=0.03)
+
+
 # -- confidence and no-beat reasons ---------------------------------------------------------------
 def test_confidence_is_high_on_a_groove_and_per_section() -> None:
     track = drum_track(120.0, 32.0, pattern="four_on_floor", seed=5, drop=16.0)

@@ -12,12 +12,18 @@ How it works (one STFT; the front end is an *engine*, see :mod:`clipkit.music.en
    every period: its own peak, half its double's and quadruple's (a beat repeats at its
    multiples), and half the peak at half the period (a beat is subdivided; a period of
    three eighths, which off-beat hats and strums make look regular, is not). A
-   log-normal prior around ``start_bpm`` weighs it, inside ``tempo_range``.
+   log-normal prior around ``start_bpm`` weighs it, inside ``tempo_range``, and so does
+   the low band: where kick and bass repeat clearly, a period they repeat at at no
+   octave is discounted (a swing's walking bass rules out the 3:2 reading its swung
+   "and"s suggest). The period is also read in 8-second windows; when few of them
+   agree with the whole song's reading (a tempo change: no single period fits both
+   halves), the period most windows read is taken.
 3. **Beats.** Ellis' dynamic programme (as librosa's ``beat_track``): each frame scores
    its onset strength plus the best previous beat one period earlier, with a
    log-squared penalty for deviating from the period. The period may drift along the
-   song: where the local autocorrelation clearly repeats at 0.8-1.25 times the song's
-   period, the penalty is measured from the local period (tempo changes, sways). The
+   song: where the local autocorrelation, scored like the song's tempo (with its
+   subdivision), clearly repeats at 0.78-1.28 times the song's period, the penalty is
+   measured from the local period (tempo changes, sways). The
    backtrace starts from the best end point of the last beat and a half, weak beats at
    the ends are trimmed, and the grid is carried to the ends while onsets keep coming.
 4. **Phase, over the whole song.** A bright off-beat (a country strum, a reggae skank,
@@ -30,8 +36,12 @@ How it works (one STFT; the front end is an *engine*, see :mod:`clipkit.music.en
    beats do (kick and snare on every half beat), or the loudness-weighted low end hits
    as hard there, or the loudest attacks sit on the quarter points (a boom-chick read
    at half speed); it is halved when the low end alternates between hits and nothing
-   and nothing subdivides the beats (a 70 BPM oom-pah read at 140). The other octave is
-   reported in ``tempo_alternatives``.
+   and nothing subdivides the beats (a 70 BPM oom-pah read at 140). Last, the harmony
+   decides between octaves those checks cannot tell apart (a half-time groove at 160
+   and a backbeat at 80 look alike between the beats): chords and bass notes change
+   once a bar, so the grid at half or double the period is taken when its
+   ``beats_per_bar`` bars are clearly clearer (:func:`_bar_clarity`; even bars only).
+   The other octave is reported in ``tempo_alternatives``.
 6. **Confidence.** For each beat, the correlation of the envelope around it (eight
    beats either side) with itself one or two beats later: music repeats from beat to
    beat, speech and noise do not. A song whose mean beat confidence is below
@@ -73,7 +83,7 @@ from .engines import DEFAULT_ENGINE, check_engine, compute_features
 
 __all__ = ["Analysis", "Section", "analyze", "analyze_signal", "ANALYSIS_VERSION", "ANALYSIS_SR", "DEFAULT_TEMPO_RANGE"]
 
-ANALYSIS_VERSION = 3
+ANALYSIS_VERSION = 4
 """Bumped whenever results change; part of the cache key."""
 
 ANALYSIS_SR = 22_050
@@ -103,7 +113,7 @@ CONFIDENCE_DRIFT = 1  # frames of tempo drift allowed inside the window
 MIN_BEAT_SECONDS = 2.0  # shorter sounds get onsets but no beat grid
 DRIFT_WINDOW = 6.0  # seconds per local tempo reading
 DRIFT_MIN_PEAK = 0.2  # weakest autocorrelation peak trusted as a local tempo
-DRIFT_RANGE = (0.8, 1.25)  # local/song period ratios followed (a tempo change of up to +-25 %)
+DRIFT_RANGE = (0.78, 1.28)  # local/song period ratios followed: +-20 % tempo changes, not 3:4 or 4:3 (0.75, 1.33)
 DRIFT_GAIN = 0.05  # how much better the local period must repeat than the song's
 DRIFT_TOLERANCE = 0.045  # local tempo this close to the song's: steady
 EDGE_TOLERANCE = 0.97  # a tempo 3 % outside tempo_range still counts as inside
@@ -114,6 +124,14 @@ OFFBEAT_MIN_RATIO = 0.4  # each band's off-beat/beat ratio needed to double the 
 OFFBEAT_SUM_RATIO = 1.35  # and the two ratios' sum
 QUAD_WEIGHT = 0.5
 HALF_WEIGHT = 0.5
+BAR_MARGIN = math.log(1.15)  # how much clearer another octave's bars must be to move to it
+MIN_BARS = 4  # bars a grid needs before its bar clarity is trusted
+LOW_FIT_SHARE = 0.5  # share of the low band's clearest periodicity that counts as a fit
+LOW_MISFIT = 0.5  # tempo score kept by a period the low band does not repeat at
+LOW_MIN_PERIODICITY = 0.3  # low-band autocorrelation below which the low band has no say
+TEMPO_WINDOW = 8.0  # seconds per local reading of the song's period
+MIN_AGREEMENT = 0.4  # share of the windows that must read the whole song's period
+AGREE_TOLERANCE = 0.05  # periods this close read the same tempo
 
 
 @dataclass(frozen=True, slots=True)
@@ -554,7 +572,6 @@ def analyze(
     MediaError
         Missing or unreadable files, or files without sound.
     """
-    from ..media.audio import load_audio
     from . import cache as cache_module
 
     params = check_params(hop_length=hop_length, tempo_range=tempo_range, start_bpm=start_bpm, beats_per_bar=beats_per_bar, tightness=tightness, engine=engine)
@@ -590,18 +607,25 @@ def analyze(
                 except (KeyError, ValueError, TypeError):
                     result = None
             if result is None:
-                y, sr = load_audio(path, sr=ANALYSIS_SR, mono=True)
-                result = _analyze(np.ascontiguousarray(y[0]), sr, params)
+                result = _analyze_file(path, params)
                 cache_module.store_entry(key, result._arrays())
     if result is None:
-        y, sr = load_audio(path, sr=ANALYSIS_SR, mono=True)
-        result = _analyze(np.ascontiguousarray(y[0]), sr, params)
+        result = _analyze_file(path, params)
     if clip is not None:
         end = min(float(clip.end), result.duration) if result.duration > float(clip.start) else None
         if end is None:
             return _empty(0.0, params, rate=result.envelope_rate)
         result = result.window(float(clip.start), end, at=0.0)
     return result
+
+
+def _analyze_file(path: str, params: dict[str, Any]) -> Analysis:
+    """Decode and analyse ``path``. PyAV is imported here, not in :func:`analyze`: a
+    cache hit in a fresh worker then costs milliseconds instead of PyAV's import."""
+    from ..media.audio import load_audio
+
+    y, sr = load_audio(path, sr=ANALYSIS_SR, mono=True)
+    return _analyze(np.ascontiguousarray(y[0]), sr, params)
 
 
 def _empty(duration: float, params: dict[str, Any], *, envelope: np.ndarray | None = None, rate: float, energy: np.ndarray | None = None, reason: str = "silence") -> Analysis:
@@ -641,7 +665,8 @@ def _analyze(y: np.ndarray, sr: int, params: dict[str, Any]) -> Analysis:
     lo, hi = params["tempo_range"]
     pulse = _pulse_envelope(feats)
     # a beat needs a few periods to be heard: shorter sounds get onsets, no grid
-    period = _estimate_period(_tempo_envelope(feats), rate, lo, hi, params["start_bpm"]) if duration >= MIN_BEAT_SECONDS else None
+    low_pulse = _unit(feats.onset_low) + _unit(feats.low_rise)
+    period = _song_period(_tempo_envelope(feats), low_pulse, rate, lo, hi, params["start_bpm"]) if duration >= MIN_BEAT_SECONDS else None
     beat_frames = np.zeros(0)
     if period is not None:
         tight = params["tightness"]
@@ -654,6 +679,7 @@ def _analyze(y: np.ndarray, sr: int, params: dict[str, Any]) -> Analysis:
         if octave != period:
             period = octave
             beat_frames = _fix_phase(feats, pulse, beat_frames, period, tight, drift)
+        period, beat_frames = _prefer_clear_bars(feats, pulse, beat_frames, period, rate, lo, hi, tight, drift, params["beats_per_bar"])
     onset_frames = _pick_onsets(onset, rate)
     onset_strengths = _strengths_at(envelope, onset_frames)
     onsets = _refine(envelope, onset_frames) / rate - ONSET_LAG
@@ -782,6 +808,98 @@ def _choose_octave(
     return period, frames
 
 
+def _harmony_change(feats: Any, frames: np.ndarray) -> np.ndarray:
+    """How much the sustained sound below 2 kHz changes at each beat, one value per beat.
+
+    Each beat's spectrum is the per-band median of the log-mel frames up to the next
+    beat (the median keeps what rings through the beat, the chord and the bass note,
+    and drops the drum hits), with its mean over the bands removed (a loud beat is not
+    a new chord); the change at a beat is the cosine distance between its spectrum and
+    the previous beat's. The first beat gets the median change."""
+    frames = np.asarray(frames, dtype=np.int64)
+    mel = feats.mel_db
+    n = mel.shape[1]
+    bounds = np.concatenate([frames, [min(n, frames[-1] + (frames[-1] - frames[-2]))]])
+    spectra = np.stack([np.median(mel[:, a : max(a + 1, b)], axis=1) for a, b in zip(bounds[:-1], bounds[1:])])
+    spectra = spectra - spectra.mean(axis=1, keepdims=True)
+    norms = np.linalg.norm(spectra, axis=1)
+    norms = np.where(norms > 0, norms, 1.0)
+    cosine = np.sum(spectra[1:] * spectra[:-1], axis=1) / (norms[1:] * norms[:-1])
+    change = np.concatenate(([0.0], 1.0 - cosine))
+    change[0] = float(np.median(change[1:]))
+    return change
+
+
+def _bar_clarity(feats: Any, frames: np.ndarray, beats_per_bar: int) -> float | None:
+    """How clearly the harmony changes once every ``beats_per_bar`` beats of this grid
+    (log of a ratio; 0 = no bar structure), or None for fewer than ``MIN_BARS`` bars.
+
+    The contrast of a period ``k`` is the mean change on the best of its ``k`` phases
+    over the mean change; the clarity is the contrast at the bar over the contrast at
+    half the bar, so a grid whose beats merely alternate (kick, snare) does not count
+    as having bars. Chords and bass notes change on bar lines far more often than
+    elsewhere (Goto and Muraoka's chord-change cue), so on a grid at twice the played
+    tempo they change every two "bars", on a grid at half the tempo twice per "bar".
+    Only even bars are measured (the half bar is the reference): in 3/4 a grid at half
+    the tempo puts a bar line every one and a half of its beats, which no phase of the
+    contrast can describe, so there is nothing to compare."""
+    frames = np.asarray(frames, dtype=np.int64)
+    if beats_per_bar < 2 or beats_per_bar % 2 or frames.size < MIN_BARS * beats_per_bar or frames.size < 3:
+        return None
+    change = _harmony_change(feats, frames)
+    mean = float(change.mean())
+    if mean <= 0:
+        return None
+
+    def contrast(k: int) -> float:
+        return max(float(change[p::k].mean()) for p in range(k)) / mean
+
+    return math.log(contrast(beats_per_bar) / contrast(beats_per_bar // 2))
+
+
+def _prefer_clear_bars(
+    feats: Any,
+    pulse: np.ndarray,
+    frames: np.ndarray,
+    period: float,
+    rate: float,
+    lo: float,
+    hi: float,
+    tightness: float,
+    drift: np.ndarray | None,
+    beats_per_bar: int,
+) -> tuple[float, np.ndarray]:
+    """Move to the other tempo octave when its grid has clearly clearer bars.
+
+    The checks in :func:`_choose_octave` look at what lies between the beats; a
+    half-time groove (kick on 1, snare on 3) at 160 BPM and a backbeat at 80 BPM, or a
+    house groove at 70 BPM and one at 140, can look the same there. What differs is
+    where the harmony moves: once a bar of ``beats_per_bar`` beats at the played tempo.
+    The grids at half and double the period (inside ``tempo_range``) are tracked and
+    phase-checked like the first; one whose :func:`_bar_clarity` beats the current
+    grid's by ``BAR_MARGIN`` is taken (the clearest if both do). Doubling also needs
+    attacks halfway between the current beats (``SUBDIVISION_RATIO`` of those on them)."""
+    here = _bar_clarity(feats, frames, beats_per_bar)
+    if here is None:
+        return period, frames
+    bpm = rate * 60.0 / period
+    best = (here + BAR_MARGIN, period, frames)
+    for factor in (0.5, 2.0):
+        other = bpm / factor
+        if not lo * EDGE_TOLERANCE <= other <= hi / EDGE_TOLERANCE:
+            continue
+        # twice as fast only where something is played between the beats: chords that
+        # change twice a bar over an empty half beat do not make eighths into beats
+        if factor < 1 and _support(_unit(feats.onset), _midpoints(frames)) < SUBDIVISION_RATIO * _support(_unit(feats.onset), frames):
+            continue
+        alt_period = period * factor
+        alt = _fix_phase(feats, pulse, _track_beats(pulse, alt_period, tightness, drift), alt_period, tightness, drift)
+        clarity = _bar_clarity(feats, alt, beats_per_bar)
+        if clarity is not None and clarity > best[0]:
+            best = (clarity, alt_period, alt)
+    return best[1], best[2]
+
+
 def _fix_phase(feats: Any, pulse: np.ndarray, frames: np.ndarray, period: float, tightness: float, drift: np.ndarray | None = None) -> np.ndarray:
     """Put the grid on the downbeat side of the beat, checked over the whole track.
 
@@ -867,33 +985,102 @@ def _moving_average(x: np.ndarray, size: int) -> np.ndarray:
     return uniform_filter1d(x, size=max(1, size), mode="nearest")
 
 
-def _estimate_period(onset: np.ndarray, rate: float, lo: float, hi: float, start_bpm: float) -> float | None:
-    """Beat period in frames: the autocorrelation peak under the tempo prior."""
+def _song_period(onset: np.ndarray, low: np.ndarray, rate: float, lo: float, hi: float, start_bpm: float) -> float | None:
+    """The song's beat period in frames: the whole song's reading, unless the song
+    changes tempo and that reading is heard in few of its parts.
+
+    A song that moves from 120 to 144 BPM has no autocorrelation peak at either tempo
+    over its whole length (each holds for half of it), but a period that fits both
+    halves poorly can win (96 BPM: five eighths of one, three of the other). So the
+    period is also read in ``TEMPO_WINDOW``-second windows (every half window); when
+    fewer than ``MIN_AGREEMENT`` of them read the whole song's period (within
+    ``AGREE_TOLERANCE``, at any octave), the period most windows read is taken instead,
+    and the tempo drift (:func:`_tempo_drift`) follows the rest."""
+    whole = _estimate_period(onset, rate, lo, hi, start_bpm, low=low)
+    win = int(round(TEMPO_WINDOW * rate))
+    if whole is None or onset.size < 2 * win:
+        return whole
+    hop = win // 2
+    local = [_estimate_period(onset[a : a + win], rate, lo, hi, start_bpm, low=low[a : a + win]) for a in range(0, onset.size - win + 1, hop)]
+    local = np.array([p for p in local if p is not None])
+    if local.size < 3:
+        return whole
+
+    def agree(period: float, others: np.ndarray, octaves: tuple[float, ...]) -> int:
+        return int(sum(np.sum(np.abs(others / (period * k) - 1.0) <= AGREE_TOLERANCE) for k in octaves))
+
+    if agree(whole, local, (0.5, 1.0, 2.0)) >= MIN_AGREEMENT * local.size:
+        return whole
+    votes = [agree(p, local, (1.0,)) for p in local]
+    best = int(np.argmax(votes))
+    near = local[np.abs(local / local[best] - 1.0) <= AGREE_TOLERANCE]
+    return float(np.median(near))
+
+
+def _autocorrelation(onset: np.ndarray, rate: float, max_lag: int) -> np.ndarray | None:
+    """Unbiased autocorrelation of the locally de-meaned envelope, 1 at lag 0, lags
+    ``0 .. max_lag + 1`` (None for a flat envelope)."""
     e = onset - _moving_average(onset, int(round(rate * 0.5)))
     n = e.size
-    max_lag = int(min(n - 3, math.ceil(rate * 60.0 / lo * 4.2)))
-    min_lag = int(max(1, math.floor(rate * 60.0 / hi)))
-    if max_lag <= min_lag + 2:
-        return None
     size = 1 << int(math.ceil(math.log2(2 * n)))
     spec = np.fft.rfft(e, size)
     acf = np.fft.irfft(spec.real**2 + spec.imag**2, size)[: max_lag + 2]
     if acf[0] <= 0:
         return None
-    acf = acf / (n - np.arange(acf.size)) * n / acf[0]  # unbiased, 1 at lag 0
+    return acf / (n - np.arange(acf.size)) * n / acf[0]
+
+
+def _estimate_period(onset: np.ndarray, rate: float, lo: float, hi: float, start_bpm: float, *, low: np.ndarray | None = None) -> float | None:
+    """Beat period in frames: the autocorrelation peak under the tempo prior.
+
+    ``low`` (the low-band pulse, kick and bass) weighs the prior: where the low band
+    repeats clearly, a period it does not repeat at, at any octave, is discounted down
+    to ``LOW_MISFIT`` (the walking bass of a 70 BPM swing does not fit the 105 BPM its
+    swung "and"s suggest). The low band's autocorrelation at the period, its half, its
+    double or its quadruple (a syncopated kick may repeat only once a bar) counts
+    alike, so this does not pick the octave, and any fit of at least
+    ``LOW_FIT_SHARE`` of the low band's clearest periodicity is a full fit (a
+    syncopated kick repeats at odd spans too; only a clear misfit is discounted)."""
+    n = onset.size
+    max_lag = int(min(n - 3, math.ceil(rate * 60.0 / lo * 4.2)))
+    min_lag = int(max(1, math.floor(rate * 60.0 / hi)))
+    if max_lag <= min_lag + 2:
+        return None
+    acf = _autocorrelation(onset, rate, max_lag)
+    if acf is None:
+        return None
     # salience on a fine tempo grid: the period's own peak plus half its double's,
     # which favours the level the pattern actually repeats at over its subdivisions
     bpms = np.exp(np.linspace(np.log(lo), np.log(hi), 600))
     lags = rate * 60.0 / bpms
-    own = np.interp(lags, np.arange(acf.size), acf)
-    double = np.interp(np.minimum(2 * lags, acf.size - 1), np.arange(acf.size), acf)
-    quad = np.interp(np.minimum(4 * lags, acf.size - 1), np.arange(acf.size), acf)
+    # read each multiple as the peak within a lag of it: the autocorrelation's peaks
+    # are one or two lags wide, and interpolating between integer lags at a fractional
+    # multiple (a 168 BPM beat is 15.4 frames) reads a flank instead of the peak, which
+    # handed the tempo to whichever reading happened to fall on whole lags
+    from scipy.ndimage import maximum_filter1d
+
+    tolerant = maximum_filter1d(acf, size=3, mode="nearest")
+    grid = np.arange(acf.size)
+    own = np.interp(lags, grid, tolerant)
+    double = np.interp(np.minimum(2 * lags, acf.size - 1), grid, tolerant)
+    quad = np.interp(np.minimum(4 * lags, acf.size - 1), grid, tolerant)
     # a beat is subdivided (eighths repeat at half its period); a period of three
-    # eighths, which off-beat hats and strums make look regular, is not
-    half = np.interp(lags / 2, np.arange(acf.size), acf)
-    salience = np.maximum(own + DOUBLE_WEIGHT * double + QUAD_WEIGHT * quad + HALF_WEIGHT * np.maximum(half, 0.0), 0.0)
+    # eighths, which off-beat hats and strums make look regular, is not: its half
+    # falls between the eighths, where the autocorrelation is negative, and counts so
+    half = np.interp(lags / 2, grid, tolerant)
+    salience = np.maximum(own + DOUBLE_WEIGHT * double + QUAD_WEIGHT * quad + HALF_WEIGHT * half, 0.0)
     prior = np.exp(-0.5 * (np.log2(bpms / start_bpm) / PRIOR_OCTAVES) ** 2)
     score = salience * prior
+    low_acf = _autocorrelation(low, rate, max_lag) if low is not None and low.size == n else None
+    if low_acf is not None:
+        grid = np.arange(low_acf.size)
+        fits = np.max(np.stack([np.interp(np.minimum(k * lags, low_acf.size - 1), grid, low_acf) for k in (0.5, 1.0, 2.0, 4.0)]), axis=0)
+        clearest = float(fits.max())
+        if clearest >= LOW_MIN_PERIODICITY:
+            # a period the low band repeats at half as clearly as its clearest one (or
+            # better) fits; below that the score falls, to LOW_MISFIT at no fit at all
+            fit = np.clip(fits / (LOW_FIT_SHARE * clearest), 0.0, 1.0)
+            score = score * (LOW_MISFIT + (1.0 - LOW_MISFIT) * fit)
     if not np.any(score > 0):
         return None
     best = int(np.argmax(score))
@@ -1011,10 +1198,12 @@ def _tempo_drift(env: np.ndarray, rate: float, period: float) -> np.ndarray | No
     """Local tempo relative to the song's, one value per frame, or None when steady.
 
     In windows of ``DRIFT_WINDOW`` seconds (every second), the autocorrelation of the
-    de-meaned envelope is searched for a peak at 0.8-1.25 times the song's period (the
-    same octave; a window cannot switch to half or double time) that repeats clearly
-    better than the song's period there; other windows keep the song's period. The ratios are median-filtered over five windows. A song whose
-    local tempo stays within ``DRIFT_TOLERANCE`` of its own is steady."""
+    de-meaned envelope is searched for a peak at 0.78-1.28 times the song's period (the
+    same octave; a window cannot switch to half or double time) that, scored with half
+    the autocorrelation at its own half (the beat's subdivision), repeats clearly
+    better than the song's period there; other windows keep the song's period. The
+    ratios are median-filtered over five windows. A song whose local tempo stays within
+    ``DRIFT_TOLERANCE`` of its own is steady."""
     n = env.size
     win = int(max(DRIFT_WINDOW * rate, 8 * period))
     if n < 2 * win:
@@ -1033,14 +1222,22 @@ def _tempo_drift(env: np.ndarray, rate: float, period: float) -> np.ndarray | No
             ratios.append(1.0)
             centres.append(a + win // 2)
             continue
-        acf = np.array([float(seg[: win - lag] @ seg[lag:]) / energy for lag in range(lo - 1, hi + 2)])
-        j = int(np.argmax(acf[1:-1])) + 1
-        best = acf[j]
+        # each period is scored with half the autocorrelation at its own half (a beat
+        # is subdivided; a period of three eighths, which off-beat hats and bass
+        # bounces make regular, is not)
+        full = np.array([float(seg[: win - lag] @ seg[lag:]) / energy for lag in range(hi + 2)])
+        lags = np.arange(lo - 1, hi + 2)
+        acf = full[lags]
+        sal = acf + HALF_WEIGHT * np.maximum(np.interp(lags / 2, np.arange(full.size), full), 0.0)
+        # candidates are the autocorrelation's own peaks inside the search range (a
+        # slope rising to its edge is another periodicity, a syncopated figure, not
+        # this beat sped up or slowed); the best scored of them is the local period
+        inner = np.arange(2, acf.size - 2)
+        peaks = inner[(acf[inner] >= acf[inner - 1]) & (acf[inner] >= acf[inner + 1]) & (acf[inner] >= DRIFT_MIN_PEAK)]
         ratio = 1.0
-        # only a true peak inside the search range: a slope rising to its edge is
-        # another periodicity (a syncopated figure), not this beat sped up or slowed
-        at_song_period = float(np.interp(period, np.arange(lo - 1, hi + 2), acf))
-        if best >= DRIFT_MIN_PEAK and best >= acf[j - 1] and best >= acf[j + 1] and 1 < j < acf.size - 2 and best >= at_song_period + DRIFT_GAIN:
+        at_song_period = float(np.interp(period, lags, sal))
+        j = int(peaks[np.argmax(sal[peaks])]) if peaks.size else 0
+        if peaks.size and sal[j] >= at_song_period + DRIFT_GAIN:
             a_, b_, c_ = acf[j - 1], acf[j], acf[j + 1]
             denom = a_ - 2 * b_ + c_
             offset = 0.5 * (a_ - c_) / denom if denom < 0 else 0.0
