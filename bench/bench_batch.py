@@ -16,13 +16,17 @@ On generated clips (``bench/.media``) and on real ones from ``../shared/media``
 (``--media generated|real|both``). Also reported: per-job start-up in a warm worker
 (job handed over -> first frame encoded), peak RSS per worker vs a single render, and
 (``--soak N``) RSS and open files of one worker over N small jobs. ``--curve`` measures
-throughput over workers x x264 threads, the data behind ``default_workers``.
+throughput over workers x x264 threads, the data behind ``default_workers``;
+``--startup`` times each step of a warm worker's start-up on a job (template loaded,
+clips probed, render set up, first frame out of the frame stream, loudness measured,
+first frame encoded), through thin wrappers around the real calls.
 
 Usage::
 
     python bench/bench_batch.py                       # the comparison, generated + real
     python bench/bench_batch.py --curve --jobs 4      # workers x threads
     python bench/bench_batch.py --soak 100            # flat RSS / open files in one worker
+    python bench/bench_batch.py --startup --jobs 8    # a warm worker's per-job start-up, step by step
 
 The machine may be shared: read the ratios of one run, not the absolute times.
 """
@@ -337,6 +341,80 @@ def soak(clips: list[Path], songs: list[Path], count: int) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+STARTUP = r"""
+import json, os, sys, time
+from clipkit.batch import prepare_jobs, load_jobs
+from clipkit.batch.local import job_message
+from clipkit.batch.worker import after_job, run_job, warm_up
+import clipkit.template as template_pkg
+from clipkit.template.loader import Template
+from clipkit.render import executor
+from clipkit.audio import finishing
+batch_file, out, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
+jobs = [job_message(j) for j in prepare_jobs(load_jobs(batch_file), output_dir=out)]
+warm_up()
+# timestamps of the steps run_job takes, read through thin wrappers around the real calls
+marks = {}
+def mark(name):
+    marks.setdefault(name, time.perf_counter())
+real_load, real_build, real_stream = template_pkg.load_template, Template.build, executor.frame_stream
+real_result = finishing.LoudnessMeasurement.result
+def load_template(*a, **k):
+    try:
+        return real_load(*a, **k)
+    finally:
+        mark("template loaded")
+def build(self, *a, **k):
+    try:
+        return real_build(self, *a, **k)
+    finally:
+        mark("edit built (clips probed)")
+def frame_stream(*a, **k):
+    mark("render set up (plan, mixer, loudness started, encoder opened)")
+    for i, frame in enumerate(real_stream(*a, **k)):
+        if i == 0:
+            mark("first frame out of the stream (decoded, fitted, graded, composited)")
+        yield frame
+def result(self):
+    try:
+        return real_result(self)
+    finally:
+        mark("loudness measured (the first audio block may go)")
+template_pkg.load_template, Template.build, executor.frame_stream = load_template, build, frame_stream
+finishing.LoudnessMeasurement.result = result
+rows = []
+for i, job in enumerate(jobs):
+    marks.clear()
+    handed = time.perf_counter()
+    r = run_job(job, threads=threads, progress=lambda d, t: mark("first frame encoded (first progress report)"), handed_over=handed)
+    after_job()
+    if r.status != "ok":
+        sys.exit(f"job failed: {r.error}")
+    if i >= 2:  # the first jobs of a worker also load fonts, sprites and song analyses
+        rows.append({k: (v - handed) * 1000 for k, v in marks.items()})
+print("RESULT " + json.dumps({"rows": rows}))
+"""
+
+
+def startup(label: str, clips: list[Path], songs: list[Path], *, jobs: int, threads: int) -> None:
+    """Where a warm worker's time goes from a job handed over to its first frame."""
+    work = Path(tempfile.mkdtemp(prefix="clipkit-bench-startup-"))
+    try:
+        batch_file = write_batch(work, clips, songs, jobs + 2)
+        cache = work / "cache"
+        run_child("warm cache", WARM_CACHE, [str(p) for p in songs], cache)
+        res = run_child("startup", STARTUP, [str(batch_file), str(work / "out"), str(threads)], cache)
+        keys = list(res["rows"][0])
+        table = [["ms after the job was handed over (median of %d jobs)" % len(res["rows"]), "median", "max"]]
+        for key in sorted(keys, key=lambda k: statistics.median(r[k] for r in res["rows"] if k in r)):
+            values = [r[key] for r in res["rows"] if key in r]
+            table.append([key, f"{statistics.median(values):.0f}", f"{max(values):.0f}"])
+        print(f"\n{label}: per-job start-up in one warm worker ({threads} x264 thread(s)), after 2 jobs to warm it")
+        print(common.table(table))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--jobs", type=int, default=12)
@@ -348,6 +426,7 @@ def main() -> None:
     ap.add_argument("--no-shell", action="store_true")
     ap.add_argument("--curve", action="store_true", help="throughput over workers x threads instead")
     ap.add_argument("--soak", type=int, metavar="N", help="RSS and open files of one worker over N small jobs instead")
+    ap.add_argument("--startup", action="store_true", help="where a warm worker's per-job start-up goes, step by step, instead")
     args = ap.parse_args()
     from clipkit.batch import default_workers
 
@@ -362,6 +441,8 @@ def main() -> None:
     for label, clips, songs in sets:
         if args.soak:
             soak(clips, songs, args.soak)
+        elif args.startup:
+            startup(label, clips, songs, jobs=args.jobs, threads=threads)
         elif args.curve:
             curve(clips, songs, jobs=args.jobs, repeat=args.repeat)
         else:

@@ -65,7 +65,7 @@ def job_message(job: Job) -> dict[str, Any]:
 # -- the worker process ----------------------------------------------------------------
 def _worker_main(conn: Connection, threads: int) -> None:
     """A worker's life: warm up, then render the jobs the parent sends until told to stop."""
-    from .worker import run_job, warm_up
+    from .worker import after_job, run_job, warm_up
 
     # Ctrl-C in a terminal reaches the whole process group: the parent decides what
     # stops, and tells this worker over the pipe
@@ -134,6 +134,7 @@ def _worker_main(conn: Connection, threads: int) -> None:
             conn.send(("progress", job_id, done, total))
 
         result = run_job(job, threads=threads, cancel=event, progress=progress, handed_over=handed_over)
+        after_job()  # the render's freed memory back to the system: flat RSS job after job
         with lock:
             state["id"], state["event"] = None, None
         try:
