@@ -32,7 +32,8 @@ from .results import BatchProgress, JobResult, RunningJob
 __all__ = ["LocalPool", "default_workers", "job_message"]
 
 DEFAULT_MAX_JOBS = 200
-"""Jobs a worker renders before a fresh process takes over (bounds slow heap growth)."""
+"""Jobs a worker renders before a fresh process takes over: insurance against a plug-in
+that leaks (clipkit's own RSS is flat job after job, see :func:`~clipkit.batch.worker.after_job`)."""
 
 CANCEL_GRACE = 30.0
 """Seconds a cancelled render gets to stop before its worker is killed."""
@@ -179,10 +180,10 @@ class LocalPool:
     threads : int in [0, 64], optional
         x264 threads per render (default: :func:`default_workers`; 0 = x264's choice).
     max_jobs_per_worker : int >= 0
-        Replace a worker by a fresh one after this many jobs (0: never). A render's
-        memory is freed between jobs, but the heap of a long-lived process creeps up
-        slowly (measured: about 0.8 MB a job, see docs/batch.md); recycling bounds it
-        for the price of one warm-up (~1 s) per ``max_jobs_per_worker`` jobs.
+        Replace a worker by a fresh one after this many jobs (0: never). A worker hands
+        the heap pages a render freed back after each job, so its RSS stays flat (see
+        docs/batch.md); recycling is insurance against a plug-in that leaks, for the
+        price of one warm-up (~1 s) per ``max_jobs_per_worker`` jobs.
 
     Use it as a context manager, or call :meth:`close`; the processes start with the
     first batch.
