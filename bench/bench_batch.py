@@ -27,6 +27,7 @@ Usage::
     python bench/bench_batch.py --curve --jobs 4      # workers x threads
     python bench/bench_batch.py --soak 100            # flat RSS / open files in one worker
     python bench/bench_batch.py --startup --jobs 8    # a warm worker's per-job start-up, step by step
+    python bench/bench_batch.py --startup --baseline ../main-checkout --repeat 2   # ... against another clipkit
 
 The machine may be shared: read the ratios of one run, not the absolute times.
 """
@@ -213,8 +214,10 @@ print("RESULT " + json.dumps({"wall": wall, "frames": 0}))
 """
 
 
-def run_child(name: str, code: str, args: list[str], cache_dir: Path) -> dict:
+def run_child(name: str, code: str, args: list[str], cache_dir: Path, *, code_root: str | None = None) -> dict:
     env = {**os.environ, "CLIPKIT_CACHE_DIR": str(cache_dir)}
+    if code_root:  # another checkout's clipkit first on the path (the --baseline runs)
+        env["PYTHONPATH"] = code_root + os.pathsep + env.get("PYTHONPATH", "")
     bin_dir = os.path.dirname(sys.executable)
     env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")  # the clipkit command of this environment
     import resource
@@ -345,7 +348,9 @@ STARTUP = r"""
 import json, os, sys, time
 from clipkit.batch import prepare_jobs, load_jobs
 from clipkit.batch.local import job_message
-from clipkit.batch.worker import after_job, run_job, warm_up
+from clipkit.batch.worker import run_job, warm_up
+from clipkit.batch import worker
+after_job = getattr(worker, "after_job", lambda: None)
 import clipkit.template as template_pkg
 from clipkit.template.loader import Template
 from clipkit.render import executor
@@ -358,7 +363,7 @@ marks = {}
 def mark(name):
     marks.setdefault(name, time.perf_counter())
 real_load, real_build, real_stream = template_pkg.load_template, Template.build, executor.frame_stream
-real_result = finishing.LoudnessMeasurement.result
+real_result = getattr(finishing, "LoudnessMeasurement", None) and finishing.LoudnessMeasurement.result  # absent before issue 10's second round
 def load_template(*a, **k):
     try:
         return real_load(*a, **k)
@@ -381,7 +386,15 @@ def result(self):
     finally:
         mark("loudness measured (the first audio block may go)")
 template_pkg.load_template, Template.build, executor.frame_stream = load_template, build, frame_stream
-finishing.LoudnessMeasurement.result = result
+if real_result:
+    finishing.LoudnessMeasurement.result = result
+real_install = executor.install_audio_processors
+def install_audio_processors(*a, **k):
+    try:
+        return real_install(*a, **k)
+    finally:
+        mark("audio set up (loudness measured, or its measurement started)")
+executor.install_audio_processors = install_audio_processors
 rows = []
 for i, job in enumerate(jobs):
     marks.clear()
@@ -396,20 +409,32 @@ print("RESULT " + json.dumps({"rows": rows}))
 """
 
 
-def startup(label: str, clips: list[Path], songs: list[Path], *, jobs: int, threads: int) -> None:
-    """Where a warm worker's time goes from a job handed over to its first frame."""
+def startup(label: str, clips: list[Path], songs: list[Path], *, jobs: int, threads: int, baseline: str | None, repeat: int) -> None:
+    """Where a warm worker's time goes from a job handed over to its first frame; with
+    ``baseline`` (a checkout of another clipkit), the same for it, runs interleaved."""
     work = Path(tempfile.mkdtemp(prefix="clipkit-bench-startup-"))
     try:
         batch_file = write_batch(work, clips, songs, jobs + 2)
         cache = work / "cache"
         run_child("warm cache", WARM_CACHE, [str(p) for p in songs], cache)
-        res = run_child("startup", STARTUP, [str(batch_file), str(work / "out"), str(threads)], cache)
-        keys = list(res["rows"][0])
-        table = [["ms after the job was handed over (median of %d jobs)" % len(res["rows"]), "median", "max"]]
-        for key in sorted(keys, key=lambda k: statistics.median(r[k] for r in res["rows"] if k in r)):
-            values = [r[key] for r in res["rows"] if key in r]
-            table.append([key, f"{statistics.median(values):.0f}", f"{max(values):.0f}"])
-        print(f"\n{label}: per-job start-up in one warm worker ({threads} x264 thread(s)), after 2 jobs to warm it")
+        codes = {"this": None, **({"baseline": baseline} if baseline else {})}
+        rows: dict[str, list[dict[str, float]]] = {name: [] for name in codes}
+        for r in range(repeat):
+            for name in codes if r % 2 == 0 else list(reversed(codes)):
+                res = run_child("startup", STARTUP, [str(batch_file), str(work / f"out-{name}"), str(threads)], cache, code_root=codes[name])
+                rows[name] += res["rows"]
+        keys = list(dict.fromkeys(k for r in rows["this"] + rows.get("baseline", []) for k in r))
+        head = ["ms after the job was handed over (median)", "this", "max"] + (["baseline", "max"] if baseline else [])
+        table = [head]
+
+        def cell(name: str, key: str) -> list[str]:
+            values = [r[key] for r in rows[name] if key in r]
+            return [f"{statistics.median(values):.0f}", f"{max(values):.0f}"] if values else ["-", "-"]
+
+        for key in sorted(keys, key=lambda k: statistics.median([r[k] for r in rows["this"] if k in r] or [1e9])):
+            table.append([key, *cell("this", key), *(cell("baseline", key) if baseline else [])])
+        print(f"\n{label}: per-job start-up in one warm worker ({threads} x264 thread(s)), {len(rows['this'])} jobs "
+              f"after 2 to warm it, {repeat} interleaved run(s)" + (f"; baseline = {baseline}" if baseline else ""))
         print(common.table(table))
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -427,6 +452,7 @@ def main() -> None:
     ap.add_argument("--curve", action="store_true", help="throughput over workers x threads instead")
     ap.add_argument("--soak", type=int, metavar="N", help="RSS and open files of one worker over N small jobs instead")
     ap.add_argument("--startup", action="store_true", help="where a warm worker's per-job start-up goes, step by step, instead")
+    ap.add_argument("--baseline", metavar="CHECKOUT", help="with --startup: also time another clipkit checkout (e.g. a worktree of main), interleaved")
     args = ap.parse_args()
     from clipkit.batch import default_workers
 
@@ -442,7 +468,7 @@ def main() -> None:
         if args.soak:
             soak(clips, songs, args.soak)
         elif args.startup:
-            startup(label, clips, songs, jobs=args.jobs, threads=threads)
+            startup(label, clips, songs, jobs=args.jobs, threads=threads, baseline=args.baseline, repeat=args.repeat)
         elif args.curve:
             curve(clips, songs, jobs=args.jobs, repeat=args.repeat)
         else:

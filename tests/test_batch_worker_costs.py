@@ -214,3 +214,35 @@ def test_one_worker_keeps_its_open_files_and_threads_flat_job_after_job(tmp_path
         assert len(set(pool.pids)) == 1
     assert len(seen) == 8
     assert len(set(seen[1:])) == 1, seen  # after the first job (fonts, caches) nothing grows
+
+
+CLIP_FIXTURES = ("portrait", "landscape", "ntsc", "vfr", "late_video", "odd_size", "ten_bit", "surround", "mono", "sr44",
+                 "anamorphic", "phone", "flash", "flash_late_video", "flash_late_audio", "flash_long", "flash_44k", "song")
+
+
+def test_audio_opened_from_the_header_alone_decodes_as_the_fully_probed_file(request: pytest.FixtureRequest, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from clipkit.media import audio as audio_module
+
+    files = [request.getfixturevalue(name) for name in CLIP_FIXTURES]
+    codecs = av.codecs_available
+    for codec, container, suffix in (("libmp3lame", "mp3", ".mp3"), ("pcm_s16le", "wav", ".wav"), ("libvorbis", "ogg", ".ogg"),
+                                     ("libopus", "ogg", ".opus"), ("flac", "flac", ".flac"), ("aac", "adts", ".aac"),
+                                     ("aac", "matroska", ".mkv")):
+        if codec in codecs:  # whatever this FFmpeg build can write, in the containers users send
+            files.append(mediagen.make_audio(str(tmp_path / f"tone-{codec}{suffix}"), duration=1.5, codec=codec,
+                                             sr=48000 if codec == "libopus" else 44100, container_format=container))
+    assert len(files) >= len(CLIP_FIXTURES) + 3
+
+    def read(path: str, offset: float) -> tuple[np.ndarray, float]:
+        with audio_module.AudioStreamReader(path, sr=48000, offset=offset) as reader:
+            return reader.read(48000), reader._origin
+
+    for path in files:
+        for offset in (0.0, 1.3):
+            monkeypatch.setattr(audio_module, "HEADER_ONLY", None)  # FFmpeg's full probe, as before
+            full, full_origin = read(path, offset)
+            monkeypatch.undo()
+            quick, quick_origin = read(path, offset)
+            assert quick_origin == full_origin, path
+            np.testing.assert_array_equal(quick, full, err_msg=f"{path} at {offset} s")

@@ -128,8 +128,9 @@ class MediaInfo:
         return conv(asdict(self))
 
 
-def open_container(path: str | os.PathLike[str]) -> av.container.InputContainer:
-    """Open a file with PyAV, turning every failure into a :class:`MediaError`."""
+def open_container(path: str | os.PathLike[str], *, options: dict[str, str] | None = None) -> av.container.InputContainer:
+    """Open a file with PyAV, turning every failure into a :class:`MediaError`
+    (``options``: FFmpeg's demuxer options, e.g. ``probesize``)."""
     path = os.fspath(path)
     try:
         if not os.path.exists(path):
@@ -138,6 +139,8 @@ def open_container(path: str | os.PathLike[str]) -> av.container.InputContainer:
             raise MediaError(path, "is a folder, not a media file")
         if os.path.getsize(path) == 0:
             raise MediaError(path, "is empty (0 bytes)")
+        if options:
+            return av.open(path, "r", metadata_errors="replace", options=options)
         return av.open(path, "r", metadata_errors="replace")
     except MediaError:
         raise
