@@ -154,17 +154,18 @@ _built_lock = threading.Lock()
 
 
 def _registry_state() -> tuple[Any, ...]:
-    """What the schema is made from: every registry's names (and the identity of each
-    effect and section, which a reload replaces) and the looks on disk. Cheap next to
-    building the schema (~30 ms with the built-in effects) and a validator for it."""
+    """What the schema is made from: every registry's names, the effects and sections
+    themselves (a reload replaces them; held here, so their identities stay unique) and
+    the looks on disk. Cheap next to building the schema (~30 ms with the built-in
+    effects) and a validator for it."""
     from ..effects.looks import look_names
     from ..effects.registry import EFFECTS
     from ..registry import FIT_MODES, LAYOUTS, TEMPLATE_SECTIONS, TRANSITIONS
 
     load_providers()  # providers may add fit modes (smart reframe) used by the base schema
     return (
-        tuple((name, id(value)) for name, value in TEMPLATE_SECTIONS.items()),
-        tuple((name, id(value)) for name, value in EFFECTS.items()),
+        tuple(TEMPLATE_SECTIONS.items()),
+        tuple(EFFECTS.items()),
         FIT_MODES.names(),
         TRANSITIONS.names(),
         LAYOUTS.names(),
