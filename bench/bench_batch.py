@@ -19,7 +19,8 @@ On generated clips (``bench/.media``) and on real ones from ``../shared/media``
 throughput over workers x x264 threads, the data behind ``default_workers``;
 ``--startup`` times each step of a warm worker's start-up on a job (template loaded,
 clips probed, render set up, first frame out of the frame stream, loudness measured,
-first frame encoded), through thin wrappers around the real calls.
+first frame encoded), through thin wrappers around the real calls, then cancels the
+render (the start-up is what is measured; ``--baseline`` times another checkout too).
 
 Usage::
 
@@ -223,7 +224,9 @@ def run_child(name: str, code: str, args: list[str], cache_dir: Path, *, code_ro
     import resource
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env)
+    # run from the work folder: ``python -c`` puts its folder first on sys.path, which from the
+    # repository root would shadow a --baseline checkout with this one
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, cwd=cache_dir.parent)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise SystemExit(f"{name} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
@@ -345,7 +348,7 @@ def soak(clips: list[Path], songs: list[Path], count: int) -> None:
 
 
 STARTUP = r"""
-import json, os, sys, time
+import json, os, sys, threading, time
 from clipkit.batch import prepare_jobs, load_jobs
 from clipkit.batch.local import job_message
 from clipkit.batch.worker import run_job, warm_up
@@ -399,13 +402,17 @@ rows = []
 for i, job in enumerate(jobs):
     marks.clear()
     handed = time.perf_counter()
-    r = run_job(job, threads=threads, progress=lambda d, t: mark("first frame encoded (first progress report)"), handed_over=handed)
+    stop = threading.Event()
+    def first_report(done, total):
+        mark("first frame encoded (first progress report)")
+        stop.set()  # the start-up is measured: cancel the rest of the render (a real, tested path)
+    r = run_job(job, threads=threads, progress=first_report, cancel=stop, handed_over=handed)
     after_job()
-    if r.status != "ok":
-        sys.exit(f"job failed: {r.error}")
+    if r.status != "cancelled":
+        sys.exit(f"job did not start and cancel as expected: {r.status} {r.error}")
     if i >= 2:  # the first jobs of a worker also load fonts, sprites and song analyses
         rows.append({k: (v - handed) * 1000 for k, v in marks.items()})
-print("RESULT " + json.dumps({"rows": rows}))
+print("RESULT " + json.dumps({"rows": rows, "clipkit": os.path.dirname(os.path.dirname(__import__("clipkit").__file__))}))
 """
 
 
@@ -423,6 +430,8 @@ def startup(label: str, clips: list[Path], songs: list[Path], *, jobs: int, thre
             for name in codes if r % 2 == 0 else list(reversed(codes)):
                 res = run_child("startup", STARTUP, [str(batch_file), str(work / f"out-{name}"), str(threads)], cache, code_root=codes[name])
                 rows[name] += res["rows"]
+                if codes[name] and not res["clipkit"].startswith(codes[name].rstrip("/")):
+                    raise SystemExit(f"the baseline run imported clipkit from {res['clipkit']}, not {codes[name]}")
         keys = list(dict.fromkeys(k for r in rows["this"] + rows.get("baseline", []) for k in r))
         head = ["ms after the job was handed over (median)", "this", "max"] + (["baseline", "max"] if baseline else [])
         table = [head]
