@@ -59,7 +59,7 @@ def default_workers(cores: int | None = None) -> tuple[int, int]:
 
 
 def job_message(job: Job) -> dict[str, Any]:
-    """What a worker (or Ray task) gets: the prepared job as plain data."""
+    """What a worker (or Ray actor) gets: the prepared job as plain data."""
     return {**job.to_dict(), "origin": job.origin}
 
 

@@ -1,4 +1,4 @@
-"""Running one job, in whatever process a backend gives it (a pool worker, a Ray task).
+"""Running one job, in whatever process a backend gives it (a pool worker, a Ray actor).
 
 A job is a template render through the public API: :func:`clipkit.template.load_template`
 with the job's ``set`` overrides, :meth:`Template.build` with its clips and music, and
