@@ -16,13 +16,19 @@ On generated clips (``bench/.media``) and on real ones from ``../shared/media``
 (``--media generated|real|both``). Also reported: per-job start-up in a warm worker
 (job handed over -> first frame encoded), peak RSS per worker vs a single render, and
 (``--soak N``) RSS and open files of one worker over N small jobs. ``--curve`` measures
-throughput over workers x x264 threads, the data behind ``default_workers``.
+throughput over workers x x264 threads, the data behind ``default_workers``;
+``--startup`` times each step of a warm worker's start-up on a job (template loaded,
+clips probed, render set up, first frame out of the frame stream, loudness measured,
+first frame encoded), through thin wrappers around the real calls, then cancels the
+render (the start-up is what is measured; ``--baseline`` times another checkout too).
 
 Usage::
 
     python bench/bench_batch.py                       # the comparison, generated + real
     python bench/bench_batch.py --curve --jobs 4      # workers x threads
     python bench/bench_batch.py --soak 100            # flat RSS / open files in one worker
+    python bench/bench_batch.py --startup --jobs 8    # a warm worker's per-job start-up, step by step
+    python bench/bench_batch.py --startup --baseline ../main-checkout --repeat 2   # ... against another clipkit
 
 The machine may be shared: read the ratios of one run, not the absolute times.
 """
@@ -209,14 +215,18 @@ print("RESULT " + json.dumps({"wall": wall, "frames": 0}))
 """
 
 
-def run_child(name: str, code: str, args: list[str], cache_dir: Path) -> dict:
+def run_child(name: str, code: str, args: list[str], cache_dir: Path, *, code_root: str | None = None) -> dict:
     env = {**os.environ, "CLIPKIT_CACHE_DIR": str(cache_dir)}
+    if code_root:  # another checkout's clipkit first on the path (the --baseline runs)
+        env["PYTHONPATH"] = code_root + os.pathsep + env.get("PYTHONPATH", "")
     bin_dir = os.path.dirname(sys.executable)
     env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")  # the clipkit command of this environment
     import resource
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env)
+    # run from the work folder: ``python -c`` puts its folder first on sys.path, which from the
+    # repository root would shadow a --baseline checkout with this one
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, cwd=cache_dir.parent)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise SystemExit(f"{name} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
@@ -337,6 +347,108 @@ def soak(clips: list[Path], songs: list[Path], count: int) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+STARTUP = r"""
+import json, os, sys, threading, time
+from clipkit.batch import prepare_jobs, load_jobs
+from clipkit.batch.local import job_message
+from clipkit.batch.worker import run_job, warm_up
+from clipkit.batch import worker
+after_job = getattr(worker, "after_job", lambda: None)
+import clipkit.template as template_pkg
+from clipkit.template.loader import Template
+from clipkit.render import executor
+from clipkit.audio import finishing
+batch_file, out, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
+jobs = [job_message(j) for j in prepare_jobs(load_jobs(batch_file), output_dir=out)]
+warm_up()
+# timestamps of the steps run_job takes, read through thin wrappers around the real calls
+marks = {}
+def mark(name):
+    marks.setdefault(name, time.perf_counter())
+real_load, real_build, real_stream = template_pkg.load_template, Template.build, executor.frame_stream
+real_result = getattr(finishing, "LoudnessMeasurement", None) and finishing.LoudnessMeasurement.result  # absent before issue 10's second round
+def load_template(*a, **k):
+    try:
+        return real_load(*a, **k)
+    finally:
+        mark("template loaded")
+def build(self, *a, **k):
+    try:
+        return real_build(self, *a, **k)
+    finally:
+        mark("edit built (clips probed)")
+def frame_stream(*a, **k):
+    mark("render set up (plan, mixer, loudness started, encoder opened)")
+    for i, frame in enumerate(real_stream(*a, **k)):
+        if i == 0:
+            mark("first frame out of the stream (decoded, fitted, graded, composited)")
+        yield frame
+def result(self):
+    try:
+        return real_result(self)
+    finally:
+        mark("loudness measured (the first audio block may go)")
+template_pkg.load_template, Template.build, executor.frame_stream = load_template, build, frame_stream
+if real_result:
+    finishing.LoudnessMeasurement.result = result
+real_install = executor.install_audio_processors
+def install_audio_processors(*a, **k):
+    try:
+        return real_install(*a, **k)
+    finally:
+        mark("audio set up (loudness measured, or its measurement started)")
+executor.install_audio_processors = install_audio_processors
+rows = []
+for i, job in enumerate(jobs):
+    marks.clear()
+    handed = time.perf_counter()
+    stop = threading.Event()
+    def first_report(done, total):
+        mark("first frame encoded (first progress report)")
+        stop.set()  # the start-up is measured: cancel the rest of the render (a real, tested path)
+    r = run_job(job, threads=threads, progress=first_report, cancel=stop, handed_over=handed)
+    after_job()
+    if r.status != "cancelled":
+        sys.exit(f"job did not start and cancel as expected: {r.status} {r.error}")
+    if i >= 2:  # the first jobs of a worker also load fonts, sprites and song analyses
+        rows.append({k: (v - handed) * 1000 for k, v in marks.items()})
+print("RESULT " + json.dumps({"rows": rows, "clipkit": os.path.dirname(os.path.dirname(__import__("clipkit").__file__))}))
+"""
+
+
+def startup(label: str, clips: list[Path], songs: list[Path], *, jobs: int, threads: int, baseline: str | None, repeat: int) -> None:
+    """Where a warm worker's time goes from a job handed over to its first frame; with
+    ``baseline`` (a checkout of another clipkit), the same for it, runs interleaved."""
+    work = Path(tempfile.mkdtemp(prefix="clipkit-bench-startup-"))
+    try:
+        batch_file = write_batch(work, clips, songs, jobs + 2)
+        cache = work / "cache"
+        run_child("warm cache", WARM_CACHE, [str(p) for p in songs], cache)
+        codes = {"this": None, **({"baseline": baseline} if baseline else {})}
+        rows: dict[str, list[dict[str, float]]] = {name: [] for name in codes}
+        for r in range(repeat):
+            for name in codes if r % 2 == 0 else list(reversed(codes)):
+                res = run_child("startup", STARTUP, [str(batch_file), str(work / f"out-{name}"), str(threads)], cache, code_root=codes[name])
+                rows[name] += res["rows"]
+                if codes[name] and not res["clipkit"].startswith(codes[name].rstrip("/")):
+                    raise SystemExit(f"the baseline run imported clipkit from {res['clipkit']}, not {codes[name]}")
+        keys = list(dict.fromkeys(k for r in rows["this"] + rows.get("baseline", []) for k in r))
+        head = ["ms after the job was handed over (median)", "this", "max"] + (["baseline", "max"] if baseline else [])
+        table = [head]
+
+        def cell(name: str, key: str) -> list[str]:
+            values = [r[key] for r in rows[name] if key in r]
+            return [f"{statistics.median(values):.0f}", f"{max(values):.0f}"] if values else ["-", "-"]
+
+        for key in sorted(keys, key=lambda k: statistics.median([r[k] for r in rows["this"] if k in r] or [1e9])):
+            table.append([key, *cell("this", key), *(cell("baseline", key) if baseline else [])])
+        print(f"\n{label}: per-job start-up in one warm worker ({threads} x264 thread(s)), {len(rows['this'])} jobs "
+              f"after 2 to warm it, {repeat} interleaved run(s)" + (f"; baseline = {baseline}" if baseline else ""))
+        print(common.table(table))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--jobs", type=int, default=12)
@@ -348,6 +460,8 @@ def main() -> None:
     ap.add_argument("--no-shell", action="store_true")
     ap.add_argument("--curve", action="store_true", help="throughput over workers x threads instead")
     ap.add_argument("--soak", type=int, metavar="N", help="RSS and open files of one worker over N small jobs instead")
+    ap.add_argument("--startup", action="store_true", help="where a warm worker's per-job start-up goes, step by step, instead")
+    ap.add_argument("--baseline", metavar="CHECKOUT", help="with --startup: also time another clipkit checkout (e.g. a worktree of main), interleaved")
     args = ap.parse_args()
     from clipkit.batch import default_workers
 
@@ -362,6 +476,8 @@ def main() -> None:
     for label, clips, songs in sets:
         if args.soak:
             soak(clips, songs, args.soak)
+        elif args.startup:
+            startup(label, clips, songs, jobs=args.jobs, threads=threads, baseline=args.baseline, repeat=args.repeat)
         elif args.curve:
             curve(clips, songs, jobs=args.jobs, repeat=args.repeat)
         else:

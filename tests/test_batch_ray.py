@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import av
 import numpy as np
 import pytest
 
-from clipkit.batch import batch, prepare_jobs
+from clipkit.batch import batch, batch_iter, prepare_jobs
 from clipkit.batch.jobs import coerce_jobs
 from clipkit.batch.ray import run_on_ray
 
@@ -86,3 +87,19 @@ def test_a_ray_task_that_cannot_read_its_input_fails_with_a_clear_error(ray_inst
     assert result.status == "failed"
     assert result.error.startswith(f"clips.intro: {folder / 'gone.mp4'}: not found on worker ")
     assert "storage every worker sees" in result.error
+
+
+def test_ray_jobs_run_on_long_lived_actors_that_are_stopped_after_the_batch(ray_instance: Any, folder: Path, tmp_path: Path) -> None:
+    import psutil
+
+    jobs = [{"id": f"w{i}", "template": "t.yaml", "clips": {"intro": "a.mp4", "outro": "b.mp4"}} for i in range(4)]
+    results = list(batch_iter(jobs, backend="ray", workers=2, threads=1, output_dir=tmp_path / "out"))
+    assert sorted(r.id for r in results) == ["w0", "w1", "w2", "w3"]
+    assert all(r.status == "ok" for r in results), [r.error for r in results]
+    workers = {r.worker for r in results}
+    assert 1 <= len(workers) <= 2 and os.getpid() not in workers  # two warm actors rendered the four jobs
+    assert all(r.startup is not None for r in results)
+    deadline = time.monotonic() + 30
+    while any(psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE for pid in workers):
+        assert time.monotonic() < deadline, "the batch's actors outlived it"
+        time.sleep(0.2)

@@ -26,13 +26,15 @@ within ``max_gain``.
 from __future__ import annotations
 
 import math
+import threading
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ..errors import ParameterError, RenderCancelled
 from .settings import DuckingSettings, LoudnessSettings
 
 __all__ = [
@@ -45,6 +47,8 @@ __all__ = [
     "with_ducking",
     "with_loudness",
     "install_finishing",
+    "FinishingInfo",
+    "LoudnessMeasurement",
     "integrated_loudness",
     "true_peak",
 ]
@@ -193,6 +197,22 @@ def _k_impulse(sr: int) -> np.ndarray:
     return h
 
 
+_SPECTRA: dict[tuple[int, int], np.ndarray] = {}
+_SPECTRUM_CACHE_MAX_SIZE = 1 << 18  # 2 MB a spectrum; whole-file blocks are not kept
+
+
+def _k_spectrum(sr: int, size: int) -> np.ndarray:
+    """``rfft`` of the K-weighting impulse response on a ``size``-point grid, made once
+    per (rate, size) for the block sizes renders use: the meter's blocks mostly share
+    one size, and this FFT was a third of the meter's work."""
+    spectrum = _SPECTRA.get((sr, size))
+    if spectrum is None:
+        spectrum = np.fft.rfft(_k_impulse(sr), size)
+        if size <= _SPECTRUM_CACHE_MAX_SIZE:
+            _SPECTRA[(sr, size)] = spectrum
+    return spectrum
+
+
 def _gated_loudness(step_energy: np.ndarray, step: int) -> float:
     """BS.1770 gating over 100 ms step energies (sum over channels of sum of squares)."""
     if step_energy.size < 4:
@@ -237,7 +257,7 @@ class LoudnessMeter:
             return
         h = self.impulse
         size = 1 << int(math.ceil(math.log2(n + h.size - 1)))
-        spectrum = np.fft.rfft(np.asarray(block, np.float64), size, axis=1) * np.fft.rfft(h, size)[None, :]
+        spectrum = np.fft.rfft(np.asarray(block, np.float64), size, axis=1) * _k_spectrum(self.sr, size)[None, :]
         full = np.fft.irfft(spectrum, size, axis=1)[:, : n + h.size - 1]  # overlap-add
         m = min(n, self._carry.shape[1])
         full[:, :m] += self._carry[:, :m]
@@ -468,45 +488,147 @@ def _limiter(gains: np.ndarray, peaks: np.ndarray, ceiling: float) -> np.ndarray
 # wiring into a render
 
 
-def install_finishing(mixer: Any, plan: Any, *, block: int | None = None) -> dict[str, Any]:
+class _Stopped(RenderCancelled):
+    """The render ended before its loudness measurement did."""
+
+
+class LoudnessMeasurement:
+    """One render's loudness pre-pass, run on a thread of its own.
+
+    The pass mixes the whole soundtrack once (decoding every sound, ~0.1-0.3 s for a
+    short edit) before the first audio block can be normalized. Run on its own thread
+    from the moment the render is set up, it overlaps the opening of the video sources
+    and the first frames instead of delaying them; the render's first audio block waits
+    for it (:meth:`result`). Decoding (PyAV) and the FFTs release the GIL.
+
+    Parameters
+    ----------
+    plan : RenderPlan
+        The render's plan (segments, sample rate, length, edit settings).
+    ducking : bool
+        Whether the render ducks its music (the measured mix must be the heard one).
+    block : int > 0, optional
+        Samples mixed per step (default: one second).
+    """
+
+    def __init__(self, plan: Any, *, ducking: bool, block: int | None = None) -> None:
+        self._plan = plan
+        self._ducking = ducking
+        self._block = block or plan.sr
+        self._done = threading.Event()
+        self._stop = threading.Event()
+        self._error: BaseException | None = None
+        self.gains: np.ndarray | None = None
+        """Linear gain per 10 ms chunk, once measured."""
+        self.chunk = 0
+        self.gain_db = 0.0
+        self.measured_lufs = -math.inf
+        self._thread = threading.Thread(target=self._run, name="clipkit-loudness", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        from .mix import Mixer
+
+        plan = self._plan
+        try:
+            meter = LoudnessMeter(sr=plan.sr, channels=2)
+            peaks = TruePeakMeter(sr=plan.sr)
+
+            def measure(out: np.ndarray, start: int) -> np.ndarray:
+                meter.add(out)
+                peaks.add(out)
+                return out
+
+            with Mixer(plan.segments, sr=plan.sr, total=plan.total_samples) as probe:
+                if self._ducking:
+                    probe.bus_processors.append(Ducker(plan.edit.ducking, sr=plan.sr))
+                probe.master_processors.append(measure)
+                while probe.position < plan.total_samples:
+                    if self._stop.is_set():
+                        raise _Stopped("the render ended before its loudness was measured")
+                    probe.read(min(self._block, plan.total_samples - probe.position))
+            chunk_peaks = peaks.finish()
+            self.gains, self.gain_db = plan_gains(meter.step_energy, meter.step, chunk_peaks, peaks.chunk, plan.edit.loudness)
+            self.chunk = peaks.chunk
+            self.measured_lufs = meter.integrated()
+        except BaseException as exc:  # noqa: BLE001 - handed to the render's thread by result()
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def result(self) -> LoudnessMeasurement:
+        """Wait for the measurement; raises what it raised (a source that cannot be decoded)."""
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self
+
+    def stop(self) -> None:
+        """Abandon it (the render ended): the thread stops after its current block."""
+        self._stop.set()
+        self._done.wait(timeout=10)
+
+
+class _PendingNormalizer:
+    """The loudness master processor of a render whose measurement may still run: the
+    first block waits for it, then every block is a :class:`LoudnessNormalizer` call."""
+
+    def __init__(self, measurement: LoudnessMeasurement) -> None:
+        self.measurement = measurement
+        self._normalizer: LoudnessNormalizer | None = None
+
+    def __call__(self, block: np.ndarray, start: int) -> np.ndarray:
+        if self._normalizer is None:
+            done = self.measurement.result()
+            self._normalizer = LoudnessNormalizer(done.gains, chunk=done.chunk)
+        return self._normalizer(block, start)
+
+    def close(self) -> None:
+        self.measurement.stop()
+
+
+class FinishingInfo(Mapping[str, Any]):
+    """What :func:`install_finishing` decided: ``ducking`` (bool), ``gain_db`` and
+    ``measured_lufs`` (floats). Reading the two loudness figures waits for the measurement."""
+
+    def __init__(self, ducking: bool, measurement: LoudnessMeasurement | None) -> None:
+        self._ducking = ducking
+        self._measurement = measurement
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "ducking":
+            return self._ducking
+        if key in ("gain_db", "measured_lufs"):
+            if self._measurement is None:
+                return 0.0 if key == "gain_db" else -math.inf
+            return getattr(self._measurement.result(), key)
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(("ducking", "gain_db", "measured_lufs"))
+
+    def __len__(self) -> int:
+        return 3
+
+
+def install_finishing(mixer: Any, plan: Any, *, block: int | None = None) -> FinishingInfo:
     """Add ducking and loudness processors to a render's mixer.
 
     Ducking is added when the mix has music and one of the trigger roles; loudness
-    normalization measures the mix first (one extra audio-only pass). Returns what was
-    decided (``{"ducking": bool, "gain_db": float, "measured_lufs": float}``) for
-    logs and tests.
+    normalization measures the mix first (one extra audio-only pass, started here on a
+    thread of its own: see :class:`LoudnessMeasurement`; the mixer's first block waits
+    for it, and closing the mixer abandons it). Returns what was decided, for logs and
+    tests (:class:`FinishingInfo`).
     """
-    from .mix import Mixer
-
-    info: dict[str, Any] = {"ducking": False, "gain_db": 0.0, "measured_lufs": -math.inf}
     if not mixer.segments or plan.total_samples <= 0:
-        return info
+        return FinishingInfo(False, None)
     duck, loud = plan.edit.ducking, plan.edit.loudness
     roles = mixer.roles
     use_duck = duck is not None and "music" in roles and any(r in roles for r in duck.under)
     if use_duck:
         mixer.bus_processors.append(Ducker(duck, sr=plan.sr))
-        info["ducking"] = True
     if loud is None:
-        return info
-    meter = LoudnessMeter(sr=plan.sr, channels=2)
-    peaks = TruePeakMeter(sr=plan.sr)
-
-    def measure(out: np.ndarray, start: int) -> np.ndarray:
-        meter.add(out)
-        peaks.add(out)
-        return out
-
-    with Mixer(plan.segments, sr=plan.sr, total=plan.total_samples) as probe:
-        if use_duck:
-            probe.bus_processors.append(Ducker(duck, sr=plan.sr))
-        probe.master_processors.append(measure)
-        step = block or plan.sr
-        while probe.position < plan.total_samples:
-            probe.read(min(step, plan.total_samples - probe.position))
-    chunk_peaks = peaks.finish()
-    gains, gain_db = plan_gains(meter.step_energy, meter.step, chunk_peaks, peaks.chunk, loud)
-    mixer.master_processors.append(LoudnessNormalizer(gains, chunk=peaks.chunk))
-    info["gain_db"] = gain_db
-    info["measured_lufs"] = meter.integrated()
-    return info
+        return FinishingInfo(use_duck, None)
+    measurement = LoudnessMeasurement(plan, ducking=use_duck, block=block)
+    mixer.master_processors.append(_PendingNormalizer(measurement))
+    return FinishingInfo(use_duck, measurement)

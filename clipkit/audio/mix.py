@@ -220,10 +220,15 @@ class Mixer:
         return soft_limit(out)
 
     def close(self) -> None:
-        """Close every open decoder (idempotent)."""
+        """Close every open decoder and stop the processors' own work (a loudness
+        measurement still running); idempotent."""
         for act in self._active:
             act.close()
         self._active = []
+        for proc in (*self.bus_processors, *self.master_processors):
+            stop = getattr(proc, "close", None)
+            if callable(stop):
+                stop()
 
     def __enter__(self) -> Mixer:
         return self

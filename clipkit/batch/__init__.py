@@ -75,7 +75,7 @@ def batch_iter(
         x264 threads per render (default: from the same curve).
     backend : {"local", "ray"} or LocalPool
         ``local``: warm worker processes on this machine (a :class:`LocalPool` you
-        keep is reused across batches). ``ray``: Ray tasks (needs ``clipkit[ray]``).
+        keep is reused across batches). ``ray``: warm Ray actors (needs ``clipkit[ray]``).
     output_dir : str or os.PathLike, optional
         Folder relative outputs go in (default: the current folder).
     manifest : str or os.PathLike, optional

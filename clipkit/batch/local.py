@@ -32,7 +32,8 @@ from .results import BatchProgress, JobResult, RunningJob
 __all__ = ["LocalPool", "default_workers", "job_message"]
 
 DEFAULT_MAX_JOBS = 200
-"""Jobs a worker renders before a fresh process takes over (bounds slow heap growth)."""
+"""Jobs a worker renders before a fresh process takes over: bounds what still drifts up
+(~0.45 MB a job measured, see docs/batch.md) and what a leaking plug-in would add."""
 
 CANCEL_GRACE = 30.0
 """Seconds a cancelled render gets to stop before its worker is killed."""
@@ -58,14 +59,14 @@ def default_workers(cores: int | None = None) -> tuple[int, int]:
 
 
 def job_message(job: Job) -> dict[str, Any]:
-    """What a worker (or Ray task) gets: the prepared job as plain data."""
+    """What a worker (or Ray actor) gets: the prepared job as plain data."""
     return {**job.to_dict(), "origin": job.origin}
 
 
 # -- the worker process ----------------------------------------------------------------
 def _worker_main(conn: Connection, threads: int) -> None:
     """A worker's life: warm up, then render the jobs the parent sends until told to stop."""
-    from .worker import run_job, warm_up
+    from .worker import after_job, run_job, warm_up
 
     # Ctrl-C in a terminal reaches the whole process group: the parent decides what
     # stops, and tells this worker over the pipe
@@ -134,6 +135,7 @@ def _worker_main(conn: Connection, threads: int) -> None:
             conn.send(("progress", job_id, done, total))
 
         result = run_job(job, threads=threads, cancel=event, progress=progress, handed_over=handed_over)
+        after_job()  # the render's freed memory back to the system: flat RSS job after job
         with lock:
             state["id"], state["event"] = None, None
         try:
@@ -178,10 +180,11 @@ class LocalPool:
     threads : int in [0, 64], optional
         x264 threads per render (default: :func:`default_workers`; 0 = x264's choice).
     max_jobs_per_worker : int >= 0
-        Replace a worker by a fresh one after this many jobs (0: never). A render's
-        memory is freed between jobs, but the heap of a long-lived process creeps up
-        slowly (measured: about 0.8 MB a job, see docs/batch.md); recycling bounds it
-        for the price of one warm-up (~1 s) per ``max_jobs_per_worker`` jobs.
+        Replace a worker by a fresh one after this many jobs (0: never). A worker hands
+        the heap pages a render freed back after each job (:func:`~clipkit.batch.worker.after_job`),
+        which halved its RSS growth, but it still drifts up ~0.45 MB a job (see
+        docs/batch.md); recycling bounds that, and a leaking plug-in, for the price of
+        one warm-up (~1 s) per ``max_jobs_per_worker`` jobs.
 
     Use it as a context manager, or call :meth:`close`; the processes start with the
     first batch.

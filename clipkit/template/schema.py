@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import threading
 from typing import Any
 
 import jsonschema
@@ -143,15 +144,53 @@ def _base_schema() -> dict[str, Any]:
 
 
 def template_schema() -> dict[str, Any]:
-    """The full JSON Schema, with every registered extension's keys."""
+    """The full JSON Schema, with every registered extension's keys, as the registries
+    stand now (an effect, look, section or fit mode registered later is in it)."""
+    return copy.deepcopy(_current()[0])
+
+
+_built: dict[str, Any] = {}
+_built_lock = threading.Lock()
+
+
+def _registry_state() -> tuple[Any, ...]:
+    """What the schema is made from: every registry's names, the effects and sections
+    themselves (a reload replaces them; held here, so their identities stay unique) and
+    the looks on disk. Cheap next to building the schema (~30 ms with the built-in
+    effects) and a validator for it."""
+    from ..effects.looks import look_names
+    from ..effects.registry import EFFECTS
+    from ..registry import FIT_MODES, LAYOUTS, TEMPLATE_SECTIONS, TRANSITIONS
+
     load_providers()  # providers may add fit modes (smart reframe) used by the base schema
+    return (
+        tuple(TEMPLATE_SECTIONS.items()),
+        tuple(EFFECTS.items()),
+        FIT_MODES.names(),
+        TRANSITIONS.names(),
+        LAYOUTS.names(),
+        tuple(look_names()),
+    )
+
+
+def _current() -> tuple[dict[str, Any], jsonschema.Draft202012Validator]:
+    """The schema and its validator for the registries as they are now, made again only
+    when something was registered since (every template load asks: a batch worker loads
+    one per job)."""
+    state = _registry_state()
+    with _built_lock:
+        if _built.get("state") == state:
+            return _built["schema"], _built["validator"]
     schema = _base_schema()
     shot = schema["properties"]["shots"]["items"]
     for key in shot_keys():
-        shot["properties"][key.name] = copy.deepcopy(key.schema)
+        shot["properties"][key.name] = copy.deepcopy(key.json_schema())
     for section in sections():
-        schema["properties"][section.name] = copy.deepcopy(section.schema)
-    return schema
+        schema["properties"][section.name] = copy.deepcopy(section.json_schema())
+    validator = jsonschema.Draft202012Validator(schema)
+    with _built_lock:
+        _built.update(state=state, schema=schema, validator=validator)
+    return schema, validator
 
 
 def field_path(parts: Any) -> str:
@@ -238,8 +277,7 @@ def _document_position(document: Any, path: Any) -> list[int]:
 
 def schema_errors(document: Any, schema: dict[str, Any] | None = None) -> list[tuple[str, str]]:
     """Every schema violation as ``(field path, message)``, in document order."""
-    schema = schema or template_schema()
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = jsonschema.Draft202012Validator(schema) if schema else _current()[1]
     errors = sorted(validator.iter_errors(document), key=lambda e: _document_position(document, e.absolute_path))
     out: list[tuple[str, str]] = []
     seen = set()

@@ -32,6 +32,13 @@ __all__ = ["ShotKey", "Section", "register_shot_key", "register_section", "shot_
 
 ShotApply = Callable[["Clip", Any, "TemplateContext"], "Clip"]
 SectionApply = Callable[["Edit", Any, "TemplateContext"], "Edit"]
+SchemaSource = dict[str, Any] | Callable[[], dict[str, Any]]
+"""A JSON Schema, or a function that makes it when templates are validated (for a schema
+that lists what is registered, such as the effect ids)."""
+
+
+def _resolve(schema: SchemaSource) -> dict[str, Any]:
+    return schema() if callable(schema) else schema
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +49,9 @@ class ShotKey:
     ----------
     name : str
         The key, e.g. ``"effects"``.
-    schema : dict
-        JSON Schema of its value (validated before anything is decoded).
+    schema : dict or callable
+        JSON Schema of its value (validated before anything is decoded), or a function
+        returning it, called when templates are validated (see :meth:`json_schema`).
     apply : callable
         ``apply(clip, value, ctx) -> clip``, called while the edit is built.
     order : int
@@ -51,9 +59,14 @@ class ShotKey:
     """
 
     name: str
-    schema: dict[str, Any]
+    schema: SchemaSource
     apply: ShotApply
     order: int = 100
+
+    def json_schema(self) -> dict[str, Any]:
+        """The schema now: a function's is made again whenever a registry changes (the
+        template schema is rebuilt then), so an effect registered late is accepted."""
+        return _resolve(self.schema)
 
     @property
     def key(self) -> str:
@@ -66,9 +79,13 @@ class Section:
     """A top-level template section (fields as :class:`ShotKey`; ``apply(edit, value, ctx) -> edit``)."""
 
     name: str
-    schema: dict[str, Any]
+    schema: SchemaSource
     apply: SectionApply
     order: int = 100
+
+    def json_schema(self) -> dict[str, Any]:
+        """The schema now (see :meth:`ShotKey.json_schema`)."""
+        return _resolve(self.schema)
 
     @property
     def key(self) -> str:
@@ -90,12 +107,13 @@ def _builtin() -> list[ShotKey | Section]:
         ShotKey("reverse", timefx_t.REVERSE_SCHEMA, timefx_t.apply_reverse, order=21),
         ShotKey("boomerang", timefx_t.BOOMERANG_SCHEMA, timefx_t.apply_boomerang, order=22),
         ShotKey("freeze", timefx_t.FREEZE_SCHEMA, timefx_t.apply_freeze, order=23),
-        ShotKey("effects", effects_t.effects_schema(), effects_t.apply_shot_effects, order=60),
-        ShotKey("look", effects_t.look_schema(), effects_t.apply_shot_look, order=61),
+        # the effect and look schemas list what is registered: made at validation time
+        ShotKey("effects", effects_t.effects_schema, effects_t.apply_shot_effects, order=60),
+        ShotKey("look", effects_t.look_schema, effects_t.apply_shot_look, order=61),
         Section("cuts", music_t.CUTS_SCHEMA, music_t.apply_cuts, order=50),
         Section("audio", music_t.AUDIO_SCHEMA, music_t.apply_audio, order=60),
-        Section("effects", effects_t.effects_schema(), effects_t.apply_edit_effects, order=80),
-        Section("look", effects_t.look_schema(), effects_t.apply_edit_look, order=81),
+        Section("effects", effects_t.effects_schema, effects_t.apply_edit_effects, order=80),
+        Section("look", effects_t.look_schema, effects_t.apply_edit_look, order=81),
         Section("overlays", overlays_t.SCHEMA, overlays_t.apply_overlays, order=500),
     ]
 
@@ -110,8 +128,8 @@ def check(name: str, value: Any) -> ShotKey | Section:
     """Registry check: a :class:`ShotKey` or :class:`Section` registered under its own key."""
     if not isinstance(value, (ShotKey, Section)):
         raise PluginError(f"template section {name!r}: {value!r} is not a clipkit.template.Section or ShotKey")
-    if not isinstance(value.schema, dict) or not callable(value.apply):
-        raise PluginError(f"template section {name!r}: needs a JSON Schema dict and an apply function")
+    if not (isinstance(value.schema, dict) or callable(value.schema)) or not callable(value.apply):
+        raise PluginError(f"template section {name!r}: needs a JSON Schema (a dict, or a function returning one) and an apply function")
     if value.key != name:
         raise PluginError(f"template section {name!r}: registered under {value.key!r}'s name")
     return value
@@ -123,13 +141,13 @@ def adapt(entry_point: str, obj: Any) -> Iterable[tuple[str, Any]]:
     return [(getattr(item, "key", entry_point), item) for item in items]
 
 
-def register_shot_key(name: str, schema: dict[str, Any], apply: ShotApply, *, order: int = 100) -> None:
+def register_shot_key(name: str, schema: SchemaSource, apply: ShotApply, *, order: int = 100) -> None:
     """Let every shot carry ``name`` (see :class:`ShotKey` for the arguments)."""
     item = ShotKey(name, schema, apply, order)
     TEMPLATE_SECTIONS.register(item.key, item)
 
 
-def register_section(name: str, schema: dict[str, Any], apply: SectionApply, *, order: int = 100) -> None:
+def register_section(name: str, schema: SchemaSource, apply: SectionApply, *, order: int = 100) -> None:
     """Add a top-level section ``name`` (see :class:`Section` for the arguments)."""
     item = Section(name, schema, apply, order)
     TEMPLATE_SECTIONS.register(item.key, item)

@@ -34,7 +34,7 @@ def register(sub: Any) -> None:
     p.add_argument("--workers", type=int, metavar="N", help="parallel renders (default: from the measured curve, one per core)")
     p.add_argument("--threads", type=int, metavar="N", help="x264 threads per render (default: from the same curve; 0 = x264's choice)")
     p.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
-                   help="run the jobs as Ray tasks: on the cluster at ADDRESS, or on a local Ray when no address is given")
+                   help="run the jobs on warm Ray actors: on the cluster at ADDRESS, or on a local Ray when no address is given")
     p.add_argument("--resume", action="store_true", help="skip jobs the manifest records as done whose output still has that sha256")
     p.add_argument("--fail-fast", action="store_true", help="refuse the batch if any job is invalid; stop at the first failed render")
     p.add_argument("--dry-run", action="store_true", help="print the expanded jobs and their validation; render nothing")
