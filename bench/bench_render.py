@@ -342,12 +342,13 @@ def main() -> None:
     ap.add_argument("--full", action="store_true", help="with --memory: render the full template (look, stickers, texts)")
     ap.add_argument("--avsync", action="store_true", help="A/V offset at start and end of a 60 s render")
     ap.add_argument("--real", action="store_true", help="real footage from ../shared/media: plain and full template vs the floor and peers")
+    ap.add_argument("--variants", default="floor,plain,full,moviepy,ffmpeg", help="with --real: which variants to run (the floor always runs)")
     ap.add_argument("--fit", default="cover", help="fit mode of the clipkit runs with --real (cover follows faces; center is the plain crop)")
     args = ap.parse_args()
     if args.real:
         import bench_render_real
 
-        bench_render_real.main(repeat=args.repeat, fit=args.fit)
+        bench_render_real.main(repeat=args.repeat, fit=args.fit, variants=tuple(args.variants.split(",")))
         return
     if args.run:
         if args.run == "long":

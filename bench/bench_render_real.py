@@ -268,7 +268,7 @@ def _child(name: str, out: str, fit: str) -> list[str]:
     return [sys.executable, __file__, "--run", name, "--out", out, "--fit", fit]
 
 
-def main(*, repeat: int = 1, fit: str = "cover") -> None:
+def main(*, repeat: int = 1, fit: str = "cover", variants: tuple[str, ...] = VARIANTS) -> None:
     missing = [rel for rel, _, _ in SHOTS if not (SHARED / rel).exists()] + ([] if (SHARED / SONG).exists() else [SONG])
     if missing:
         raise SystemExit(f"bench_render --real needs ../shared/media: missing {', '.join(missing)}")
@@ -279,8 +279,9 @@ def main(*, repeat: int = 1, fit: str = "cover") -> None:
     cpus: dict[str, list[float]] = {}
     rss: dict[str, list[float]] = {}
     stages: dict[str, dict] = {}
+    variants = tuple(v for v in VARIANTS if v in variants or v == "floor")
     for _ in range(repeat):
-        for name in VARIANTS:
+        for name in variants:
             out = str(outdir / f"real_{name}.mp4")
             argv = ffmpeg_argv(out) if name == "ffmpeg" else _child(name, out, fit)
             run = common.measure(name, argv, frames=frames)
@@ -293,18 +294,21 @@ def main(*, repeat: int = 1, fit: str = "cover") -> None:
     cpu = {k: statistics.median(v) for k, v in cpus.items()}
     mem = {k: statistics.median(v) for k, v in rss.items()}
     rows = [["variant", "median wall s", "CPU s", "peak RSS MB", "wall / floor", "CPU / floor", "RSS / floor"]]
-    for name in VARIANTS:
+    for name in variants:
         rows.append([name, f"{med[name]:.2f}", f"{cpu[name]:.1f}", f"{mem[name]:.0f}", f"{med[name] / med['floor']:.3f}",
                      f"{cpu[name] / cpu['floor']:.3f}", f"{mem[name] / mem['floor']:.2f}"])
     print(f"real footage: {', '.join(r for r, _, _ in SHOTS)} -> {frames} frames of {W}x{H} at {FPS} fps, {SONG}")
     print(f"clipkit fit={fit}; medians of {repeat} interleaved run(s); nproc={os.cpu_count()}; load {os.getloadavg()[0]:.1f}")
     print(common.table(rows))
     print()
-    print(f"plain / floor      wall {med['plain'] / med['floor']:.3f}  CPU {cpu['plain'] / cpu['floor']:.3f}  (target <= 1.05)")
-    print(f"full / floor       wall {med['full'] / med['floor']:.3f}  CPU {cpu['full'] / cpu['floor']:.3f}  (target <= 1.15)")
-    print(f"full RSS / floor   {mem['full'] / mem['floor']:.3f}  (target <= 1.30)")
-    print(f"moviepy / full     wall {med['moviepy'] / med['full']:.2f}  (target >= 6)")
-    print(f"ffmpeg CLI / full  wall {med['ffmpeg'] / med['full']:.2f}  (target >= 1.5)")
+    def ratio(a: str, b: str, table: dict[str, float]) -> str:
+        return f"{table[a] / table[b]:.3f}" if a in table and b in table else "-"
+
+    print(f"plain / floor      wall {ratio('plain', 'floor', med)}  CPU {ratio('plain', 'floor', cpu)}  (target <= 1.05)")
+    print(f"full / floor       wall {ratio('full', 'floor', med)}  CPU {ratio('full', 'floor', cpu)}  (target <= 1.15)")
+    print(f"full RSS / floor   {ratio('full', 'floor', mem)}  (target <= 1.30)")
+    print(f"moviepy / full     wall {ratio('moviepy', 'full', med)}  (target >= 6)")
+    print(f"ffmpeg CLI / full  wall {ratio('ffmpeg', 'full', med)}  (target >= 1.5)")
     for name in ("plain", "full"):
         if name in stages:
             top = sorted(stages[name].items(), key=lambda kv: -kv[1])[:8]
