@@ -556,6 +556,10 @@ class LoudnessMeasurement:
         finally:
             self._done.set()
 
+    def done(self) -> bool:
+        """Whether the measurement has finished (or failed)."""
+        return self._done.is_set()
+
     def result(self) -> LoudnessMeasurement:
         """Wait for the measurement; raises what it raised (a source that cannot be decoded)."""
         self._done.wait()
@@ -582,6 +586,10 @@ class _PendingNormalizer:
             done = self.measurement.result()
             self._normalizer = LoudnessNormalizer(done.gains, chunk=done.chunk)
         return self._normalizer(block, start)
+
+    def ready(self) -> bool:
+        """Whether the first block would not wait for the measurement."""
+        return self._normalizer is not None or self.measurement.done()
 
     def close(self) -> None:
         self.measurement.stop()

@@ -186,6 +186,11 @@ class Mixer:
         """Roles present in the mix."""
         return {s.role for s in self.segments}
 
+    def ready(self) -> bool:
+        """Whether :meth:`read` would return without waiting (a processor may still be
+        preparing, e.g. the loudness measurement of a render)."""
+        return all(getattr(p, "ready", lambda: True)() for p in self.master_processors)
+
     def read(self, n: int) -> np.ndarray:
         """Mix the next ``n`` samples (fewer at the end); returns float32 (2, n)."""
         n = max(0, min(n, self.total - self.position))

@@ -236,11 +236,16 @@ def render_edit(
             writer.write_audio = profiler.wrap("audio: AAC encode and mux", writer.write_audio)  # type: ignore[method-assign]
             mixer.read = profiler.wrap("audio: mix, ducking, loudness", mixer.read)  # type: ignore[method-assign]
         producer.start()
+        lead_frames = int(2 * plan.fps)
         for frame in producer.frames(cancel):
             writer.write_video(frame)
             done = writer.frames_written
-            # keep the audio half a second ahead of the video for good interleaving
+            # keep the audio half a second ahead of the video for good interleaving; while
+            # the loudness pass still runs, video may lead by up to two seconds instead of
+            # the first frames waiting for it (the muxer interleaves what it holds)
             want = min(plan.total_samples, sample_at(done, sr=plan.sr, fps=plan.fps) + audio_block)
+            if done < lead_frames and not mixer.ready():
+                want = mixer.position
             while mixer.position < want:
                 writer.write_audio(mixer.read(min(audio_block, want - mixer.position)))
             if progress is not None:
