@@ -223,6 +223,21 @@ def test_bind_chain_merges_neighbouring_effects(monkeypatch: pytest.MonkeyPatch)
     assert calls["to"] == 2
 
 
+def _chain_matches_its_effects_one_by_one(chain: fx.Chain, frames: list[Frame], monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Run ``chain`` and its effects one by one; require identical frames; return the
+    luma-table passes the chain made (one entry per ``lookup`` call)."""
+    one_by_one = frames
+    for node in chain.nodes:
+        one_by_one = fx.run_frames(node, one_by_one)
+    passes: list[int] = []
+    real = base.lookup
+    monkeypatch.setattr(base, "lookup", lambda plane, table: passes.append(1) or real(plane, table))
+    together = fx.run_frames(chain, frames)
+    for a, b in zip(together, one_by_one):
+        assert frame_difference(a, b) == 0
+    return passes
+
+
 def test_neighbouring_luma_tables_merge_into_one_pass_with_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
     frames = sample_frames(96, 64, count=3)
     keyed = {"keyframes": [[0.0, 0.8], [0.1, 1.4, "ease-in"]]}
@@ -234,15 +249,7 @@ def test_neighbouring_luma_tables_merge_into_one_pass_with_the_same_result(monke
         fx.create("posterize", levels=5),  # RGB: the table before it is applied first
         fx.create("contrast", amount=1.1),
     )
-    one_by_one = frames
-    for node in chain.nodes:
-        one_by_one = fx.run_frames(node, one_by_one)
-    passes: list[int] = []
-    real = base.lookup
-    monkeypatch.setattr(base, "lookup", lambda plane, table: passes.append(1) or real(plane, table))
-    merged = fx.run_frames(chain, frames)
-    for a, b in zip(merged, one_by_one):
-        assert frame_difference(a, b) == 0
+    passes = _chain_matches_its_effects_one_by_one(chain, frames, monkeypatch)
     # merged passes per frame: contrast+gamma, then brightness (the last contrast runs on its
     # own: it follows an RGB effect, whose conversion back comes first)
     assert len(passes) == 3 * 2
@@ -263,15 +270,7 @@ def test_luma_tables_after_a_colour_cube_fold_into_its_pass_with_the_same_result
         fx.create("sepia", strength=0.5),
         fx.create("brightness", offset=0.04),
     )
-    one_by_one = frames
-    for node in chain.nodes:
-        one_by_one = fx.run_frames(node, one_by_one)
-    passes: list[int] = []
-    real = base.lookup
-    monkeypatch.setattr(base, "lookup", lambda plane, table: passes.append(1) or real(plane, table))
-    folded = fx.run_frames(chain, frames)
-    for a, b in zip(folded, one_by_one):
-        assert frame_difference(a, b) == 0
+    passes = _chain_matches_its_effects_one_by_one(chain, frames, monkeypatch)
     assert passes == []  # every luma table rode on a cube's pass
     cube = base.BoundEffect(fx.create("lut", file="teal_orange"), _ctx())
     assert cube.colour_cube({**cube.values(_t(0.0))}) is not None
