@@ -45,15 +45,29 @@ def _env() -> dict[str, str]:
     return env
 
 
+def _default_signals() -> None:
+    """A child's signals as a terminal starts a program, whatever started these tests (a
+    background job of a non-interactive shell ignores SIGINT, and children inherit that)."""
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
+
+
 def _cli(template: Path, clip: str, out: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "clipkit.cli.main", "render", str(template), "--clip", f"a={clip}", "-o", str(out), "--quiet"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(), preexec_fn=_default_signals,
     )
 
 
-def _library(script: Path, clip: str, out: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, str(script), clip, str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
+def _library(script: Path, clip: str, out: Path, *, ignore_sigint: bool = False) -> subprocess.Popen[str]:
+    def start() -> None:
+        _default_signals()
+        if ignore_sigint:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    return subprocess.Popen(
+        [sys.executable, str(script), clip, str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(), preexec_fn=start
+    )
 
 
 def _wait_for_part(folder: Path, proc: subprocess.Popen[str], timeout: float = 60.0) -> bool:
@@ -169,6 +183,20 @@ def test_a_locked_part_of_a_dead_pid_is_kept(tmp_path: Path) -> None:
     finally:
         os.close(fd)
     assert safety.remove_stale_parts(str(tmp_path)) == [str(part)]
+
+
+def test_a_script_started_in_the_background_still_ends_cleanly_on_sigterm(library_script: Path, portrait: str, tmp_path: Path) -> None:
+    """A shell's background job ignores SIGINT; the render still takes SIGTERM over (and
+    leaves SIGINT ignored), so nothing partial is left behind."""
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    proc = _library(library_script, portrait, out_dir / "o.mp4", ignore_sigint=True)
+    assert _wait_for_part(out_dir, proc), proc.communicate()
+    proc.send_signal(signal.SIGTERM)
+    _stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 143, stderr
+    assert "clipkit: render stopped by SIGTERM; the partial output was removed" in stderr
+    assert list(out_dir.iterdir()) == []
 
 
 def test_render_in_a_thread_or_with_own_handlers_keeps_the_program_s_signals(portrait: str, tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import functools
 import glob
 import logging
 import os
@@ -52,12 +51,21 @@ def _x264_library_paths() -> list[str]:
     for folder in (os.path.join(here, os.pardir, "av.libs"), os.path.join(here, ".dylibs"), here):
         found += sorted(glob.glob(os.path.join(folder, "libx264*")))
     if not found and os.path.exists("/proc/self/maps"):
-        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
-            found = sorted({line.split()[-1] for line in maps if "libx264" in line.rsplit("/", 1)[-1]})
+        try:
+            with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
+                found = sorted({line.split()[-1] for line in maps if "libx264" in line.rsplit("/", 1)[-1]})
+        except OSError:  # out of file handles, say: the writer reports that itself when it opens
+            raise _NotNow from None
     return found
 
 
-@functools.cache
+class _NotNow(Exception):
+    """The library could not be looked for now (no file handles): try again next time."""
+
+
+_CPU_FLAGS: list[int | None] = []  # the answer, once found
+
+
 def x264_cpu_flags() -> int | None:
     """The CPU flags to give x264: what it detects, minus AVX-512; None to let x264 decide.
 
@@ -70,12 +78,26 @@ def x264_cpu_flags() -> int | None:
     which leaves x264's own detection, when the library cannot be inspected or the
     CPU has no AVX-512.
     """
-    for path in _x264_library_paths():
+    if _CPU_FLAGS:
+        return _CPU_FLAGS[0]
+    try:
+        flags = _x264_cpu_flags(_x264_library_paths())
+    except _NotNow:
+        return None
+    _CPU_FLAGS.append(flags)
+    return flags
+
+
+def _x264_cpu_flags(paths: list[str]) -> int | None:
+    for path in paths:
         try:
             lib = ctypes.CDLL(path)
+        except OSError:
+            raise _NotNow from None  # PyAV has it loaded: only a lack of resources fails here
+        try:
             detect = lib.x264_cpu_detect
             names = (_X264CpuName * 128).in_dll(lib, "x264_cpu_names")
-        except (OSError, AttributeError, ValueError):
+        except (AttributeError, ValueError):
             continue
         detect.restype = ctypes.c_uint32
         table = {}

@@ -221,6 +221,8 @@ def handle_signals() -> Iterator[None]:
         return
     previous: dict[int, Any] = {}
     for signum in HANDLED_SIGNALS:
+        if signal.getsignal(signum) is signal.SIG_IGN:
+            continue  # ignored on purpose by whoever started the process: leave it so
         previous[signum] = signal.signal(signum, _on_signal)
     _STATE.installed += 1
     try:
@@ -232,11 +234,14 @@ def handle_signals() -> Iterator[None]:
 
 
 def _signals_unclaimed() -> bool:
-    """True on the main thread when every handled signal still has Python's default."""
+    """True on the main thread when every handled signal still has Python's default, or
+    is ignored (inherited: a background job of a shell ignores SIGINT, ``nohup`` SIGHUP)."""
     if not _is_main_thread():
         return False
     for signum in HANDLED_SIGNALS:
         handler = signal.getsignal(signum)
+        if handler is signal.SIG_IGN:
+            continue  # stays ignored (handle_signals skips it); the others are still ours to take
         if signum == getattr(signal, "SIGINT", None):
             if handler is not signal.default_int_handler:
                 return False
@@ -252,7 +257,8 @@ def owns_signals(func: F) -> F:
     """Decorate a render function: handle the signals while it runs, when it may.
 
     When called on the main thread and the program left SIGTERM, SIGHUP and SIGINT
-    at Python's defaults, the render takes them over for its duration. A signal then
+    at Python's defaults (or ignored, as a background job or ``nohup`` starts it: those
+    stay ignored), the render takes them over for its duration. A signal then
     cancels it (the temporary output is removed), prints one line on stderr and exits
     with 128 + the signal (143, 129, 130), as the default action would have ended the
     process, but cleanly. In an interactive session SIGINT raises :class:`Interrupted`
