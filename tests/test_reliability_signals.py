@@ -22,7 +22,9 @@ from clipkit.render import safety
 
 TEMPLATE = {
     "version": 1,
-    "canvas": {"width": 320, "height": 568, "fps": 30},
+    # long enough (about 2 s here) that every child is still encoding when its turn to be
+    # signalled comes: at 320x568 a quiet machine finished one before it was signalled
+    "canvas": {"width": 540, "height": 960, "fps": 30},
     "slots": [{"id": "a"}],
     "shots": [{"slot": "a", "duration": 3.0}, {"slot": "a", "duration": 3.0}],
     "output": {"preset": "medium"},
@@ -32,7 +34,7 @@ LIBRARY_CHILD = textwrap.dedent(
     """
     import sys, clipkit as ck
     clip = ck.open(sys.argv[1])
-    edit = ck.sequence([clip, clip, clip], canvas=ck.Canvas(320, 568, 30))
+    edit = ck.sequence([clip, clip, clip], canvas=ck.Canvas(540, 960, 30))
     edit.render(sys.argv[2], preset="medium")
     print("finished")
     """
