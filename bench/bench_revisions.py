@@ -2,10 +2,11 @@
 
 Compares this checkout with another install (a virtual environment holding an earlier
 revision, e.g. the previous main) on the renders the other benches time: a plain 3-shot
-edit, a 3-effect grade added with ``Clip.with_effect``, a look, stickers + text, a 2x2
-grid with a transition. Each render runs in a fresh process; the two installs alternate,
-``--repeat`` times, and the table shows medians of wall and process CPU and the ratio
-new / old. CPU seconds are the steadier figure on a shared machine.
+edit, a 3-effect grade added with ``Clip.with_effect``, a look (``vintage``), a colour-cube
+look (``teal_orange``), stickers + text, a 2x2 grid with a transition. Each render runs in a
+fresh process; the two installs alternate, ``--repeat`` times, and the table shows medians
+of wall and process CPU, the ratio new / old, and the peak RSS of each. CPU seconds are
+the steadier figure on a shared machine.
 
     python3 -m venv --system-site-packages /tmp/old && /tmp/old/bin/pip install -e OLD_CHECKOUT --no-deps
     python3 bench/bench_revisions.py --other /tmp/old/bin/python --repeat 3 [--media real]
@@ -51,6 +52,8 @@ else:
 edit = edit.with_original_volume(0).with_music(ck.audio(spec["song"]), start=5.0)
 if scenario == "look":
     edit = edit.with_look("vintage")
+if scenario == "cube_look":  # a LUT, luma tables and sharpen: no numba kernel on the frame path
+    edit = edit.with_look("teal_orange")
 if scenario == "overlays":
     edit = edit.with_overlay(ck.Sticker.from_pack("hearts/heart_red", position=(0.8, 0.2)))
     edit = edit.with_overlay(ck.Sticker.from_pack("hearts/heart_red", position=(0.2, 0.7), enter="pop"))
@@ -58,10 +61,11 @@ if scenario == "overlays":
     edit = edit.with_overlay(ck.Text("see you there", position=(0.5, 0.8)))
 t, c = time.perf_counter(), cpu()
 result = edit.render(spec["out"], profile="tiktok")
-print(json.dumps({"wall": time.perf_counter() - t, "cpu": cpu() - c, "frames": result.frames}))
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"wall": time.perf_counter() - t, "cpu": cpu() - c, "frames": result.frames, "rss": rss}))
 """
 
-SCENARIOS = ("plain", "grade", "look", "overlays", "grid")
+SCENARIOS = ("plain", "grade", "look", "cube_look", "overlays", "grid")
 
 
 def _media(kind: str) -> tuple[list[tuple[str, float, float]], str]:
@@ -96,12 +100,13 @@ def main() -> None:
                     spec = {"scenario": scenario, "clips": clips, "song": song, "w": W, "h": H, "fps": FPS, "out": f"{tmp}/{name}_{scenario}.mp4"}
                     results.setdefault((scenario, name), []).append(_run(installs[name], spec))
     print(f"media: {args.media}; {W}x{H} @ {FPS}, x264 tiktok profile; median of {args.repeat} fresh processes per cell, installs alternating")
-    rows = [["render", "frames", "this wall s", "other wall s", "wall this/other", "this CPU s", "other CPU s", "CPU this/other"]]
+    rows = [["render", "frames", "this wall s", "other wall s", "wall this/other", "this CPU s", "other CPU s", "CPU this/other", "peak RSS MB this/other"]]
     for scenario in args.scenarios.split(","):
         a, b = results[(scenario, "this")], results[(scenario, "other")]
         wa, wb = statistics.median(r["wall"] for r in a), statistics.median(r["wall"] for r in b)
         ca, cb = statistics.median(r["cpu"] for r in a), statistics.median(r["cpu"] for r in b)
-        rows.append([scenario, str(a[0]["frames"]), f"{wa:.2f}", f"{wb:.2f}", f"{wa / wb:.3f}", f"{ca:.2f}", f"{cb:.2f}", f"{ca / cb:.3f}"])
+        ra, rb = statistics.median(r["rss"] for r in a), statistics.median(r["rss"] for r in b)
+        rows.append([scenario, str(a[0]["frames"]), f"{wa:.2f}", f"{wb:.2f}", f"{wa / wb:.3f}", f"{ca:.2f}", f"{cb:.2f}", f"{ca / cb:.3f}", f"{ra:.0f} / {rb:.0f}"])
     print(common.table(rows))
 
 

@@ -40,7 +40,7 @@ from typing import Any
 
 import cv2
 import numpy as np
-from numba import njit
+from clipkit.jit import njit
 
 from clipkit.effects import Effect, Param
 from clipkit.effects.kernels import ref_box_mean, u8

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numba import njit
+from clipkit.jit import njit
 
 from clipkit.effects import Effect, Param
 from clipkit.effects.kernels import _box_blur, box_passes, gaussian_blur, gaussian_taps, ref_box_blur, ref_gaussian, u8

@@ -5,19 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numba import njit
 
 from clipkit.effects import Effect, Param
-from clipkit.effects.kernels import lookup, u8
+from clipkit.effects.kernels import lookup, u8_table
 from clipkit.frame import Frame
 
 
-@njit(nogil=True, cache=True, fastmath=True)
 def _table(offset: float) -> np.ndarray:
-    lut = np.empty(256, np.uint8)
-    for i in range(256):
-        lut[i] = u8(i + offset)
-    return lut
+    return u8_table(np.arange(256, dtype=np.float32) + np.float32(offset))
 
 
 class Brightness(Effect):

@@ -5,21 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numba import njit
 
 from clipkit.effects import Effect, Param
-from clipkit.effects.kernels import lookup, u8
+from clipkit.effects.kernels import lookup, u8_table
 from clipkit.frame import Frame
 
 PIVOT = 125.5  # middle of the 16..235 luma range
 
 
-@njit(nogil=True, cache=True, fastmath=True)
 def _table(amount: float, pivot: float) -> np.ndarray:
-    lut = np.empty(256, np.uint8)
-    for i in range(256):
-        lut[i] = u8((i - pivot) * amount + pivot)
-    return lut
+    return u8_table((np.arange(256, dtype=np.float32) - np.float32(pivot)) * np.float32(amount) + np.float32(pivot))
 
 
 class Contrast(Effect):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numba import njit
+from clipkit.jit import njit
 
 from clipkit.effects import Effect, Param
 from clipkit.effects.kernels import CUBES, apply_cube, cube_grid_rgb, cube_store, new_cube, ref_apply_rgb_transform, ref_rgb_float
@@ -58,8 +58,8 @@ def _channel(master: Any, own: Any, x: np.ndarray) -> np.ndarray:
 def _build(cube: np.ndarray, tr: np.ndarray, tg: np.ndarray, tb: np.ndarray) -> None:
     """Fill a colour cube with the three curve tables applied to every (chroma pair, luma)."""
     k = (tr.shape[0] - 1) / 255.0
-    for iu in range(cube.shape[1]):
-        for iv in range(cube.shape[2]):
+    for iu in range(cube.shape[0]):
+        for iv in range(cube.shape[1]):
             for yv in range(256):
                 r, g, b = cube_grid_rgb(iu, iv, yv)
                 cube_store(cube, iu, iv, yv, tr[int(r * k + 0.5)], tg[int(g * k + 0.5)], tb[int(b * k + 0.5)])

@@ -5,24 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numba import njit
 
 from clipkit.effects import Effect, Param
-from clipkit.effects.kernels import lookup, u8
+from clipkit.effects.kernels import lookup, u8_table
 from clipkit.frame import Frame
 
 
-@njit(nogil=True, cache=True, fastmath=True)
 def _table(gamma: float) -> np.ndarray:
-    lut = np.empty(256, np.uint8)
-    inv = 1.0 / gamma
-    for i in range(256):
-        x = (i - 16.0) / 219.0
-        if x <= 0.0 or x >= 1.0:
-            lut[i] = i  # sub-black and super-white pass through
-        else:
-            lut[i] = u8(16.0 + 219.0 * x**inv)
-    return lut
+    levels = np.arange(256, dtype=np.float64)
+    x = (levels - 16.0) / 219.0
+    inside = (x > 0.0) & (x < 1.0)
+    curved = 16.0 + 219.0 * np.where(inside, x, 0.0) ** (1.0 / gamma)
+    return np.where(inside, u8_table(curved), levels.astype(np.uint8))  # sub-black and super-white pass through
 
 
 class Gamma(Effect):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numba import njit
+from clipkit.jit import njit
 
 from clipkit.effects import Effect, Param
 from clipkit.effects.kernels import CUBES, apply_cube, cube_grid_rgb, cube_store, new_cube, ref_apply_rgb_transform, ref_rgb_float
@@ -99,8 +99,8 @@ def _build(cube: np.ndarray, t: np.ndarray, lo: np.ndarray, scale: np.ndarray, t
     """Fill a colour cube with the LUT's output for every (chroma pair, luma)."""
     n = t.shape[0]
     convert = curve.shape[0] > 1
-    for iu in range(cube.shape[1]):
-        for iv in range(cube.shape[2]):
+    for iu in range(cube.shape[0]):
+        for iv in range(cube.shape[1]):
             for yv in range(256):
                 r, g, b = cube_grid_rgb(iu, iv, yv)
                 if convert:

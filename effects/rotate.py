@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 import numpy as np
-from numba import njit
+from clipkit.jit import njit
 
 from clipkit.effects import Effect, Param
 from clipkit.effects.kernels import warp_frame, warp_plane

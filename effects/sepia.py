@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numba import njit
+from clipkit.jit import njit
 
 from clipkit.effects import Effect, Param
 from clipkit.effects.kernels import CUBES, apply_cube, cube_grid_rgb, cube_store, new_cube, ref_apply_rgb_transform, ref_rgb_float
@@ -18,8 +18,8 @@ SEPIA = np.array([[0.393, 0.769, 0.189], [0.349, 0.686, 0.168], [0.272, 0.534, 0
 @njit(nogil=True, cache=True, fastmath=True)
 def _build(cube: np.ndarray, m: np.ndarray) -> None:
     """Fill a colour cube with the sepia matrix applied to every (chroma pair, luma)."""
-    for iu in range(cube.shape[1]):
-        for iv in range(cube.shape[2]):
+    for iu in range(cube.shape[0]):
+        for iv in range(cube.shape[1]):
             for yv in range(256):
                 r, g, b = cube_grid_rgb(iu, iv, yv)
                 cube_store(cube, iu, iv, yv, m[0, 0] * r + m[0, 1] * g + m[0, 2] * b,

@@ -29,6 +29,7 @@ LAYERS: dict[str, int] = {
     "clipkit.registry": 1,
     "clipkit.easing": 1,
     "clipkit.resources": 1,
+    "clipkit.jit": 1,  # numba, imported when a kernel first runs
     "clipkit.frame": 1,
     "clipkit.nodes": 2,
     "clipkit.envelope": 3,

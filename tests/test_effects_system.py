@@ -18,6 +18,7 @@ import clipkit.effects as fx
 from clipkit.effects import base
 from clipkit.effects.params import EnvelopeValue, Keyframes, ease
 from clipkit.errors import ParameterError, PluginError
+from clipkit.jit import declared_kernels
 from clipkit.frame import Frame
 from clipkit.nodes import FrameTime, RenderContext
 from clipkit.testing import check_effect, frame_difference, sample_frames
@@ -610,12 +611,12 @@ def test_each_builtin_file_is_named_after_its_effect_and_has_kernel_and_referenc
     assert files == builtin
     for name in files:
         module = sys.modules[f"clipkit.builtin_effects.{name}"]
-        kernels = [v for v in vars(module).values() if hasattr(v, "targetoptions") and v.__module__ == module.__name__]
-        assert kernels, f"{name} has no numba kernel of its own"
-        for k in kernels:
-            cached = type(k._cache).__name__ != "NullCache"  # numba keeps cache=True as an on-disk cache object
-            assert k.targetoptions.get("nogil") and cached, f"{name}.{k.__name__} must be nogil and cached"
-            assert not k.targetoptions.get("parallel"), f"{name}.{k.__name__}: kernels are single-threaded (x264 owns the cores)"
+        # the fast path is numba kernels or OpenCV; every numba kernel is declared through
+        # clipkit.jit (numba loads only when one runs), nogil, cached and single-threaded
+        assert "from numba import" not in inspect.getsource(module), f"{name}: declare kernels with clipkit.jit.njit"
+        for k in declared_kernels(module.__name__):
+            assert k.options.get("nogil") and k.options.get("cache"), f"{name}.{k.__name__} must be nogil and cached"
+            assert not k.options.get("parallel"), f"{name}.{k.__name__}: kernels are single-threaded (x264 owns the cores)"
         effect = fx.get(name)
         assert "reference" in type(effect).__dict__ and "apply" in type(effect).__dict__
         assert "print(" not in inspect.getsource(module)

@@ -29,6 +29,7 @@ from types import ModuleType
 from typing import Any
 
 from ..errors import ParameterError, PluginError, describe_value, renamed
+from ..jit import numba_loaded, register_with_numba
 from ..registry import REGISTRIES, PluginFailure, Registry
 from .base import Effect, EffectNode
 from .params import ParamValue
@@ -79,6 +80,7 @@ def _effect_classes(module: ModuleType) -> list[type[Effect]]:
 
 
 def _register_all(registry: Registry[Effect], classes: Iterable[Any], name: str, source: str) -> None:
+    _numba_knows_kernels()
     found = False
     for cls in classes:
         found = True
@@ -88,6 +90,12 @@ def _register_all(registry: Registry[Effect], classes: Iterable[Any], name: str,
             registry.fail(getattr(cls, "id", None) or name, source, exc)
     if not found:
         registry.fail(name, source, PluginError("defines no Effect subclass with an id"))
+
+
+def _numba_knows_kernels() -> None:
+    """A plugin that loaded numba may call clipkit's lazy kernels from its own ``numba.njit`` code."""
+    if numba_loaded():
+        register_with_numba()
 
 
 def _adapt(name: str, obj: Any) -> list[tuple[str, Any]]:
@@ -195,6 +203,7 @@ def register(cls: type[Effect], *, source: str = "python") -> type[Effect]:
     """
     if not (isinstance(cls, type) and issubclass(cls, Effect)):
         raise PluginError(f"register: {cls!r} is not an Effect subclass")
+    _numba_knows_kernels()
     EFFECTS.register(cls.id, cls, source=source)
     return cls
 

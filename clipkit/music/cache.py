@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from ..resources import user_cache_dir
+
 __all__ = ["cache_dir", "content_key", "entry_lock", "load_entry", "store_entry"]
 
 _HASH_CHUNK = 1 << 20
@@ -33,12 +35,7 @@ _memo_lock = threading.Lock()
 
 def cache_dir() -> Path:
     """Folder of the analysis cache (created on first write)."""
-    root = os.environ.get("CLIPKIT_CACHE_DIR")
-    if root:
-        return Path(root) / "music"
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("clipkit")) / "music"
+    return user_cache_dir("music")
 
 
 def file_digest(path: str | os.PathLike[str]) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from clipkit.jit import njit
 
 # Frames with their own alpha are rare (the executor flattens them before overlays) and
 # take plain scalar loops.

@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import MediaError, ParameterError, describe_value
-from ..resources import presets_dir
+from ..resources import presets_dir, user_cache_dir
 
 __all__ = [
     "LIBRARY",
@@ -425,12 +425,7 @@ def _local(tag: str) -> str:
 
 def sticker_cache_dir() -> Path:
     """Folder of the rasterized stickers (created on first write)."""
-    root = os.environ.get("CLIPKIT_CACHE_DIR")
-    if root:
-        return Path(root) / "stickers"
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("clipkit")) / "stickers"
+    return user_cache_dir("stickers")
 
 
 _raster_lock = threading.Lock()

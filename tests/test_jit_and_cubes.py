@@ -1,0 +1,129 @@
+"""Kernels that load numba only when they run, and colour cubes kept on disk between processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from clipkit.jit import Kernel, declared_kernels, njit
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _fresh(code: str, **env: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300, env={**os.environ, **env})
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@njit(nogil=True, cache=False)
+def _double(x: float) -> float:
+    return 2.0 * x
+
+
+@njit(nogil=True, cache=False)
+def _double_plus_one(x: float) -> float:
+    return _double(x) + 1.0  # a kernel calling a kernel: numba must see a dispatcher here
+
+
+def test_a_kernel_is_built_on_first_call_and_can_call_other_kernels() -> None:
+    kernels = {k.py_func.__name__: k for k in declared_kernels(__name__)}
+    assert set(kernels) == {"_double", "_double_plus_one"}
+    outer = kernels["_double_plus_one"]
+    assert outer.options == {"nogil": True, "cache": False}
+    assert outer(3.0) == 7.0
+    assert outer.signatures  # numba's attributes are reached through the kernel
+    assert "built" in repr(outer) and "built" in repr(kernels["_double"])
+    # building swapped the module's names for the dispatchers, as numba's typing needs
+    assert not isinstance(globals()["_double"], Kernel) and globals()["_double"](1.5) == 3.0
+
+
+def test_a_kernel_pickles_as_a_reference_to_its_module_name() -> None:
+    again = pickle.loads(pickle.dumps(_double))
+    assert again(2.0) == 4.0
+
+
+def test_importing_the_effects_and_building_an_edit_loads_no_numba() -> None:
+    loaded = _fresh(
+        "import json, sys, clipkit as ck, clipkit.effects as fx\n"
+        "fx.effect_ids(); ck.look('teal_orange')\n"
+        "print(json.dumps(sorted(m for m in ('numba', 'llvmlite') if m in sys.modules)))"
+    )
+    assert loaded == []
+
+
+def test_a_look_of_colour_cubes_tables_and_sharpen_renders_without_numba_once_its_cube_is_built(tmp_path: Path, portrait: str) -> None:
+    """teal_orange (a LUT, contrast, sharpen): the first process builds the cube (numba) and
+    keeps it on disk; the next renders the look with OpenCV alone and gets the same frames."""
+    code = (
+        "import json, sys, hashlib, clipkit as ck\n"
+        f"edit = ck.sequence([ck.open({portrait!r}).trim(0, 0.4)], canvas=ck.Canvas(160, 284, 30)).with_look('teal_orange')\n"
+        "frames = [f.y.tobytes() + f.u.tobytes() for f in edit.frames()]\n"
+        "print(json.dumps({'numba': 'numba' in sys.modules, 'digest': hashlib.sha1(b''.join(frames)).hexdigest()}))"
+    )
+    cache = str(tmp_path / "cache")
+    first = _fresh(code, CLIPKIT_CACHE_DIR=cache)
+    cubes = list((tmp_path / "cache" / "cubes").glob("*.npy"))
+    assert len(cubes) == 1 and cubes[0].stat().st_size > 12_000_000
+    second = _fresh(code, CLIPKIT_CACHE_DIR=cache)
+    assert first["numba"] is True and second["numba"] is False
+    assert first["digest"] == second["digest"]
+
+
+def test_a_damaged_or_unwritable_cube_cache_only_costs_a_rebuild(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from clipkit.effects.kernels import CubeCache, new_cube
+
+    monkeypatch.setenv("CLIPKIT_CACHE_DIR", str(tmp_path))
+    builds: list[int] = []
+
+    def build() -> np.ndarray:
+        builds.append(1)
+        cube = new_cube()
+        cube[...] = 7
+        return cube
+
+    assert CubeCache().get(("test", 1), build)[0, 0, 0, 0] == 7
+    (path,) = (tmp_path / "cubes").glob("*.npy")
+    assert CubeCache().get(("test", 1), build)[5, 5, 5, 2] == 7 and len(builds) == 1  # read back, not rebuilt
+    path.write_bytes(b"not a cube")
+    assert CubeCache().get(("test", 1), build)[1, 2, 3, 1] == 7 and len(builds) == 2
+    assert CubeCache().get(("test", 2), build).shape == new_cube().shape  # another key, another file
+    assert len(list((tmp_path / "cubes").glob("*.npy"))) == 2
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("CLIPKIT_CACHE_DIR", str(blocked))
+    assert CubeCache().get(("test", 3), build)[0, 0, 0, 0] == 7 and len(builds) == 4
+
+
+def test_folded_luma_tables_equal_the_cube_then_the_table() -> None:
+    from clipkit.effects.kernels import apply_cube, fold_luma_tables, lookup
+
+    rng = np.random.default_rng(4)
+    cube = rng.integers(0, 256, (128, 128, 256, 3), dtype=np.uint8)
+    table = rng.integers(0, 256, 256, dtype=np.uint8)
+    y = rng.integers(0, 256, (64, 96), dtype=np.uint8)
+    u = rng.integers(0, 256, (32, 48), dtype=np.uint8)
+    v = rng.integers(0, 256, (32, 48), dtype=np.uint8)
+    for strength in (1.0, 0.6, 0.25):
+        y1, u1, v1 = apply_cube(y, u, v, cube, strength)
+        y2, u2, v2 = apply_cube(y, u, v, fold_luma_tables(cube, strength, table), strength, 1.0)
+        assert np.array_equal(lookup(y1, table), y2) and np.array_equal(u1, u2) and np.array_equal(v1, v2)
+
+
+@pytest.mark.parametrize("numba_first", [True, False])
+def test_an_authors_own_numba_kernel_may_call_a_clipkit_kernel(numba_first: bool) -> None:
+    """Plugins written with ``from numba import njit`` keep calling ``kernels.u8``."""
+    imports = "import numba\nimport clipkit.effects as fx\n" if numba_first else "import clipkit.effects as fx\nimport numba\nfx.effect_ids()\n"
+    result = _fresh(
+        imports + "import json\nfrom clipkit.effects.kernels import u8\n"
+        "@numba.njit\ndef mine(x):\n    return u8(x * 2.0)\n"
+        "print(json.dumps(int(mine(100.3))))"
+    )
+    assert result == 201
