@@ -5,26 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from clipkit.jit import njit
 
 from clipkit.effects import Effect, Param
-from clipkit.effects.kernels import u8
+from clipkit.effects.kernels import lookup, u8_table
 from clipkit.frame import Frame
 
 
-@njit(nogil=True, cache=True, fastmath=True)
-def _kernel(u: np.ndarray, v: np.ndarray, amount: float) -> tuple[np.ndarray, np.ndarray]:
-    lut = np.empty(256, np.uint8)
-    for i in range(256):
-        lut[i] = u8((i - 128.0) * amount + 128.0)
-    h, w = u.shape
-    ou = np.empty((h, w), np.uint8)
-    ov = np.empty((h, w), np.uint8)
-    for r in range(h):
-        for c in range(w):
-            ou[r, c] = lut[u[r, c]]
-            ov[r, c] = lut[v[r, c]]
-    return ou, ov
+def _table(amount: float) -> np.ndarray:
+    """Chroma codes scaled around neutral (128) by ``amount``, one table for U and V."""
+    return u8_table((np.arange(256, dtype=np.float32) - np.float32(128.0)) * np.float32(amount) + np.float32(128.0))
 
 
 class Saturation(Effect):
@@ -39,8 +28,8 @@ class Saturation(Effect):
     example = {"amount": 1.3}
 
     def apply(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
-        u, v = _kernel(frame.u, frame.v, p["amount"])
-        return Frame(frame.y, u, v, frame.alpha)
+        table = _table(p["amount"])  # two OpenCV table passes on the chroma planes: no numba
+        return Frame(frame.y, lookup(frame.u, table), lookup(frame.v, table), frame.alpha)
 
     def reference(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         def scale(c: np.ndarray) -> np.ndarray:
