@@ -20,9 +20,7 @@ See ``docs/overlays.md``.
 """
 
 from .animation import ANIMATIONS, EASES, Animation, Track, ease
-from .captions import Captions, Cue, load_cues
 from .composite import Sprite, affine
-from .faces import FaceBox, FaceSticker, FaceTracker, HaarFaceDetector, YuNetFaceDetector, default_face_detector
 from .fonts import FONT_PACKAGES, SCRIPT_PACKAGES, FontFace, MissingGlyph, char_script, face_for_script
 from .layer import SAFE_AREA, BeatBounce, Layer, SafeArea
 from .library import LibraryEntry, VectorImage, entry_for_emoji, find_entry, library_entries, search
@@ -81,3 +79,26 @@ __all__ = [
     "text_style_names",
     "with_strict_fonts",
 ]
+
+# captions (pysubs2) and face stickers (the vision package) load when first named: a
+# render with text and stickers does not pay their ~120 ms of imports
+_LAZY = {
+    **dict.fromkeys(("Captions", "Cue", "load_cues"), "captions"),
+    **dict.fromkeys(("FaceBox", "FaceSticker", "FaceTracker", "HaarFaceDetector", "YuNetFaceDetector", "default_face_detector"), "faces"),
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'clipkit.overlays' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
