@@ -357,3 +357,31 @@ def test_face_box_geometry() -> None:
     assert a.iou(b) == pytest.approx(50 / 150)
     assert a.scaled(2).w == 20 and a.center == (5, 5)
     assert math.isclose(FaceBox(0, 0, 4, 4).iou(FaceBox(10, 10, 2, 2)), 0.0)
+
+
+def test_renders_in_one_process_share_a_sticker_files_decoded_sprite_until_the_file_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A warm worker decodes and converts a template's sticker once, not once per job."""
+    import os
+
+    import clipkit.overlays.sticker as sticker_module
+
+    path = tmp_path / "dot.png"
+    rgba = np.zeros((40, 40, 4), np.uint8)
+    rgba[10:30, 10:30] = (255, 0, 0, 255)
+    Image.fromarray(rgba).save(path)
+    loads: list[str] = []
+    real = sticker_module.load_sticker_media
+    monkeypatch.setattr(sticker_module, "load_sticker_media", lambda source, **kw: loads.append(str(source)) or real(source, **kw))
+    ctx = RenderContext(320, 568, 30)
+    frame = Frame(np.full((568, 320), 16, np.uint8), np.full((284, 160), 128, np.uint8), np.full((284, 160), 128, np.uint8))
+    at = FrameTime(0, 0.0, 0, 0.0, 1.0)
+    layer = Sticker(str(path), position=(0.5, 0.5), width=0.25)
+    first = layer.bind(ctx)(frame, at)
+    second = Sticker(str(path), position=(0.5, 0.5), width=0.25).bind(ctx)(frame, at)
+    assert len(loads) == 1 and np.array_equal(first.y, second.y) and np.array_equal(first.v, second.v)
+    assert first.v.max() > 200  # red drawn
+    rgba[10:30, 10:30] = (0, 0, 255, 255)
+    Image.fromarray(rgba).save(path)
+    os.utime(path, ns=(os.stat(path).st_atime_ns, os.stat(path).st_mtime_ns + 10_000_000))
+    changed = layer.bind(ctx)(frame, at)
+    assert len(loads) == 2 and changed.u.max() > 200 and changed.v.max() < 140  # the new blue, not the cached red
