@@ -242,16 +242,17 @@ class Layer(ABC):
         base, animate = self._state_fns(ctx)
         width, height = ctx.width, ctx.height
 
-        def draw(frame: Frame, time: FrameTime) -> Frame:
+        def place(time: FrameTime) -> tuple[Sprite, np.ndarray, float] | None:
+            """``(sprite, matrix, opacity)`` of this frame, or None when nothing shows."""
             st = base(time)
             if st.opacity <= 0.002:
-                return frame
+                return None
             got = content(time, st)  # may move the base state (safe area, face tracking)
             if got is None:
-                return frame
+                return None
             animate(st, time)
             if st.opacity <= 0.002 or st.scale <= 1e-4:
-                return frame
+                return None
             sprite, anchor = got
             matrix = affine(
                 position=(st.x * width, st.y * height),
@@ -261,11 +262,19 @@ class Layer(ABC):
                 rotation=st.rotation,
             )
             if not _touches(matrix, sprite, width, height):
+                return None
+            return sprite, matrix, st.opacity
+
+        def draw(frame: Frame, time: FrameTime) -> Frame:
+            placed = place(time)
+            if placed is None:
                 return frame
+            sprite, matrix, opacity = placed
             frame = own_frame(frame)
-            sprite.draw(frame, matrix, opacity=st.opacity)
+            sprite.draw(frame, matrix, opacity=opacity)
             return frame
 
+        draw.place = place  # type: ignore[attr-defined] # the layer stack merges resting layers through it
         closer = getattr(content, "close", None)
         if closer is not None:
             draw.close = closer  # type: ignore[attr-defined]
