@@ -242,17 +242,16 @@ class Layer(ABC):
         base, animate = self._state_fns(ctx)
         width, height = ctx.width, ctx.height
 
-        def place(time: FrameTime) -> tuple[Sprite, np.ndarray, float] | None:
-            """``(sprite, matrix, opacity)`` of this frame, or None when nothing shows."""
+        def draw(frame: Frame, time: FrameTime) -> Frame:
             st = base(time)
             if st.opacity <= 0.002:
-                return None
+                return frame
             got = content(time, st)  # may move the base state (safe area, face tracking)
             if got is None:
-                return None
+                return frame
             animate(st, time)
             if st.opacity <= 0.002 or st.scale <= 1e-4:
-                return None
+                return frame
             sprite, anchor = got
             matrix = affine(
                 position=(st.x * width, st.y * height),
@@ -262,19 +261,11 @@ class Layer(ABC):
                 rotation=st.rotation,
             )
             if not _touches(matrix, sprite, width, height):
-                return None
-            return sprite, matrix, st.opacity
-
-        def draw(frame: Frame, time: FrameTime) -> Frame:
-            placed = place(time)
-            if placed is None:
                 return frame
-            sprite, matrix, opacity = placed
             frame = own_frame(frame)
-            sprite.draw(frame, matrix, opacity=opacity)
+            sprite.draw(frame, matrix, opacity=st.opacity)
             return frame
 
-        draw.place = place  # type: ignore[attr-defined] # the layer stack merges resting layers through it
         closer = getattr(content, "close", None)
         if closer is not None:
             draw.close = closer  # type: ignore[attr-defined]

@@ -282,16 +282,11 @@ def frame_stream(
     stop = plan.total_frames if stop is None else min(stop, plan.total_frames)
     transitions = {s.index: s.transition.bind(ctx) for s in plan.shots if s.transition is not None}
     edit_fx = bind_effects(plan.edit.effects, ctx)
-    overlays = plan.edit.overlays
-    stack = None
-    if overlays:  # the overlays package loads only for renders that have some
-        from ..overlays.stack import LayerStack
-
-        names = [f"overlay {i} {type(ov.node).__name__}" for i, ov in enumerate(overlays)]
-        stack = LayerStack([ov.node.bind(ctx) for ov in overlays], names=names, profiler=profiler)
+    layers = [(ov, ov.node.bind(ctx)) for ov in plan.edit.overlays]
     if profiler is not None:
         transitions = {k: profiler.wrap(f"transition {type(plan.shots[k].transition).__name__}", t) for k, t in transitions.items()}
         edit_fx = _profiled_effects(edit_fx, profiler, "edit")
+        layers = [(ov, profiler.wrap(f"overlay {i} {type(ov.node).__name__}", b)) for i, (ov, b) in enumerate(layers)]
     # The edit's leading per-pixel colour effects (a look's LUT, curves, contrast) run in
     # a lone shot's fit, before it scales the source up; transitions, and shots with
     # effects of their own, take the whole chain after (the order there matters).
@@ -326,8 +321,7 @@ def frame_stream(
                 frame = transitions[incoming.index](frames[0], frames[1], progress, time_)
             for fx in chain:
                 frame = fx(frame, time_)
-            showing = []
-            for k, ov in enumerate(overlays):
+            for ov, bound in layers:
                 if index / fps < ov.start or (ov.end is not None and index / fps >= ov.end):
                     continue
                 first = int(round(ov.start * fps))
@@ -339,14 +333,12 @@ def frame_stream(
                     local_t=(index - first) / fps,
                     duration=(end - first) / fps,
                 )
-                showing.append((k, lt))
-            if showing and stack is not None:
-                frame = stack(frame, showing)
+                frame = bound(frame, lt)
             yield frame
     finally:
         for shot in open_shots.values():
             shot.close()
-        for bound in list(transitions.values()) + edit_fx + (stack.layers if stack is not None else []):
+        for bound in list(transitions.values()) + edit_fx + [b for _, b in layers]:
             closer = getattr(bound, "close", None)
             if closer is not None:
                 closer()
