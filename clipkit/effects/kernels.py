@@ -663,14 +663,15 @@ class CubeCache:
 
     A cube takes 0.1-0.3 s to build (numba loops over its 4.2 M entries) and is the
     same in every process, so built cubes are kept in ``user_cache_dir("cubes")`` as
-    ``.npy`` files (12.6 MB each, the newest :attr:`FILES` kept): a render in a fresh
-    process reads its look's cube in a few milliseconds and loads no numba. The file
-    name hashes the key with the size and modification time of the builder's source
-    and of this module, so editing either rebuilds. The folder is an optimisation: when
-    it cannot be written the cube is built and kept in memory only.
+    ``.npy`` files (12.6 MB each; the newest :attr:`FILES` are kept, 200 MB at most): a
+    render in a fresh process reads its look's cube in a few milliseconds and loads no
+    numba (``clipkit warmup`` builds every installed look's). The file name hashes the
+    key with the size and modification time of the builder's source and of this
+    module, so editing either rebuilds. The folder is an optimisation: when it cannot
+    be written the cube is built and kept in memory only.
     """
 
-    FILES = 32
+    FILES = 16
 
     def __init__(self, size: int = 4) -> None:
         import threading

@@ -89,4 +89,24 @@ def warmup(ids: list[str] | None = None, *, progress: Callable[[str, float], Non
         timings[effect_id] = time.perf_counter() - started
         if progress is not None:
             progress(effect_id, timings[effect_id])
+    if ids is None:
+        started = time.perf_counter()
+        _bake_look_cubes()
+        timings["(look colour cubes)"] = time.perf_counter() - started
+        if progress is not None:
+            progress("(look colour cubes)", timings["(look colour cubes)"])
     return timings
+
+
+def _bake_look_cubes() -> None:
+    """Build the colour cubes of every installed look (kept in the user cache folder), so a
+    look's first render in a fresh process reads its cube instead of building it with numba."""
+    from ..nodes import RenderContext
+    from .looks import look, look_names
+
+    ctx = RenderContext(64, 48, 30)
+    for name in look_names():
+        try:
+            look(name).bind(ctx).close()
+        except ParameterError:
+            continue  # a look that does not load is reported where it is used
