@@ -5,28 +5,39 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from clipkit.jit import njit
 
 from clipkit.effects import Effect, Param
-from clipkit.effects.kernels import u8
 from clipkit.frame import Frame
 
 WARM = 24.0  # chroma levels a full warm shift moves Cb down and Cr up
 TINT = 18.0  # chroma levels a full magenta tint moves Cb and Cr up
 
 
-@njit(nogil=True, cache=True, fastmath=True)
+_LUM = np.clip((np.arange(256, dtype=np.float64) - 16.0) / 219.0, 0.0, 1.0)  # block-mean luma -> 0..1
+
+
+def _shifted(plane: np.ndarray, mean: np.ndarray, shift: float) -> np.ndarray:
+    """``plane + shift * lum(mean)`` rounded half up and clipped, in two OpenCV 8-bit passes.
+
+    The plane is whole levels, so rounding the sum is rounding the offset (down for a
+    negative shift's exact halves): a table of offsets by block-mean luma, then one
+    saturating add or subtract.
+    """
+    import cv2
+
+    offset = shift * _LUM
+    if shift >= 0.0:
+        return cv2.add(plane, cv2.LUT(mean, np.clip(np.floor(offset + 0.5), 0, 255).astype(np.uint8)))
+    return cv2.subtract(plane, cv2.LUT(mean, np.clip(np.ceil(-offset - 0.5), 0, 255).astype(np.uint8)))
+
+
 def _kernel(y: np.ndarray, u: np.ndarray, v: np.ndarray, du: float, dv: float) -> tuple[np.ndarray, np.ndarray]:
+    """Chroma shifted by each 2x2 block's brightness (OpenCV: no numba for a white balance)."""
+    import cv2
+
     h2, w2 = u.shape
-    ou = np.empty((h2, w2), np.uint8)
-    ov = np.empty((h2, w2), np.uint8)
-    for r in range(h2):
-        for c in range(w2):
-            s = np.int32(y[2 * r, 2 * c]) + y[2 * r, 2 * c + 1] + y[2 * r + 1, 2 * c] + y[2 * r + 1, 2 * c + 1]
-            lum = min(max((s * 0.25 - 16.0) / 219.0, 0.0), 1.0)
-            ou[r, c] = u8(u[r, c] + du * lum)
-            ov[r, c] = u8(v[r, c] + dv * lum)
-    return ou, ov
+    mean = cv2.resize(y, (w2, h2), interpolation=cv2.INTER_AREA)  # each block's mean luma, rounded
+    return _shifted(u, mean, du), _shifted(v, mean, dv)
 
 
 class Temperature(Effect):
