@@ -273,3 +273,17 @@ def test_text_is_rasterized_once_per_visible_state() -> None:
     finally:
         TextRenderer.rgba = original  # type: ignore[method-assign]
     assert len(calls) == 1
+
+
+def test_a_process_lays_out_and_rasterizes_a_fixed_text_once_across_renders() -> None:
+    """A warm worker's jobs reuse a template title's layout and sprites (same text, style and size)."""
+    from clipkit.overlays.styles import text_style
+    from clipkit.overlays.text import make_renderer
+
+    ctx = RenderContext(360, 640, 30)
+    style = text_style("bold_outline")
+    first = make_renderer("Weekend vibes", style, ctx, safe_area=None, max_width=0.9, language=None)
+    again = make_renderer("Weekend vibes", style, RenderContext(360, 640, 24), safe_area=None, max_width=0.9, language=None)
+    assert again is first and again.sprite() is first.sprite()
+    assert make_renderer("Weekend vibes!", style, ctx, safe_area=None, max_width=0.9, language=None) is not first
+    assert make_renderer("Weekend vibes", style, RenderContext(720, 1280, 30), safe_area=None, max_width=0.9, language=None) is not first

@@ -26,6 +26,7 @@ import math
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import KW_ONLY, dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import cv2
@@ -885,7 +886,36 @@ def make_renderer(
     language: str | None,
     strict_fonts: bool = False,
 ) -> TextRenderer:
-    """Lay out ``text`` for a render and wrap it in a :class:`TextRenderer`."""
+    """Lay out ``text`` for a render and wrap it in a :class:`TextRenderer`.
+
+    The renderers of the last :data:`SHARED_RENDERERS` (text, style, frame size, layout
+    options) are kept for the process with the sprites they rasterized, so a worker
+    rendering job after job of one template lays out and rasterizes its fixed texts once.
+    """
+    return _shared_renderer(text, style, ctx.width, ctx.height, safe_area, max_width, language, strict_fonts)
+
+
+SHARED_RENDERERS = 16
+"""Text renderers (layout and rasterized sprites) a process keeps across renders."""
+
+
+@lru_cache(maxsize=SHARED_RENDERERS)
+def _shared_renderer(
+    text: str, style: TextStyle, width: int, height: int, safe_area: SafeArea | None, max_width: float, language: str | None, strict_fonts: bool
+) -> TextRenderer:
+    return _new_renderer(text, style, RenderContext(width, height, 30), safe_area=safe_area, max_width=max_width, language=language, strict_fonts=strict_fonts)
+
+
+def _new_renderer(
+    text: str,
+    style: TextStyle,
+    ctx: RenderContext,
+    *,
+    safe_area: SafeArea | None,
+    max_width: float,
+    language: str | None,
+    strict_fonts: bool,
+) -> TextRenderer:
     area = safe_area or SafeArea(0.0, 0.0, 0.0, 0.0)
     x0, _, x1, _ = area.box(ctx.width, ctx.height)
     k = reference_scale(ctx)
