@@ -343,6 +343,15 @@ def soak(clips: list[Path], songs: list[Path], count: int) -> None:
         tail = [s[1] for s in samples[len(samples) // 2:]]
         print(f"RSS from job {samples[len(samples) // 2][0]} to {samples[-1][0]}: {min(tail):.0f}..{max(tail):.0f} MB; "
               f"open fds {samples[1][2]} after job 2, {samples[-1][2]} after job {samples[-1][0]}")
+        fitted = [s for s in samples if s[0] >= 20]
+        if len(fitted) >= 3:  # least-squares slopes over jobs 20..N: the first jobs fill the caches
+            import numpy as np
+
+            jobs_done = [s[0] for s in fitted]
+            rss_slope = np.polyfit(jobs_done, [s[1] for s in fitted], 1)[0]
+            fd_slope = np.polyfit(jobs_done, [s[2] for s in fitted], 1)[0]
+            print(f"fitted over jobs {fitted[0][0]}-{fitted[-1][0]}: RSS {rss_slope:+.3f} MB a job, open fds {fd_slope:+.4f} a job, "
+                  f"threads {min(s[3] for s in fitted)}..{max(s[3] for s in fitted)}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -363,8 +372,13 @@ jobs = [job_message(j) for j in prepare_jobs(load_jobs(batch_file), output_dir=o
 warm_up()
 # timestamps of the steps run_job takes, read through thin wrappers around the real calls
 marks = {}
+cpu_marks = {}
 def mark(name):
-    marks.setdefault(name, time.perf_counter())
+    # wall and this process's CPU (all its threads: the loudness pass, decoder and x264
+    # threads count too), so a shared machine's waiting shows as wall without CPU
+    if name not in marks:
+        marks[name] = time.perf_counter()
+        cpu_marks[name] = time.process_time()
 real_load, real_build, real_stream = template_pkg.load_template, Template.build, executor.frame_stream
 real_result = getattr(finishing, "LoudnessMeasurement", None) and finishing.LoudnessMeasurement.result  # absent before issue 10's second round
 def load_template(*a, **k):
@@ -398,10 +412,35 @@ def install_audio_processors(*a, **k):
     finally:
         mark("audio set up (loudness measured, or its measurement started)")
 executor.install_audio_processors = install_audio_processors
-rows = []
+# inside the frame stream: the first shot's container opened, its decoder's first output,
+# its first frame fitted (the cover fit's face detection runs on it; a look hoisted into
+# the fit too). Each step is marked once per job: the first shot's, the one that matters.
+from clipkit.media import video as video_mod
+from clipkit.render.fit import Fitter
+real_open, real_decode, real_fit = video_mod.open_container, video_mod._decode, Fitter.__call__
+def open_container(*a, **k):
+    mark("video: first open started")
+    try:
+        return real_open(*a, **k)
+    finally:
+        mark("video: first container opened (FFmpeg probe)")
+def decode(*a, **k):
+    for i, item in enumerate(real_decode(*a, **k)):
+        if i == 0:
+            mark("video: first frame decoded (the decoder's first output)")
+        yield item
+def fit(self, *a, **k):
+    try:
+        return real_fit(self, *a, **k)
+    finally:
+        mark("first frame fitted (fit, face detection, a hoisted look)")
+video_mod.open_container, video_mod._decode, Fitter.__call__ = open_container, decode, fit
+rows, cpu_rows = [], []
 for i, job in enumerate(jobs):
     marks.clear()
+    cpu_marks.clear()
     handed = time.perf_counter()
+    handed_cpu = time.process_time()
     stop = threading.Event()
     def first_report(done, total):
         mark("first frame encoded (first progress report)")
@@ -412,7 +451,8 @@ for i, job in enumerate(jobs):
         sys.exit(f"job did not start and cancel as expected: {r.status} {r.error}")
     if i >= 2:  # the first jobs of a worker also load fonts, sprites and song analyses
         rows.append({k: (v - handed) * 1000 for k, v in marks.items()})
-print("RESULT " + json.dumps({"rows": rows, "clipkit": os.path.dirname(os.path.dirname(__import__("clipkit").__file__))}))
+        cpu_rows.append({k: (v - handed_cpu) * 1000 for k, v in cpu_marks.items()})
+print("RESULT " + json.dumps({"rows": rows, "cpu_rows": cpu_rows, "clipkit": os.path.dirname(os.path.dirname(__import__("clipkit").__file__))}))
 """
 
 
@@ -426,24 +466,31 @@ def startup(label: str, clips: list[Path], songs: list[Path], *, jobs: int, thre
         run_child("warm cache", WARM_CACHE, [str(p) for p in songs], cache)
         codes = {"this": None, **({"baseline": baseline} if baseline else {})}
         rows: dict[str, list[dict[str, float]]] = {name: [] for name in codes}
+        cpu_rows: dict[str, list[dict[str, float]]] = {name: [] for name in codes}
         for r in range(repeat):
             for name in codes if r % 2 == 0 else list(reversed(codes)):
                 res = run_child("startup", STARTUP, [str(batch_file), str(work / f"out-{name}"), str(threads)], cache, code_root=codes[name])
                 rows[name] += res["rows"]
+                cpu_rows[name] += res.get("cpu_rows", [])
                 if codes[name] and not res["clipkit"].startswith(codes[name].rstrip("/")):
                     raise SystemExit(f"the baseline run imported clipkit from {res['clipkit']}, not {codes[name]}")
         keys = list(dict.fromkeys(k for r in rows["this"] + rows.get("baseline", []) for k in r))
-        head = ["ms after the job was handed over (median)", "this", "max"] + (["baseline", "max"] if baseline else [])
+        head = ["ms after the job was handed over (median)", "this: wall", "max", "CPU"] + (["baseline: wall", "max", "CPU"] if baseline else [])
         table = [head]
 
         def cell(name: str, key: str) -> list[str]:
             values = [r[key] for r in rows[name] if key in r]
-            return [f"{statistics.median(values):.0f}", f"{max(values):.0f}"] if values else ["-", "-"]
+            cpu = [r[key] for r in cpu_rows[name] if key in r]
+            if not values:
+                return ["-", "-", "-"]
+            return [f"{statistics.median(values):.0f}", f"{max(values):.0f}", f"{statistics.median(cpu):.0f}" if cpu else "-"]
 
         for key in sorted(keys, key=lambda k: statistics.median([r[k] for r in rows["this"] if k in r] or [1e9])):
             table.append([key, *cell("this", key), *(cell("baseline", key) if baseline else [])])
         print(f"\n{label}: per-job start-up in one warm worker ({threads} x264 thread(s)), {len(rows['this'])} jobs "
-              f"after 2 to warm it, {repeat} interleaved run(s)" + (f"; baseline = {baseline}" if baseline else ""))
+              f"after 2 to warm it, {repeat} interleaved run(s), load average {os.getloadavg()[0]:.1f} at the end"
+              + (f"; baseline = {baseline}" if baseline else ""))
+        print("CPU: this process's CPU time (every thread) from the hand-over; wall far above it is the shared machine")
         print(common.table(table))
     finally:
         shutil.rmtree(work, ignore_errors=True)
