@@ -26,7 +26,8 @@ Usage::
 
     python bench/bench_batch.py                       # the comparison, generated + real
     python bench/bench_batch.py --curve --jobs 4      # workers x threads
-    python bench/bench_batch.py --soak 100            # flat RSS / open files in one worker
+    python bench/bench_batch.py --soak 100            # flat RSS / open files in one worker (MB a job over jobs 20-100)
+    python bench/bench_batch.py --soak 100 --media real --baseline ../main-checkout   # ... and another clipkit's
     python bench/bench_batch.py --startup --jobs 8    # a warm worker's per-job start-up, step by step
     python bench/bench_batch.py --startup --baseline ../main-checkout --repeat 2   # ... against another clipkit
 
@@ -260,7 +261,7 @@ def compare(label: str, clips: list[Path], songs: list[Path], *, jobs: int, work
                     runs[mode].append(run_child(mode, SHELL, [str(batch_file), str(out)], cache))
                 else:
                     runs[mode].append(run_child(mode, RAY, [str(batch_file), str(out), str(threads)], cache))
-                print(f"  [{label}] {mode:<6} run {r + 1}: {runs[mode][-1]['wall']:.1f} s", flush=True)
+                print(f"  [{label}] {mode:<6} run {r + 1}: {runs[mode][-1]['wall']:.1f} s (load average {os.getloadavg()[0]:.1f} after it)", flush=True)
         wall = {m: statistics.median(x["wall"] for x in runs[m]) for m in modes}
         frames = runs["pool"][0]["frames"]
         rows = [["mode", "wall s (median)", "jobs/min", "fps", "CPU s/job", "pool speed-up"]]
@@ -324,15 +325,26 @@ with LocalPool(1, threads=1) as pool:
             sys.exit(f"job failed: {r.error}")
         p = psutil.Process(r.worker)
         samples.append((i + 1, p.memory_info().rss / 2**20, p.num_fds(), len(p.threads())))
-print("RESULT " + json.dumps({"samples": samples}))
+import clipkit, os
+print("RESULT " + json.dumps({"samples": samples, "clipkit": os.path.dirname(os.path.dirname(clipkit.__file__))}))
 """
 
 
-def soak(clips: list[Path], songs: list[Path], count: int) -> None:
+def soak(clips: list[Path], songs: list[Path], count: int, *, baseline: str | None = None) -> None:
+    """RSS, open files and threads of one pool worker over ``count`` small jobs; with
+    ``baseline`` (a checkout of another clipkit), the same for it right after."""
+    for name, code_root in [("this", None)] + ([("baseline", baseline)] if baseline else []):
+        print(f"\n[{name}{' = ' + baseline if code_root else ''}]", end="")
+        _soak_one(clips, songs, count, code_root)
+
+
+def _soak_one(clips: list[Path], songs: list[Path], count: int, code_root: str | None) -> None:
     work = Path(tempfile.mkdtemp(prefix="clipkit-bench-soak-"))
     try:
         batch_file = write_batch(work, clips, songs, count, seconds=1.5)
-        res = run_child("soak", SOAK, [str(batch_file), str(work / "out")], work / "cache")
+        res = run_child("soak", SOAK, [str(batch_file), str(work / "out")], work / "cache", code_root=code_root)
+        if code_root and not res["clipkit"].startswith(code_root.rstrip("/")):
+            raise SystemExit(f"the baseline run imported clipkit from {res['clipkit']}, not {code_root}")
         samples = res["samples"]
         rows = [["after job", "worker RSS MB", "open fds", "threads"]]
         for n, rss, fds, threads in samples:
@@ -508,7 +520,7 @@ def main() -> None:
     ap.add_argument("--curve", action="store_true", help="throughput over workers x threads instead")
     ap.add_argument("--soak", type=int, metavar="N", help="RSS and open files of one worker over N small jobs instead")
     ap.add_argument("--startup", action="store_true", help="where a warm worker's per-job start-up goes, step by step, instead")
-    ap.add_argument("--baseline", metavar="CHECKOUT", help="with --startup: also time another clipkit checkout (e.g. a worktree of main), interleaved")
+    ap.add_argument("--baseline", metavar="CHECKOUT", help="with --startup or --soak: also measure another clipkit checkout (e.g. a worktree of main)")
     args = ap.parse_args()
     from clipkit.batch import default_workers
 
@@ -522,7 +534,7 @@ def main() -> None:
     print(f"{os.cpu_count()} cores (shared machine: compare ratios within one run)")
     for label, clips, songs in sets:
         if args.soak:
-            soak(clips, songs, args.soak)
+            soak(clips, songs, args.soak, baseline=args.baseline)
         elif args.startup:
             startup(label, clips, songs, jobs=args.jobs, threads=threads, baseline=args.baseline, repeat=args.repeat)
         elif args.curve:
