@@ -26,7 +26,8 @@ Usage::
 
     python bench/bench_batch.py                       # the comparison, generated + real
     python bench/bench_batch.py --curve --jobs 4      # workers x threads
-    python bench/bench_batch.py --soak 100            # flat RSS / open files in one worker
+    python bench/bench_batch.py --soak 100            # flat RSS / open files in one worker (MB a job over jobs 20-100)
+    python bench/bench_batch.py --soak 100 --media real --baseline ../main-checkout   # ... and another clipkit's
     python bench/bench_batch.py --startup --jobs 8    # a warm worker's per-job start-up, step by step
     python bench/bench_batch.py --startup --baseline ../main-checkout --repeat 2   # ... against another clipkit
 
@@ -260,7 +261,7 @@ def compare(label: str, clips: list[Path], songs: list[Path], *, jobs: int, work
                     runs[mode].append(run_child(mode, SHELL, [str(batch_file), str(out)], cache))
                 else:
                     runs[mode].append(run_child(mode, RAY, [str(batch_file), str(out), str(threads)], cache))
-                print(f"  [{label}] {mode:<6} run {r + 1}: {runs[mode][-1]['wall']:.1f} s", flush=True)
+                print(f"  [{label}] {mode:<6} run {r + 1}: {runs[mode][-1]['wall']:.1f} s (load average {os.getloadavg()[0]:.1f} after it)", flush=True)
         wall = {m: statistics.median(x["wall"] for x in runs[m]) for m in modes}
         frames = runs["pool"][0]["frames"]
         rows = [["mode", "wall s (median)", "jobs/min", "fps", "CPU s/job", "pool speed-up"]]
@@ -324,15 +325,26 @@ with LocalPool(1, threads=1) as pool:
             sys.exit(f"job failed: {r.error}")
         p = psutil.Process(r.worker)
         samples.append((i + 1, p.memory_info().rss / 2**20, p.num_fds(), len(p.threads())))
-print("RESULT " + json.dumps({"samples": samples}))
+import clipkit, os
+print("RESULT " + json.dumps({"samples": samples, "clipkit": os.path.dirname(os.path.dirname(clipkit.__file__))}))
 """
 
 
-def soak(clips: list[Path], songs: list[Path], count: int) -> None:
+def soak(clips: list[Path], songs: list[Path], count: int, *, baseline: str | None = None) -> None:
+    """RSS, open files and threads of one pool worker over ``count`` small jobs; with
+    ``baseline`` (a checkout of another clipkit), the same for it right after."""
+    for name, code_root in [("this", None)] + ([("baseline", baseline)] if baseline else []):
+        print(f"\n[{name}{' = ' + baseline if code_root else ''}]", end="")
+        _soak_one(clips, songs, count, code_root)
+
+
+def _soak_one(clips: list[Path], songs: list[Path], count: int, code_root: str | None) -> None:
     work = Path(tempfile.mkdtemp(prefix="clipkit-bench-soak-"))
     try:
         batch_file = write_batch(work, clips, songs, count, seconds=1.5)
-        res = run_child("soak", SOAK, [str(batch_file), str(work / "out")], work / "cache")
+        res = run_child("soak", SOAK, [str(batch_file), str(work / "out")], work / "cache", code_root=code_root)
+        if code_root and not res["clipkit"].startswith(code_root.rstrip("/")):
+            raise SystemExit(f"the baseline run imported clipkit from {res['clipkit']}, not {code_root}")
         samples = res["samples"]
         rows = [["after job", "worker RSS MB", "open fds", "threads"]]
         for n, rss, fds, threads in samples:
@@ -343,6 +355,15 @@ def soak(clips: list[Path], songs: list[Path], count: int) -> None:
         tail = [s[1] for s in samples[len(samples) // 2:]]
         print(f"RSS from job {samples[len(samples) // 2][0]} to {samples[-1][0]}: {min(tail):.0f}..{max(tail):.0f} MB; "
               f"open fds {samples[1][2]} after job 2, {samples[-1][2]} after job {samples[-1][0]}")
+        fitted = [s for s in samples if s[0] >= 20]
+        if len(fitted) >= 3:  # least-squares slopes over jobs 20..N: the first jobs fill the caches
+            import numpy as np
+
+            jobs_done = [s[0] for s in fitted]
+            rss_slope = np.polyfit(jobs_done, [s[1] for s in fitted], 1)[0]
+            fd_slope = np.polyfit(jobs_done, [s[2] for s in fitted], 1)[0]
+            print(f"fitted over jobs {fitted[0][0]}-{fitted[-1][0]}: RSS {rss_slope:+.3f} MB a job, open fds {fd_slope:+.4f} a job, "
+                  f"threads {min(s[3] for s in fitted)}..{max(s[3] for s in fitted)}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -363,8 +384,13 @@ jobs = [job_message(j) for j in prepare_jobs(load_jobs(batch_file), output_dir=o
 warm_up()
 # timestamps of the steps run_job takes, read through thin wrappers around the real calls
 marks = {}
+cpu_marks = {}
 def mark(name):
-    marks.setdefault(name, time.perf_counter())
+    # wall and this process's CPU (all its threads: the loudness pass, decoder and x264
+    # threads count too), so a shared machine's waiting shows as wall without CPU
+    if name not in marks:
+        marks[name] = time.perf_counter()
+        cpu_marks[name] = time.process_time()
 real_load, real_build, real_stream = template_pkg.load_template, Template.build, executor.frame_stream
 real_result = getattr(finishing, "LoudnessMeasurement", None) and finishing.LoudnessMeasurement.result  # absent before issue 10's second round
 def load_template(*a, **k):
@@ -398,10 +424,35 @@ def install_audio_processors(*a, **k):
     finally:
         mark("audio set up (loudness measured, or its measurement started)")
 executor.install_audio_processors = install_audio_processors
-rows = []
+# inside the frame stream: the first shot's container opened, its decoder's first output,
+# its first frame fitted (the cover fit's face detection runs on it; a look hoisted into
+# the fit too). Each step is marked once per job: the first shot's, the one that matters.
+from clipkit.media import video as video_mod
+from clipkit.render.fit import Fitter
+real_open, real_decode, real_fit = video_mod.open_container, video_mod._decode, Fitter.__call__
+def open_container(*a, **k):
+    mark("video: first open started")
+    try:
+        return real_open(*a, **k)
+    finally:
+        mark("video: first container opened (FFmpeg probe)")
+def decode(*a, **k):
+    for i, item in enumerate(real_decode(*a, **k)):
+        if i == 0:
+            mark("video: first frame decoded (the decoder's first output)")
+        yield item
+def fit(self, *a, **k):
+    try:
+        return real_fit(self, *a, **k)
+    finally:
+        mark("first frame fitted (fit, face detection, a hoisted look)")
+video_mod.open_container, video_mod._decode, Fitter.__call__ = open_container, decode, fit
+rows, cpu_rows = [], []
 for i, job in enumerate(jobs):
     marks.clear()
+    cpu_marks.clear()
     handed = time.perf_counter()
+    handed_cpu = time.process_time()
     stop = threading.Event()
     def first_report(done, total):
         mark("first frame encoded (first progress report)")
@@ -412,7 +463,8 @@ for i, job in enumerate(jobs):
         sys.exit(f"job did not start and cancel as expected: {r.status} {r.error}")
     if i >= 2:  # the first jobs of a worker also load fonts, sprites and song analyses
         rows.append({k: (v - handed) * 1000 for k, v in marks.items()})
-print("RESULT " + json.dumps({"rows": rows, "clipkit": os.path.dirname(os.path.dirname(__import__("clipkit").__file__))}))
+        cpu_rows.append({k: (v - handed_cpu) * 1000 for k, v in cpu_marks.items()})
+print("RESULT " + json.dumps({"rows": rows, "cpu_rows": cpu_rows, "clipkit": os.path.dirname(os.path.dirname(__import__("clipkit").__file__))}))
 """
 
 
@@ -426,24 +478,31 @@ def startup(label: str, clips: list[Path], songs: list[Path], *, jobs: int, thre
         run_child("warm cache", WARM_CACHE, [str(p) for p in songs], cache)
         codes = {"this": None, **({"baseline": baseline} if baseline else {})}
         rows: dict[str, list[dict[str, float]]] = {name: [] for name in codes}
+        cpu_rows: dict[str, list[dict[str, float]]] = {name: [] for name in codes}
         for r in range(repeat):
             for name in codes if r % 2 == 0 else list(reversed(codes)):
                 res = run_child("startup", STARTUP, [str(batch_file), str(work / f"out-{name}"), str(threads)], cache, code_root=codes[name])
                 rows[name] += res["rows"]
+                cpu_rows[name] += res.get("cpu_rows", [])
                 if codes[name] and not res["clipkit"].startswith(codes[name].rstrip("/")):
                     raise SystemExit(f"the baseline run imported clipkit from {res['clipkit']}, not {codes[name]}")
         keys = list(dict.fromkeys(k for r in rows["this"] + rows.get("baseline", []) for k in r))
-        head = ["ms after the job was handed over (median)", "this", "max"] + (["baseline", "max"] if baseline else [])
+        head = ["ms after the job was handed over (median)", "this: wall", "max", "CPU"] + (["baseline: wall", "max", "CPU"] if baseline else [])
         table = [head]
 
         def cell(name: str, key: str) -> list[str]:
             values = [r[key] for r in rows[name] if key in r]
-            return [f"{statistics.median(values):.0f}", f"{max(values):.0f}"] if values else ["-", "-"]
+            cpu = [r[key] for r in cpu_rows[name] if key in r]
+            if not values:
+                return ["-", "-", "-"]
+            return [f"{statistics.median(values):.0f}", f"{max(values):.0f}", f"{statistics.median(cpu):.0f}" if cpu else "-"]
 
         for key in sorted(keys, key=lambda k: statistics.median([r[k] for r in rows["this"] if k in r] or [1e9])):
             table.append([key, *cell("this", key), *(cell("baseline", key) if baseline else [])])
         print(f"\n{label}: per-job start-up in one warm worker ({threads} x264 thread(s)), {len(rows['this'])} jobs "
-              f"after 2 to warm it, {repeat} interleaved run(s)" + (f"; baseline = {baseline}" if baseline else ""))
+              f"after 2 to warm it, {repeat} interleaved run(s), load average {os.getloadavg()[0]:.1f} at the end"
+              + (f"; baseline = {baseline}" if baseline else ""))
+        print("CPU: this process's CPU time (every thread) from the hand-over; wall far above it is the shared machine")
         print(common.table(table))
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -461,7 +520,7 @@ def main() -> None:
     ap.add_argument("--curve", action="store_true", help="throughput over workers x threads instead")
     ap.add_argument("--soak", type=int, metavar="N", help="RSS and open files of one worker over N small jobs instead")
     ap.add_argument("--startup", action="store_true", help="where a warm worker's per-job start-up goes, step by step, instead")
-    ap.add_argument("--baseline", metavar="CHECKOUT", help="with --startup: also time another clipkit checkout (e.g. a worktree of main), interleaved")
+    ap.add_argument("--baseline", metavar="CHECKOUT", help="with --startup or --soak: also measure another clipkit checkout (e.g. a worktree of main)")
     args = ap.parse_args()
     from clipkit.batch import default_workers
 
@@ -475,7 +534,7 @@ def main() -> None:
     print(f"{os.cpu_count()} cores (shared machine: compare ratios within one run)")
     for label, clips, songs in sets:
         if args.soak:
-            soak(clips, songs, args.soak)
+            soak(clips, songs, args.soak, baseline=args.baseline)
         elif args.startup:
             startup(label, clips, songs, jobs=args.jobs, threads=threads, baseline=args.baseline, repeat=args.repeat)
         elif args.curve:

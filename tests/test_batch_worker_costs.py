@@ -201,6 +201,61 @@ def test_after_job_returns_freed_heap_pages() -> None:
     del blocks
 
 
+class _Holder:
+    """A reference cycle holding a big buffer, as a sticker sprite that caches itself does."""
+
+    def __init__(self) -> None:
+        self.planes = np.ones(8 * 2**20)  # 64 MB
+        self.sizes = {(1, 1): self}
+
+
+def test_after_job_frees_the_reference_cycles_a_job_left() -> None:
+    import gc
+    import weakref
+
+    process = psutil.Process()
+    gc.disable()  # as in a warm worker whose heap makes full collections rare
+    try:
+        holder = _Holder()
+        alive = weakref.ref(holder)
+        del holder
+        assert alive() is not None  # only the cycle collector can free it
+        before = process.memory_info().rss
+        after_job()
+        assert alive() is None
+        assert before - process.memory_info().rss > 32 * 2**20
+    finally:
+        gc.enable()
+
+
+def test_a_frozen_warm_heap_still_lets_after_job_collect_a_jobs_cycles(tmp_path: Path) -> None:
+    # a process of its own: freezing the test runner's heap would outlive the test; the
+    # freeze warm_up ends with, without its kernel loading (seconds in a fresh process)
+    code = """
+import gc, json, weakref
+import clipkit.template
+from clipkit.batch.worker import _freeze_heap, after_job
+_freeze_heap()
+frozen = gc.get_freeze_count()
+class Node: pass
+a = Node(); a.me = a
+alive = weakref.ref(a)
+del a
+gc.disable()
+after_job()
+print(json.dumps({"frozen": frozen, "cycle_freed": alive() is None}))
+"""
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["frozen"] > 10_000  # the imports and kernels: out of every later collection
+    assert result["cycle_freed"]
+
+
 def test_one_worker_keeps_its_open_files_and_threads_flat_job_after_job(tmp_path: Path, portrait: str, song: str) -> None:
     (tmp_path / "t.yaml").write_text(TINY)
     jobs = [{"id": f"j{i}", "template": str(tmp_path / "t.yaml"), "clips": {"intro": portrait}, "music": song} for i in range(8)]

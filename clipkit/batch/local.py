@@ -32,8 +32,9 @@ from .results import BatchProgress, JobResult, RunningJob
 __all__ = ["LocalPool", "default_workers", "job_message"]
 
 DEFAULT_MAX_JOBS = 200
-"""Jobs a worker renders before a fresh process takes over: bounds what still drifts up
-(~0.45 MB a job measured, see docs/batch.md) and what a leaking plug-in would add."""
+"""Jobs a worker renders before a fresh process takes over: a bound on what a leaking
+plug-in (or native library) could add; the built-in jobs keep a worker's RSS flat
+(see docs/batch.md)."""
 
 CANCEL_GRACE = 30.0
 """Seconds a cancelled render gets to stop before its worker is killed."""
@@ -180,10 +181,10 @@ class LocalPool:
     threads : int in [0, 64], optional
         x264 threads per render (default: :func:`default_workers`; 0 = x264's choice).
     max_jobs_per_worker : int >= 0
-        Replace a worker by a fresh one after this many jobs (0: never). A worker hands
-        the heap pages a render freed back after each job (:func:`~clipkit.batch.worker.after_job`),
-        which halved its RSS growth, but it still drifts up ~0.45 MB a job (see
-        docs/batch.md); recycling bounds that, and a leaking plug-in, for the price of
+        Replace a worker by a fresh one after this many jobs (0: never). A worker frees
+        each job's garbage and heap pages after it (:func:`~clipkit.batch.worker.after_job`),
+        so its RSS stays flat over the built-in jobs; recycling bounds what a leaking
+        plug-in or native library would add, for the price of
         one warm-up (~1 s) per ``max_jobs_per_worker`` jobs.
 
     Use it as a context manager, or call :meth:`close`; the processes start with the
