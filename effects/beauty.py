@@ -46,6 +46,10 @@ from clipkit.effects import Effect, Param
 from clipkit.effects.kernels import ref_box_mean, u8
 from clipkit.frame import Frame
 
+# The filter works on the detail layer (luma minus a Gaussian "base" of the shading), not
+# on luma itself: on a sloped part of a face (a cheek turning away from the light) the
+# shading's own variance made the guided filter keep everything, texture included.
+BASE_SIGMA = 1.0  # Gaussian sigma of the base, in filter radii
 EPS = 10.0**2  # guided-filter regulariser: variations well below 10 levels are smoothed, edges kept
 # Colour is read as log-chromaticity a = log R/G, b = log B/G, turned 45 degrees: "warm"
 # (a - b) / sqrt 2 is the blue-orange axis along which daylight, shade and tungsten move
@@ -244,7 +248,9 @@ def _feature_guard(shape: tuple[int, int], k: float, faces: list[Any]) -> np.nda
             m = np.array([(0.3, 0.4), (0.7, 0.4), (0.5, 0.6), (0.35, 0.8), (0.65, 0.8)]) * (f.w, f.h) + (f.x, f.y)
         eyes = max(math.hypot(*(m[1] - m[0])), 0.3 * f.w)
         for ex, ey in m[:2]:
-            _ellipse(mask, (ex, ey - 0.15 * eyes), (0.45 * eyes, 0.38 * eyes), f.angle, k)
+            # the eye with its lids and the whole brow above it (a brow sits about half an
+            # eye distance above the eye; the smaller ellipse before left its top smoothed)
+            _ellipse(mask, (ex, ey - 0.2 * eyes), (0.5 * eyes, 0.45 * eyes), f.angle, k)
         mouth = max(math.hypot(*(m[4] - m[3])), 0.2 * f.w)
         _ellipse(mask, tuple((m[3] + m[4]) / 2), (0.5 * mouth + 0.15 * eyes, 0.3 * eyes), f.angle, k)
         soft = max(soft, 0.06 * eyes * k)
@@ -428,29 +434,34 @@ class Beauty(Effect):
         h, w = frame.y.shape
         guide = _shrunk(frame.y, (w // d, h // d))
         box = lambda x: cv2.boxFilter(x, -1, (2 * r + 1, 2 * r + 1), borderType=cv2.BORDER_REPLICATE)  # noqa: E731
-        mean_i = box(guide)
-        var = np.maximum(box(guide * guide) - mean_i * mean_i, 0.0)
+        base = cv2.GaussianBlur(guide, (0, 0), BASE_SIGMA * r, borderType=cv2.BORDER_REPLICATE)
+        detail = guide - base
+        mean_i = box(detail)
+        var = np.maximum(box(detail * detail) - mean_i * mean_i, 0.0)
         a = var / (var + self._eps(p, faces, guide.shape, 1.0 / d))
         ma, mb = box(a), box((1.0 - a) * mean_i)
         k = self._mask(frame, p, d, faces, model, grey, guide, reference=False)
         k = np.float32(p["strength"]) if k is None else k
-        # out = y + k (ma y + mb - y) = (1 + k (ma - 1)) y + k mb
+        # filtered = base + ma (y - base) + mb; out = y + k (filtered - y)
+        #          = (1 + k (ma - 1)) y + k ((1 - ma) base + mb)
         shape = frame.y.shape
-        y = _apply_coefficients(frame.y, _to_blocks(1.0 + k * (ma - 1.0), shape), _to_blocks(k * mb + np.zeros_like(ma), shape))
+        y = _apply_coefficients(frame.y, _to_blocks(1.0 + k * (ma - 1.0), shape), _to_blocks(k * ((1.0 - ma) * base + mb), shape))
         return Frame(y, frame.u, frame.v, frame.alpha)
 
     def reference(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         d, r, faces, model, grey = self._plan(frame, p, state, time)
         h, w = frame.y.shape
         guide = _shrunk(frame.y, (w // d, h // d)).astype(np.float64)
-        mean_i = ref_box_mean(guide, r)
-        var = np.maximum(ref_box_mean(guide * guide, r) - mean_i**2, 0)
+        base = cv2.GaussianBlur(guide, (0, 0), BASE_SIGMA * r, borderType=cv2.BORDER_REPLICATE)
+        detail = guide - base
+        mean_i = ref_box_mean(detail, r)
+        var = np.maximum(ref_box_mean(detail * detail, r) - mean_i**2, 0)
         a = var / (var + self._eps(p, faces, guide.shape, 1.0 / d))
         ma, mb = ref_box_mean(a, r), ref_box_mean((1 - a) * mean_i, r)
         k = self._mask(frame, p, d, faces, model, grey, guide.astype(np.float32), reference=True)
         k = p["strength"] if k is None else k.astype(np.float64)
         coef_a = _to_blocks(1 + k * (ma - 1), (h, w)).astype(np.float64)
-        coef_b = _to_blocks(k * mb * np.ones_like(ma), (h, w)).astype(np.float64)
+        coef_b = _to_blocks(k * ((1 - ma) * base + mb), (h, w)).astype(np.float64)
         if coef_a.shape != (h, w):  # one coefficient per 2x2 block of luma
             coef_a, coef_b = (np.repeat(np.repeat(c, 2, 0), 2, 1) for c in (coef_a, coef_b))
         out = coef_a * frame.y + coef_b
