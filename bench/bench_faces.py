@@ -247,6 +247,20 @@ def _rate(rects: list[tuple[float, float, float, float]], refs: dict[int, list[F
     return good, total
 
 
+def _main_person(refs: dict[int, list[FaceBox]]) -> dict[int, list[FaceBox]]:
+    """The clip's most important person's box per frame: the reference person (linked by
+    :func:`_identities`) with the most face area summed over the clip (large and there long)."""
+    people = _identities(refs)
+    area: dict[int, float] = {}
+    for v in people.values():
+        for b, pid in v:
+            area[pid] = area.get(pid, 0.0) + b.w * b.h
+    if not area:
+        return {}
+    main = max(area, key=area.__getitem__)
+    return {k: [b for b, pid in v if pid == main] for k, v in people.items()}
+
+
 def _off_centre(frames: list[np.ndarray], refs: dict[int, list[FaceBox]], *, right: bool) -> tuple[list[np.ndarray], dict[int, list[FaceBox]]]:
     """A 16:9 frame with the clip pasted against one side (a subject off to the side, as in
     phone footage), and the reference boxes moved with it."""
@@ -262,7 +276,7 @@ def _off_centre(frames: list[np.ndarray], refs: dict[int, list[FaceBox]], *, rig
 
 
 def framing_section(ref: dict) -> None:
-    print("\n== framing: share of sampled frames with a reference face >= 90% inside the crop (in brackets: the largest face)")
+    print("\n== framing: share of sampled frames with a reference face >= 90% inside the crop (in brackets: the frame's largest face; the clip's main person, most face area over the clip)")
     rows = [["clip", "crop", "centre crop (fit: center)", "fit: cover (faces)", "fit: smart (faces, then motion)", "planned (reframe)"]]
     cases = []
     for name, entry in ref.items():
@@ -274,8 +288,9 @@ def framing_section(ref: dict) -> None:
                 f2, r2 = _off_centre(frames, refs, right=right)
                 cases.append((f"{name} pasted {'right' if right else 'left'} in 16:9", None, f2, r2))
 
-    def pct(r: tuple[int, int], m: tuple[int, int]) -> str:
-        return f"{100 * r[0] / max(1, r[1]):.0f}% ({100 * m[0] / max(1, m[1]):.0f}%)"
+    def pct(rects: list[tuple[float, float, float, float]], refs: dict[int, list[FaceBox]]) -> str:
+        r, m, p = _rate(rects, refs), _rate(rects, refs, main_only=True), _rate(rects, _main_person(refs))
+        return f"{100 * r[0] / max(1, r[1]):.0f}% ({100 * m[0] / max(1, m[1]):.0f}%, {100 * p[0] / max(1, p[1]):.0f}%)"
 
     for label_clip, name, frames, refs in cases:
         h, w = frames[0].shape[:2]
@@ -283,9 +298,7 @@ def framing_section(ref: dict) -> None:
             fps = float(_fps(name or "carphone_pristine.mp4"))
             rc, rf = _cover_rects(frames, canvas, follow=False), _cover_rects(frames, canvas, follow=True, fps=fps)
             rs = _cover_rects(frames, canvas, follow=True, motion=True, fps=fps)
-            centre = pct(_rate(rc, refs), _rate(rc, refs, main_only=True))
-            follow = pct(_rate(rf, refs), _rate(rf, refs, main_only=True))
-            smart = pct(_rate(rs, refs), _rate(rs, refs, main_only=True))
+            centre, follow, smart = pct(rc, refs), pct(rf, refs), pct(rs, refs)
             planned = "-"
             if label.startswith("reframe") and name is not None:
                 plan = crop_path(clipkit.open(str(MEDIA / name)), 9 / 16, sample_fps=6)
@@ -297,7 +310,7 @@ def framing_section(ref: dict) -> None:
                 for k in range(len(frames)):
                     cx, cy = plan.centre_at(k / fps)
                     rects.append(((cx - pw / 2) * sx, (cy - ph / 2) * sx, pw * sx, ph * sx))
-                planned = pct(_rate(rects, refs), _rate(rects, refs, main_only=True))
+                planned = pct(rects, refs)
             rows.append([label_clip, label, centre, follow, smart, planned])
     _table(rows)
 
