@@ -317,6 +317,10 @@ class FaceTracker:
         before = prev[0]
         h, w = image.shape
         grid = (np.arange(_FLOW_GRID, dtype=np.float32) + 0.5) / _FLOW_GRID
+        followed: list[tuple[_Track, FaceBox, slice]] = []
+        points: list[np.ndarray] = []
+        sizes: list[float] = []
+        n = 0
         for tr in self.tracks:
             b = self._predicted(tr, t_prev)  # where it was at the previous frame
             bw, bh = b.w * k, b.h * k
@@ -325,19 +329,30 @@ class FaceTracker:
             # the face's inner area (cheeks, eyes, nose): its outline moves against the background
             xs = (b.x * k + (0.2 + 0.6 * grid) * bw).astype(np.float32)
             ys = (b.y * k + (0.2 + 0.65 * grid) * bh).astype(np.float32)
-            pts = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 1, 2)
-            inside = (pts[:, 0, 0] >= 0) & (pts[:, 0, 0] < w) & (pts[:, 0, 1] >= 0) & (pts[:, 0, 1] < h)
-            pts = pts[inside]
+            pts = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
+            pts = pts[(pts[:, 0] >= 0) & (pts[:, 0] < w) & (pts[:, 1] >= 0) & (pts[:, 1] < h)]
             if pts.shape[0] < 5:
                 continue
-            win = int(max(7, min(21, bw / 3))) | 1
-            params = {"winSize": (win, win), "maxLevel": 2, "criteria": (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 10, 0.03)}
-            ahead, ok, _ = cv2.calcOpticalFlowPyrLK(before, image, pts, None, **params)
-            back, ok_back, _ = cv2.calcOpticalFlowPyrLK(image, before, ahead, None, **params)
-            good = (ok.ravel() == 1) & (ok_back.ravel() == 1) & (np.linalg.norm((back - pts).reshape(-1, 2), axis=1) < _FLOW_BACK)
-            if good.sum() < max(5, pts.shape[0] // 3):
-                continue  # the face's pixels do not flow consistently (occluded, blurred): velocity only
-            p0, p1 = pts[good].reshape(-1, 2), ahead[good].reshape(-1, 2)
+            followed.append((tr, b, slice(n, n + pts.shape[0])))
+            points.append(pts)
+            sizes.append(bw)
+            n += pts.shape[0]
+        if not followed:
+            return
+        # every face's points in one forward and one backward call: the image pyramids,
+        # most of the cost, are built once a frame, not once a face
+        win = int(max(7, min(21, float(np.median(sizes)) / 3))) | 1
+        params = {"winSize": (win, win), "maxLevel": 2, "criteria": (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 10, 0.03)}
+        start = np.concatenate(points).reshape(-1, 1, 2)
+        ahead, ok, _ = cv2.calcOpticalFlowPyrLK(before, image, start, None, **params)
+        back, ok_back, _ = cv2.calcOpticalFlowPyrLK(image, before, ahead, None, **params)
+        kept = (ok.ravel() == 1) & (ok_back.ravel() == 1) & (np.linalg.norm((back - start).reshape(-1, 2), axis=1) < _FLOW_BACK)
+        start, ahead = start.reshape(-1, 2), ahead.reshape(-1, 2)
+        for tr, b, span in followed:
+            good = kept[span]
+            if good.sum() < max(5, good.size // 3):
+                continue  # the face's pixels do not flow consistently (occluded, blurred, flat): velocity only
+            p0, p1 = start[span][good], ahead[span][good]
             dx, dy = (np.median(p1 - p0, axis=0) / k).tolist()
             # scale from the points' spread about their median (a face walking toward the camera grows)
             c0, c1 = np.median(p0, axis=0), np.median(p1, axis=0)
