@@ -12,7 +12,7 @@ Where the skin is, per frame:
    light and very dark skin differ in luminance and saturation, not in hue), warmer than
    the picture's coolest part.
 3. Faces, found by :mod:`clipkit.vision` (the CNN detector, sampled every half second and
-   tracked in between; see ``docs/faces.md``), set the scale and guard the features: the
+   followed by their optical flow in between; see ``docs/faces.md``), set the scale and guard the features: the
    smoothing radius follows the largest face's width (skin texture is relative to the
    face: a 50-pixel face in a crowd and a 600-pixel selfie need radii 12x apart), and the
    eyes with their brows and the mouth, placed from the detector's landmarks, are left
@@ -21,9 +21,11 @@ Where the skin is, per frame:
    is no chroma to find skin by: the mask is mid-tone luma inside the faces (everywhere
    when no face is found).
 
-The smoothing is a fast guided filter on luma (He & Sun 2015): edges keep their contrast
-even inside the mask, and its coefficients are smooth, so they are computed at 1/2 or 1/4
-size (the smallest that keeps the radius at least 2 small pixels) with OpenCV's box
+The smoothing is a fast guided filter (He & Sun 2015) on luma's detail layer (luma minus a
+Gaussian base of its shading, the base added back after): edges keep their contrast even
+inside the mask, and a cheek turning away from the light is smoothed too (on luma itself
+the shading's own variance told the filter to keep everything there, texture included).
+Its coefficients are smooth, so they are computed at 1/2 or 1/4 size (the smallest that keeps the radius at least 2 small pixels) with OpenCV's box
 filters and brought to the half-size grid bilinearly; the mask is computed at that size
 too. Only the final ``a * y + b`` runs at full size, in one pass, one coefficient pair per
 2x2 block of luma, skipping rows with no skin.
