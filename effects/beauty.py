@@ -51,7 +51,7 @@ from clipkit.frame import Frame
 # The filter works on the detail layer (luma minus a Gaussian "base" of the shading), not
 # on luma itself: on a sloped part of a face (a cheek turning away from the light) the
 # shading's own variance made the guided filter keep everything, texture included.
-BASE_SIGMA = 1.0  # Gaussian sigma of the base, in filter radii
+BASE_SIGMA = 2.0  # Gaussian sigma of the base, in filter radii (1 smoothed the eyes of a face in mixed light: 89% of their edges kept, 2: 91%)
 EPS = 10.0**2  # guided-filter regulariser: variations well below 10 levels are smoothed, edges kept
 # Colour is read as log-chromaticity a = log R/G, b = log B/G, turned 45 degrees: "warm"
 # (a - b) / sqrt 2 is the blue-orange axis along which daylight, shade and tungsten move
