@@ -247,6 +247,20 @@ def _rate(rects: list[tuple[float, float, float, float]], refs: dict[int, list[F
     return good, total
 
 
+def _main_person(refs: dict[int, list[FaceBox]]) -> dict[int, list[FaceBox]]:
+    """The clip's most important person's box per frame: the reference person (linked by
+    :func:`_identities`) with the most face area summed over the clip (large and there long)."""
+    people = _identities(refs)
+    area: dict[int, float] = {}
+    for v in people.values():
+        for b, pid in v:
+            area[pid] = area.get(pid, 0.0) + b.w * b.h
+    if not area:
+        return {}
+    main = max(area, key=area.__getitem__)
+    return {k: [b for b, pid in v if pid == main] for k, v in people.items()}
+
+
 def _off_centre(frames: list[np.ndarray], refs: dict[int, list[FaceBox]], *, right: bool) -> tuple[list[np.ndarray], dict[int, list[FaceBox]]]:
     """A 16:9 frame with the clip pasted against one side (a subject off to the side, as in
     phone footage), and the reference boxes moved with it."""
@@ -262,7 +276,7 @@ def _off_centre(frames: list[np.ndarray], refs: dict[int, list[FaceBox]], *, rig
 
 
 def framing_section(ref: dict) -> None:
-    print("\n== framing: share of sampled frames with a reference face >= 90% inside the crop (in brackets: the largest face)")
+    print("\n== framing: share of sampled frames with a reference face >= 90% inside the crop (in brackets: the frame's largest face; the clip's main person, most face area over the clip)")
     rows = [["clip", "crop", "centre crop (fit: center)", "fit: cover (faces)", "fit: smart (faces, then motion)", "planned (reframe)"]]
     cases = []
     for name, entry in ref.items():
@@ -274,8 +288,9 @@ def framing_section(ref: dict) -> None:
                 f2, r2 = _off_centre(frames, refs, right=right)
                 cases.append((f"{name} pasted {'right' if right else 'left'} in 16:9", None, f2, r2))
 
-    def pct(r: tuple[int, int], m: tuple[int, int]) -> str:
-        return f"{100 * r[0] / max(1, r[1]):.0f}% ({100 * m[0] / max(1, m[1]):.0f}%)"
+    def pct(rects: list[tuple[float, float, float, float]], refs: dict[int, list[FaceBox]]) -> str:
+        r, m, p = _rate(rects, refs), _rate(rects, refs, main_only=True), _rate(rects, _main_person(refs))
+        return f"{100 * r[0] / max(1, r[1]):.0f}% ({100 * m[0] / max(1, m[1]):.0f}%, {100 * p[0] / max(1, p[1]):.0f}%)"
 
     for label_clip, name, frames, refs in cases:
         h, w = frames[0].shape[:2]
@@ -283,9 +298,7 @@ def framing_section(ref: dict) -> None:
             fps = float(_fps(name or "carphone_pristine.mp4"))
             rc, rf = _cover_rects(frames, canvas, follow=False), _cover_rects(frames, canvas, follow=True, fps=fps)
             rs = _cover_rects(frames, canvas, follow=True, motion=True, fps=fps)
-            centre = pct(_rate(rc, refs), _rate(rc, refs, main_only=True))
-            follow = pct(_rate(rf, refs), _rate(rf, refs, main_only=True))
-            smart = pct(_rate(rs, refs), _rate(rs, refs, main_only=True))
+            centre, follow, smart = pct(rc, refs), pct(rf, refs), pct(rs, refs)
             planned = "-"
             if label.startswith("reframe") and name is not None:
                 plan = crop_path(clipkit.open(str(MEDIA / name)), 9 / 16, sample_fps=6)
@@ -297,7 +310,7 @@ def framing_section(ref: dict) -> None:
                 for k in range(len(frames)):
                     cx, cy = plan.centre_at(k / fps)
                     rects.append(((cx - pw / 2) * sx, (cy - ph / 2) * sx, pw * sx, ph * sx))
-                planned = pct(_rate(rects, refs), _rate(rects, refs, main_only=True))
+                planned = pct(rects, refs)
             rows.append([label_clip, label, centre, follow, smart, planned])
     _table(rows)
 
@@ -358,6 +371,50 @@ def _beauty_cells(before: Frame, outs: dict[float, Frame], cheeks: np.ndarray, e
     return cells, at_08
 
 
+def _real_face_regions(f: Frame, box: FaceBox, landmarker: CNNFaceDetector) -> tuple[np.ndarray, np.ndarray, str]:
+    """Cheeks and eye band of a real face: from its landmarks where the detector finds them.
+
+    The landmarks come from the CNN run on the original frame (at full size, or upscaled
+    so the face is at least 80 pixels wide) and matched to the reference box: a turned or
+    downcast face's cheeks are not where fixed fractions of its box put them (those landed
+    on the nose wing, the mouth or a moustache). Each cheek is a disc between the eye and
+    the mouth corner on its side, pushed away from the nose; a cheek the head is turned
+    away from (its disc closer to the nose than a quarter of the eye distance) is left
+    out. Without landmarks, fixed fractions of the box ("box" in the table).
+    """
+    h, w = f.y.shape
+    cheeks = np.zeros((h, w), bool)
+    eyes = np.zeros((h, w), bool)
+    x0, y0, x1, y1 = int(max(0, box.x - box.w)), int(max(0, box.y - box.h)), int(min(w, box.x + 2 * box.w)), int(min(h, box.y + 2 * box.h))
+    zoom = max(1.0, 80.0 / box.w)
+    rgb = cv2.cvtColor(cv2.merge([f.y[y0:y1, x0:x1], cv2.resize(f.u, (w, h))[y0:y1, x0:x1], cv2.resize(f.v, (w, h))[y0:y1, x0:x1]]), cv2.COLOR_YUV2RGB)
+    rgb = cv2.resize(rgb, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_CUBIC) if zoom > 1 else rgb
+    found = [b.scaled(1 / zoom) for b in landmarker(rgb)]
+    found = [b.moved(b.x + x0, b.y + y0, b.w, b.h) for b in found]
+    best = max(found, key=lambda b: b.iou(box), default=None)
+    if best is not None and best.iou(box) >= 0.3 and len(best.landmarks) == 10:
+        m = np.asarray(best.landmarks).reshape(5, 2)
+        eye_d = float(np.hypot(*(m[1] - m[0])))
+        yy, xx = np.mgrid[0:h, 0:w]
+        for eye, mouth in ((m[0], m[3]), (m[1], m[4])):
+            centre = 0.5 * (eye + mouth)
+            centre = centre + 0.35 * (centre - m[2])
+            if abs(centre[0] - m[2][0]) >= 0.25 * eye_d:
+                cheeks |= (xx - centre[0]) ** 2 + (yy - centre[1]) ** 2 <= (0.3 * eye_d) ** 2
+        ey = 0.5 * (m[0][1] + m[1][1])
+        ex0, ex1 = min(m[0][0], m[1][0]) - 0.5 * eye_d, max(m[0][0], m[1][0]) + 0.5 * eye_d
+        eyes[int(max(0, ey - 0.6 * eye_d)) : int(ey + 0.3 * eye_d) + 1, int(max(0, ex0)) : int(ex1) + 1] = True
+        if cheeks.any():
+            return cheeks, eyes, "landmarks"
+    bx0, by0, bw, bh = int(box.x), int(box.y), int(box.w), int(box.h)
+    cheeks[:] = False
+    eyes[:] = False
+    cheeks[by0 + int(0.55 * bh) : by0 + int(0.75 * bh), bx0 + int(0.15 * bw) : bx0 + int(0.35 * bw)] = True
+    cheeks[by0 + int(0.55 * bh) : by0 + int(0.75 * bh), bx0 + int(0.65 * bw) : bx0 + int(0.85 * bw)] = True
+    eyes[by0 + int(0.2 * bh) : by0 + int(0.45 * bh), bx0 + int(0.1 * bw) : bx0 + int(0.9 * bw)] = True
+    return cheeks, eyes, "box"
+
+
 def beauty_section(ref: dict) -> None:
     import mediagen as mg
 
@@ -380,6 +437,7 @@ def beauty_section(ref: dict) -> None:
     # real faces: cheeks below the eyes, the eye band above, from the reference boxes
     worst_real = [100.0, 100.0]
     summaries: list[str] = []
+    landmarker = CNNFaceDetector(min_size=0.02)  # the measure's own detector: full size, independent of beauty's tracker
     for name, entry in ref.items():
         frames = _decode(name)
         picks = [(int(k), max(_boxes(v), key=lambda b: b.w)) for k, v in entry["frames"].items() if v]
@@ -402,17 +460,12 @@ def beauty_section(ref: dict) -> None:
                     outs_at[i][strength] = out
         for k, box in picks:
             f = Frame.from_rgb(_even(frames[k]))
-            cheeks = np.zeros(f.y.shape, bool)
-            eyes = np.zeros(f.y.shape, bool)
-            x0, y0, bw, bh = int(box.x), int(box.y), int(box.w), int(box.h)
-            cheeks[y0 + int(0.55 * bh) : y0 + int(0.75 * bh), x0 + int(0.15 * bw) : x0 + int(0.35 * bw)] = True
-            cheeks[y0 + int(0.55 * bh) : y0 + int(0.75 * bh), x0 + int(0.65 * bw) : x0 + int(0.85 * bw)] = True
-            eyes[y0 + int(0.2 * bh) : y0 + int(0.45 * bh), x0 + int(0.1 * bw) : x0 + int(0.9 * bw)] = True
+            cheeks, eyes, placed = _real_face_regions(f, box, landmarker)
             cells, (removed, kept) = _beauty_cells(f, outs_at[k], cheeks, eyes, box.w)
             worst_real = [min(worst_real[0], removed), min(worst_real[1], kept)]
             clip_removed.append(removed)
             clip_kept.append(kept)
-            rows.append([f"{name} frame {k} ({bw} px face)", "as shot"] + cells)
+            rows.append([f"{name} frame {k} ({int(box.w)} px face, {placed})", "as shot"] + cells)
         summaries.append(f"{name}: {len(clip_removed)} faces at 0.8: skin detail removed median {np.median(clip_removed):.0f}% (least {min(clip_removed):.0f}%), edge detail kept median {np.median(clip_kept):.0f}% (least {min(clip_kept):.0f}%)")
     _table(rows)
     print(f"worst synthetic face at 0.8: {worst_synth[0]:.0f}% skin detail removed, {worst_synth[1]:.0f}% edge detail kept (targets >= 30%, >= 90%)")

@@ -210,7 +210,7 @@ def reframe(
         raise ParameterError(f"reframe: {clip!r} is not a clip")
     ratio = parse_aspect(aspect)
     inner = replace(clip, effects=(), fit=None, volume=1.0)
-    track = analyze_subject(inner, sample_fps=sample_fps, follow=follow, faces=faces)
+    track = analyze_subject(inner, sample_fps=sample_fps, follow=follow, faces=faces, aspect=ratio)
     crop = crop_size_for(track.size, ratio)
     times, cx, cy = plan_crop_path(track, crop, dead_zone=dead_zone, smoothing=smoothing, max_speed=max_speed)
     source = ReframeSource(inner, times, cx, cy, crop)

@@ -35,6 +35,9 @@ __all__ = ["TrackedFace", "FaceTracker"]
 _MAX_TRACKS = 32  # faces followed internally (identities), shown or not
 _CLOSER_FACE = 40.0  # pixels a missed face is scaled to when searched for again around its track
 _CLOSER_CROPS = 12  # most crops searched per detection
+_FLOW_WIDTH = 480  # long side of the grey copy faces are followed in between detections
+_FLOW_GRID = 4  # points per side of the grid followed on each face
+_FLOW_BACK = 0.7  # most forward-backward error (flow pixels) of a point that is kept
 
 
 class TrackedFace(NamedTuple):
@@ -71,6 +74,7 @@ class _Track:
     raw: tuple[float, float, float]  # last detection's centre x, y and time
     hits: int = 1
     shown: bool = False
+    flowed: float = -1.0  # time the optical flow last moved the box
 
 
 def _appearance(image: np.ndarray, box: FaceBox) -> np.ndarray | None:
@@ -120,6 +124,13 @@ class FaceTracker:
         Find and keep small faces: each detection also searches one quarter of the frame
         (in turn) at twice the scale, and searches again around each followed face the
         frame-wide pass missed, in a crop scaled so the face is 40 pixels wide.
+    optical_flow : bool
+        Between detections (and for faces a detection misses), move each face with the
+        optical flow of its own pixels (pyramidal Lucas-Kanade on a grid of points in the
+        face, on a grey copy 480 pixels long, points that do not flow back to where they
+        started dropped), instead of only extrapolating its last velocity: a face that
+        turns, stops or speeds up between detections keeps its box on it, and a box does
+        not coast onto the face behind it. About 0.1-0.3 ms per face and frame.
 
     Notes
     -----
@@ -138,6 +149,7 @@ class FaceTracker:
         analysis_width: int = 480,
         scene_cuts: bool = True,
         look_closer: bool = True,
+        optical_flow: bool = True,
     ) -> None:
         if isinstance(max_faces, bool) or not isinstance(max_faces, int) or not 1 <= max_faces <= 16:
             raise ParameterError(f"max_faces: {max_faces!r} is outside 1..16")
@@ -157,6 +169,8 @@ class FaceTracker:
         self.analysis_width = analysis_width
         self.cuts = SceneCutDetector() if scene_cuts else None
         self.look_closer = bool(look_closer)
+        self.optical_flow = bool(optical_flow)
+        self._flow_prev: tuple[np.ndarray, float] | None = None  # previous frame's grey copy and its scale
         self._tile = 0
         self.tracks: list[_Track] = []
         self.cut_count = 0
@@ -171,6 +185,7 @@ class FaceTracker:
         self._since_detect = 0
         self._calls = 0
         self._last_t = None
+        self._flow_prev = None
         if self.cuts is not None:
             self.cuts.reset()
 
@@ -281,6 +296,77 @@ class FaceTracker:
         shapes = {lk.shape for lk in looks if lk is not None}
         return not shapes or (64,) in shapes
 
+    def _flow_image(self, y: np.ndarray) -> tuple[np.ndarray, float]:
+        """A grey copy of the luma plane about :data:`_FLOW_WIDTH` pixels long, and its scale.
+
+        Taken by striding (every n-th pixel), not by area averaging: a strided copy of a
+        1080p plane costs a few hundredths of a millisecond, and the flow's own pyramid
+        smooths it.
+        """
+        step = max(1, int(round(max(y.shape) / _FLOW_WIDTH)))
+        return np.ascontiguousarray(y[::step, ::step]), 1.0 / step
+
+    def _follow_flow(self, y: np.ndarray, t: float) -> None:
+        """Move each followed face by the optical flow of its pixels since the previous frame."""
+        now = self._flow_image(y)
+        prev, self._flow_prev = self._flow_prev, now
+        if prev is None or prev[0].shape != now[0].shape or not self.tracks or self._last_t is None or t <= self._last_t:
+            return
+        t_prev = self._last_t
+        image, k = now
+        before = prev[0]
+        h, w = image.shape
+        grid = (np.arange(_FLOW_GRID, dtype=np.float32) + 0.5) / _FLOW_GRID
+        followed: list[tuple[_Track, FaceBox, slice]] = []
+        points: list[np.ndarray] = []
+        sizes: list[float] = []
+        n = 0
+        for tr in self.tracks:
+            b = self._predicted(tr, t_prev)  # where it was at the previous frame
+            bw, bh = b.w * k, b.h * k
+            if bw < 6 or bh < 6:
+                continue  # too few pixels to follow: velocity only
+            # the face's inner area (cheeks, eyes, nose): its outline moves against the background
+            xs = (b.x * k + (0.2 + 0.6 * grid) * bw).astype(np.float32)
+            ys = (b.y * k + (0.2 + 0.65 * grid) * bh).astype(np.float32)
+            pts = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
+            pts = pts[(pts[:, 0] >= 0) & (pts[:, 0] < w) & (pts[:, 1] >= 0) & (pts[:, 1] < h)]
+            if pts.shape[0] < 5:
+                continue
+            followed.append((tr, b, slice(n, n + pts.shape[0])))
+            points.append(pts)
+            sizes.append(bw)
+            n += pts.shape[0]
+        if not followed:
+            return
+        # every face's points in one forward and one backward call: the image pyramids,
+        # most of the cost, are built once a frame, not once a face
+        win = int(max(7, min(21, float(np.median(sizes)) / 3))) | 1
+        params = {"winSize": (win, win), "maxLevel": 2, "criteria": (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 10, 0.03)}
+        start = np.concatenate(points).reshape(-1, 1, 2)
+        ahead, ok, _ = cv2.calcOpticalFlowPyrLK(before, image, start, None, **params)
+        back, ok_back, _ = cv2.calcOpticalFlowPyrLK(image, before, ahead, None, **params)
+        kept = (ok.ravel() == 1) & (ok_back.ravel() == 1) & (np.linalg.norm((back - start).reshape(-1, 2), axis=1) < _FLOW_BACK)
+        start, ahead = start.reshape(-1, 2), ahead.reshape(-1, 2)
+        for tr, b, span in followed:
+            good = kept[span]
+            if good.sum() < max(5, good.size // 3):
+                continue  # the face's pixels do not flow consistently (occluded, blurred, flat): velocity only
+            p0, p1 = start[span][good], ahead[span][good]
+            dx, dy = (np.median(p1 - p0, axis=0) / k).tolist()
+            # scale from the points' spread about their median (a face walking toward the camera grows)
+            c0, c1 = np.median(p0, axis=0), np.median(p1, axis=0)
+            r0, r1 = np.linalg.norm(p0 - c0, axis=1), np.linalg.norm(p1 - c1, axis=1)
+            spread = r0 > 1.0
+            scale = float(np.clip(np.median(r1[spread] / r0[spread]), 0.9, 1.1)) if spread.sum() >= 3 else 1.0
+            cx, cy = b.center[0] + dx, b.center[1] + dy
+            nw, nh = b.w * scale, b.h * scale
+            tr.box = b.moved(cx - nw / 2, cy - nh / 2, nw, nh)
+            # the velocity a later miss coasts on is the one the flow saw
+            tr.vx, tr.vy = 0.7 * tr.vx + 0.3 * dx / (t - t_prev), 0.7 * tr.vy + 0.3 * dy / (t - t_prev)
+            tr.last_update = t
+            tr.flowed = t
+
     def _detect(self, y: np.ndarray, u: np.ndarray | None, v: np.ndarray | None, t: float) -> None:
         image, k = analysis_image(y, u, v, width=self.analysis_width, rgb=bool(getattr(self.detector, "wants_rgb", False)))
         small = list(self.detector(image))
@@ -352,6 +438,9 @@ class FaceTracker:
             self.tracks = []
             self.cut_count += 1
             self._since_detect = 0
+            self._flow_prev = None
+        if self.optical_flow:
+            self._follow_flow(y, t)
         if self._since_detect % self.detect_every == 0:
             self._detect(y, u, v, t)
             self._since_detect = 0
