@@ -182,3 +182,12 @@ def test_a_render_with_text_and_a_resting_sticker_loads_no_numba(tmp_path: Path,
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_a_sprite_drawn_at_its_own_size_does_not_cache_itself() -> None:
+    """A bouncing sticker passes through its own size: caching the sprite in itself made a
+    reference cycle that only a full collection frees (a warm worker's RSS crept by jobs)."""
+    planes = [np.ones((8, 8), np.float32) for _ in range(4)]
+    sprite = Sprite(*planes)
+    assert sprite.sized(8, 8) is sprite and sprite.sized(4, 4) is not sprite
+    assert list(sprite._sizes) == [(4, 4)] and all(v is not sprite for v in sprite._sizes.values())

@@ -274,6 +274,8 @@ class Sprite:
 
     def sized(self, width: int, height: int) -> Sprite:
         """Like :meth:`resized`, but remembers recent sizes (an animation revisits them)."""
+        if (width, height) == (self.width, self.height):
+            return self  # never cached: a sprite in its own cache is a reference cycle (it held ~26 copies a job in a worker)
         key = (width, height)
         hit = self._sizes.get(key)
         if hit is None:
