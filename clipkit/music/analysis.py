@@ -41,11 +41,17 @@ How it works (one STFT; the front end is an *engine*, see :mod:`clipkit.music.en
    and a backbeat at 80 look alike between the beats): chords and bass notes change
    once a bar, so the grid at half or double the period is taken when its
    ``beats_per_bar`` bars are clearly clearer (:func:`_bar_clarity`; even bars only).
+   Two checks keep the tempo from doubling onto what only subdivides it: the grid at
+   twice the tempo must itself be subdivided (:func:`_doubled_is_subdivided`), and the
+   harmony does not double a grid whose low end hits on every beat while nothing
+   beat-like comes between them (chords that change twice a bar at a slow tempo).
    The other octave is reported in ``tempo_alternatives``.
 6. **Confidence.** For each beat, the correlation of the envelope around it (eight
    beats either side) with itself one or two beats later: music repeats from beat to
-   beat, speech and noise do not. A song whose mean beat confidence is below
-   ``MIN_TRACK_CONFIDENCE`` has no beat ("no steady beat"); sections carry their mean.
+   beat, speech and noise do not. A sound shorter than the window (16 beats) holds
+   fewer repetitions, so its confidence is scaled by the square root of the share it
+   fills. A song whose mean beat confidence is below ``MIN_TRACK_CONFIDENCE`` has no
+   beat ("no steady beat"); sections carry their mean.
 7. **Sub-frame refinement.** Each beat moves to the sub-frame peak of the envelope,
    minus the flux's measured lag behind the attack.
 8. **Downbeats (bar phase).** librosa has no downbeat tracker. Bars start where the
@@ -786,9 +792,9 @@ def _doubled_is_subdivided(feats: Any, frames: np.ndarray) -> bool:
     grid's beats are these beats and their midpoints; its subdivisions are the quarter
     points of these beats (and the swung points around them). Without attacks there
     (``SUBDIVISION_RATIO`` of those on the doubled grid's beats) the tempo is not
-    doubled, whatever the cues between the beats say: eighth-note hats under a 72 BPM
-    trap groove or a slow song whose chords change twice a bar are subdivisions of
-    that tempo, not beats of one twice as fast."""
+    doubled, whatever the cues between the beats say: the eighth-note hats under a
+    72 BPM trap groove subdivide that tempo, they are not the beats of one twice as
+    fast (trap at 70-74 BPM was doubled on some seeds)."""
     frames = np.asarray(frames, dtype=np.int64)
     if frames.size < 3:
         return False
@@ -841,7 +847,12 @@ def _choose_octave(
     if bpm * 2 <= hi / EDGE_TOLERANCE:
         on_low = _support(rise, frames)
         low_between = _support(rise, _midpoints(frames)) / on_low if on_low > 0 else 0.0
-        cues = _offbeats_carry_body(feats, frames) or low_between >= DOUBLE_RISE_RATIO or _offbeats_on_quarters(feats, frames)
+        cues = (
+            _offbeats_carry_body(feats, frames)
+            or low_between >= DOUBLE_RISE_RATIO
+            or _offbeats_on_quarters(feats, frames)
+            or _backbeat_between(feats, frames)
+        )
         if cues and _doubled_is_subdivided(feats, frames):
             period /= 2
             return period, _track_beats(pulse, period, tightness, drift)
@@ -1347,6 +1358,23 @@ def _offbeats_on_quarters(feats: Any, frames: np.ndarray) -> bool:
     low_quarters = max(_support(low, q) for q in quarter_points)
     low_mid = _support(low, _midpoints(frames))
     return on > 0 and quarters >= QUARTER_RATIO * on and low_mid > low_quarters
+
+
+def _backbeat_between(feats: Any, frames: np.ndarray) -> bool:
+    """True when the body (below 1.5 kHz) hits at least as hard halfway between the
+    beats as on them: a snare or clap on every half beat is the backbeat of a beat
+    twice as fast (rock or a syncopated groove at 168-180 BPM read at half speed).
+
+    This needs no low end between the beats, which :func:`_offbeats_carry_body` does
+    and which fast grooves lose: a syncopated kick a sixteenth before the snare masks
+    the snare's low end (0.63 of the beats' low-band flux at 120 BPM, 0.40 at 180). A
+    bright chord on the "and" of a slow song (a strum, a skank, an accordion) is as
+    loud in the body band, but its grid at twice the tempo is not subdivided, which
+    :func:`_doubled_is_subdivided` checks before any doubling."""
+    frames = np.asarray(frames, dtype=np.int64)
+    body = _unit(feats.onset_body)
+    on = _support(body, frames)
+    return on > 0 and _support(body, _midpoints(frames)) >= on
 
 
 def _offbeats_carry_body(feats: Any, beat_frames: np.ndarray) -> bool:
