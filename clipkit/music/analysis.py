@@ -853,7 +853,10 @@ def _choose_octave(
             or _offbeats_on_quarters(feats, frames)
             or _backbeat_between(feats, frames)
         )
-        if cues and _doubled_is_subdivided(feats, frames):
+        # the subdivision check speaks for this tempo only where the audio supports
+        # its grid at all (an orchestral rubato read at half speed has no steady grid
+        # at either octave to keep)
+        if cues and (_doubled_is_subdivided(feats, frames) or float(np.mean(_confidence_curve(feats, pulse, frames))) < MIN_TRACK_CONFIDENCE):
             period /= 2
             return period, _track_beats(pulse, period, tightness, drift)
     # halve: the low band alternates between hits and nothing from beat to beat, and
