@@ -45,6 +45,10 @@ STEADY = ("rock", "four_on_floor", "syncopated", "ballad", "dnb", "boom_chick", 
 LOOSE = ("swing", "halftime", "trap")
 """Swing and half-time feels (the >= 0.9 mean target)."""
 BPMS = (70, 85, 100, 120, 140, 160, 180)
+SLOW = ("two_chord",)
+"""Slow songs whose chords change twice a bar (harmony alone says twice as fast): must
+not be doubled. Measured at the run's tempi up to ``SLOW_MAX_BPM``."""
+SLOW_MAX_BPM = 100
 TIMING = (("rubato", {"rubato": 0.08}), ("tempo +20 %", {"tempo_change": (15.0, 1.2)}), ("tempo -20 %", {"tempo_change": (15.0, 0.8)}))
 """Tempo that moves: a slow +-8 % sway, a jump of +20 % or -20 % at 15 s (the second
 value is the factor on the track's tempo)."""
@@ -110,6 +114,11 @@ def generated(quick: bool, seeds: tuple[int, ...] = (1, 2), bpms: tuple[int, ...
             for seed in seeds:
                 track = drum_track(float(bpm), 30.0, pattern=pattern, seed=seed, start=0.4)
                 rows.append({"group": pattern, "bpm": bpm, "truth": track, "res": _track_all(track.y, track.sr, BEATS_PER_BAR.get(pattern, 4))})
+    for pattern in SLOW:
+        for bpm in (b for b in bpms if b <= SLOW_MAX_BPM):
+            for seed in seeds:
+                track = drum_track(float(bpm), 30.0, pattern=pattern, seed=seed, start=0.4)
+                rows.append({"group": pattern + " (slow)", "bpm": bpm, "truth": track, "res": _track_all(track.y, track.sr, 4)})
     for label, options in TIMING:
         for pattern in TIMING_PATTERNS:
             for bpm in (90, 120):
@@ -146,9 +155,11 @@ def generated(quick: bool, seeds: tuple[int, ...] = (1, 2), bpms: tuple[int, ...
         swing_half = [f for g in ("swing", "halftime") for f in means[name][g]]
         worst = min(STEADY, key=lambda g: np.mean(means[name][g]))
         moving = [f for label, _ in TIMING for f in means[name].get(label, [])]
+        slow = [f for pattern in SLOW for f in means[name].get(pattern + " (slow)", [])]
         print(
             f"    {name:11s} steady mean F {np.mean(steady):.3f} ({np.mean(np.array(steady) >= 0.95):.0%} of tracks >= 0.95, lowest track {np.min(steady):.3f}; worst pattern {worst} "
             f"{np.mean(means[name][worst]):.3f}), swing + half-time mean F {np.mean(swing_half):.3f}, with trap {np.mean(loose):.3f}, moving tempo {np.mean(moving):.3f}"
+            + (f", two chords a bar (slow) {np.mean(slow):.3f} ({np.mean(np.array(slow) >= 0.95):.0%} >= 0.95)" if slow else "")
         )
     print("  tempo octave (share of tracks read within 4 % of the true tempo / at half / at double):")
     for name in TRACKERS:

@@ -41,11 +41,17 @@ How it works (one STFT; the front end is an *engine*, see :mod:`clipkit.music.en
    and a backbeat at 80 look alike between the beats): chords and bass notes change
    once a bar, so the grid at half or double the period is taken when its
    ``beats_per_bar`` bars are clearly clearer (:func:`_bar_clarity`; even bars only).
+   Two checks keep the tempo from doubling onto what only subdivides it: the grid at
+   twice the tempo must itself be subdivided (:func:`_doubled_is_subdivided`), and the
+   harmony does not double a grid whose low end hits on every beat while nothing
+   beat-like comes between them (chords that change twice a bar at a slow tempo).
    The other octave is reported in ``tempo_alternatives``.
 6. **Confidence.** For each beat, the correlation of the envelope around it (eight
    beats either side) with itself one or two beats later: music repeats from beat to
-   beat, speech and noise do not. A song whose mean beat confidence is below
-   ``MIN_TRACK_CONFIDENCE`` has no beat ("no steady beat"); sections carry their mean.
+   beat, speech and noise do not. A sound shorter than the window (16 beats) holds
+   fewer repetitions, so its confidence is scaled by the square root of the share it
+   fills. A song whose mean beat confidence is below ``MIN_TRACK_CONFIDENCE`` has no
+   beat ("no steady beat"); sections carry their mean.
 7. **Sub-frame refinement.** Each beat moves to the sub-frame peak of the envelope,
    minus the flux's measured lag behind the attack.
 8. **Downbeats (bar phase).** librosa has no downbeat tracker. Bars start where the
@@ -83,7 +89,7 @@ from .engines import DEFAULT_ENGINE, check_engine, compute_features
 
 __all__ = ["Analysis", "Section", "analyze", "analyze_signal", "ANALYSIS_VERSION", "ANALYSIS_SR", "DEFAULT_TEMPO_RANGE"]
 
-ANALYSIS_VERSION = 4
+ANALYSIS_VERSION = 5
 """Bumped whenever results change; part of the cache key."""
 
 ANALYSIS_SR = 22_050
@@ -101,7 +107,6 @@ BODY_WEIGHT = 1.0  # weight of the body band (< 1.5 kHz) in the tracking pulse
 LOW_WEIGHT = 1.0  # weight of the low band (< 200 Hz) added for the tempo reading
 HALVE_LOW_RATIO = 0.35  # weak/strong low-end rise of alternate beats that halves the tempo
 QUARTER_RATIO = 1.5  # attacks on the quarter points / on the beats that mean half tempo
-QUARTER_LOW_RATIO = 0.3  # with this much of the low end back between the beats
 DOUBLE_RISE_RATIO = 0.9  # low-end rise between the beats / on them that doubles the tempo
 SUBDIVISION_RATIO = 0.35  # attacks between the beats / on them below which nothing subdivides them
 PHASE_RATIO = 1.25  # low end off the grid / on it that triggers the phase check
@@ -689,7 +694,9 @@ def _analyze(y: np.ndarray, sr: int, params: dict[str, Any]) -> Analysis:
     if beat_frames.size >= 4:
         confidence = _confidence_curve(feats, pulse, beat_frames)
         if float(np.mean(confidence)) < MIN_TRACK_CONFIDENCE:
-            reason = "no steady beat (speech, free time or noise)"
+            gap = float(np.median(np.diff(beat_frames)))
+            short = _evidence(onset.size, gap) < 1.0
+            reason = "no steady beat (speech, free time or noise" + (f"; {duration:.1f} s holds only {onset.size / gap:.0f} beats, too few to be sure)" if short else ")")
             beat_frames = np.zeros(0)
     else:
         reason = "no steady beat (speech, free time or noise)" if duration >= MIN_BEAT_SECONDS else _too_short(duration)
@@ -776,6 +783,55 @@ def _midpoints(frames: np.ndarray) -> np.ndarray:
     return (frames[:-1] + frames[1:]) // 2
 
 
+def _doubled_is_subdivided(feats: Any, frames: np.ndarray) -> bool:
+    """True when the grid at twice this tempo would still have attacks between its
+    beats, straight (halfway) or swung (a third or two thirds of the way).
+
+    A beat is subdivided; the fastest pulse of a song (its tatum) is not, and a grid
+    moved onto it is the "half the beat" reading the halving check undoes. The doubled
+    grid's beats are these beats and their midpoints; its subdivisions are the quarter
+    points of these beats (and the swung points around them). Without attacks there
+    (``SUBDIVISION_RATIO`` of those on the doubled grid's beats) the tempo is not
+    doubled, whatever the cues between the beats say: the eighth-note hats under a
+    72 BPM trap groove subdivide that tempo, they are not the beats of one twice as
+    fast (trap at 70-74 BPM was doubled on some seeds)."""
+    frames = np.asarray(frames, dtype=np.int64)
+    if frames.size < 3:
+        return False
+    full = _unit(feats.onset)
+    gaps = np.diff(frames)
+    doubled = np.sort(np.concatenate([frames, _midpoints(frames)]))
+    on = _support(full, doubled)
+    if on <= 0:
+        return False
+    base = frames[:-1]
+    between = max(
+        _support(full, np.concatenate([np.round(base + f * gaps), np.round(base + (0.5 + f) * gaps)])) for f in (1 / 6, 1 / 4, 1 / 3)
+    )
+    return between >= SUBDIVISION_RATIO * on
+
+
+def _low_on_every_beat(feats: Any, frames: np.ndarray) -> bool:
+    """True when the loudness-weighted low end hits on every beat of the grid: the
+    weaker of alternate beats carries at least ``HALVE_LOW_RATIO`` of the stronger's
+    (the opposite of the halving check's "hits and nothing" alternation)."""
+    frames = np.asarray(frames, dtype=np.int64)
+    rise = _unit(feats.low_rise)
+    even, odd = _support(rise, frames[0::2]), _support(rise, frames[1::2])
+    return max(even, odd) > 0 and min(even, odd) >= HALVE_LOW_RATIO * max(even, odd)
+
+
+def _midpoints_carry_a_beat(feats: Any, frames: np.ndarray) -> bool:
+    """True when the points halfway between the beats carry the low end by loudness
+    (``HALVE_LOW_RATIO`` of the beats' low-band rise) or the low end and the body
+    together (:func:`_offbeats_carry_body`): a grid through them would have a beat
+    there, not just a subdivision."""
+    frames = np.asarray(frames, dtype=np.int64)
+    rise = _unit(feats.low_rise)
+    on = _support(rise, frames)
+    return (on > 0 and _support(rise, _midpoints(frames)) >= HALVE_LOW_RATIO * on) or _offbeats_carry_body(feats, frames)
+
+
 def _choose_octave(
     feats: Any, pulse: np.ndarray, frames: np.ndarray, period: float, rate: float, lo: float, hi: float, tightness: float, drift: np.ndarray | None
 ) -> tuple[float, np.ndarray]:
@@ -791,7 +847,16 @@ def _choose_octave(
     if bpm * 2 <= hi / EDGE_TOLERANCE:
         on_low = _support(rise, frames)
         low_between = _support(rise, _midpoints(frames)) / on_low if on_low > 0 else 0.0
-        if _offbeats_carry_body(feats, frames) or low_between >= DOUBLE_RISE_RATIO or _offbeats_on_quarters(feats, frames):
+        cues = (
+            _offbeats_carry_body(feats, frames)
+            or low_between >= DOUBLE_RISE_RATIO
+            or _offbeats_on_quarters(feats, frames)
+            or _backbeat_between(feats, frames)
+        )
+        # the subdivision check speaks for this tempo only where the audio supports
+        # its grid at all (an orchestral rubato read at half speed has no steady grid
+        # at either octave to keep)
+        if cues and (_doubled_is_subdivided(feats, frames) or float(np.mean(_confidence_curve(feats, pulse, frames))) < MIN_TRACK_CONFIDENCE):
             period /= 2
             return period, _track_beats(pulse, period, tightness, drift)
     # halve: the low band alternates between hits and nothing from beat to beat, and
@@ -892,6 +957,12 @@ def _prefer_clear_bars(
         # change twice a bar over an empty half beat do not make eighths into beats
         if factor < 1 and _support(_unit(feats.onset), _midpoints(frames)) < SUBDIVISION_RATIO * _support(_unit(feats.onset), frames):
             continue
+        # nor where the low end already hits on every beat and what comes between
+        # them carries none of what makes a beat (neither the low end by loudness nor
+        # low end and body together): that grid is the low-band pulse listeners
+        # follow, and chords that change twice a bar do not make its eighths beats
+        if factor < 1 and _low_on_every_beat(feats, frames) and not _midpoints_carry_a_beat(feats, frames):
+            continue
         alt_period = period * factor
         alt = _fix_phase(feats, pulse, _track_beats(pulse, alt_period, tightness, drift), alt_period, tightness, drift)
         clarity = _bar_clarity(feats, alt, beats_per_bar)
@@ -968,7 +1039,20 @@ def _confidence_curve(feats: Any, pulse: np.ndarray, frames: np.ndarray) -> np.n
             denom = np.sqrt(np.maximum((power[b] - power[a]) * (power[b + lag] - power[a + lag]), 0.0))
             corr = np.where((denom > 0) & (b - a >= 2 * lag), cross / np.where(denom > 0, denom, 1.0), 0.0)
             best = np.maximum(best, corr)
-    return np.clip(best / FULL_CONFIDENCE, 0.0, 1.0)
+    return np.clip(best / FULL_CONFIDENCE, 0.0, 1.0) * _evidence(n, period)
+
+
+def _evidence(frames: int, period: float) -> float:
+    """How much of a full confidence window (``2 * CONFIDENCE_SPAN`` beats) the sound
+    holds, as a factor in (0, 1]: the square root of the share, 1 from that length on.
+
+    A correlation measured over few beats says little (its error grows as one over the
+    square root of the repetitions it compares): over the 5.3 s, eleven beats, of the
+    unaccompanied trumpet loop in shared/media a chance grid at 123.5 BPM (the loop is
+    90) correlated as well as half of a steady groove, and short speech-like clips
+    reach that too, while a steady groove of a few seconds still correlates fully."""
+    periods = frames / max(float(period), 1.0)
+    return math.sqrt(min(1.0, periods / (2 * CONFIDENCE_SPAN)))
 
 
 def _alternatives(tempo: float, lo: float, hi: float) -> tuple[float, ...]:
@@ -1258,16 +1342,42 @@ def _tempo_drift(env: np.ndarray, rate: float, period: float) -> np.ndarray | No
 
 def _offbeats_on_quarters(feats: Any, frames: np.ndarray) -> bool:
     """True when the loudest attacks fall a quarter and three quarters of the way
-    between the beats, and the low end also comes back halfway: a boom-chick or oom-pah
-    read at half its tempo (its "chick" is the off-beat of a beat twice as fast)."""
+    between the beats, and the low end comes back halfway: a boom-chick or oom-pah
+    read at half its tempo (its "chick" is the off-beat of a beat twice as fast).
+
+    "Comes back halfway" means more low-band flux at the midpoints than at the
+    quarter points, where the bright attacks are. Comparing the midpoints with the
+    beats instead made the check depend on the tempo: the beat's kick and bass still
+    ring when the note halfway arrives, and the faster the song, the more they mask
+    its rise (measured on the skank read at half speed: 0.38 of the beats' low-band
+    flux at 120 BPM, 0.26-0.29 at 168-180, where the check stopped firing); the
+    quarter points lie just as close behind a loud attack as the midpoints do."""
     frames = np.asarray(frames, dtype=np.int64)
     gaps = np.diff(frames)
     full, low = _unit(feats.onset), _unit(feats.onset_low)
     on = _support(full, frames)
-    quarters = min(_support(full, np.round(frames[:-1] + f * gaps)) for f in (0.25, 0.75))
-    low_on = _support(low, frames)
+    quarter_points = [np.round(frames[:-1] + f * gaps) for f in (0.25, 0.75)]
+    quarters = min(_support(full, q) for q in quarter_points)
+    low_quarters = max(_support(low, q) for q in quarter_points)
     low_mid = _support(low, _midpoints(frames))
-    return on > 0 and low_on > 0 and quarters >= QUARTER_RATIO * on and low_mid >= QUARTER_LOW_RATIO * low_on
+    return on > 0 and quarters >= QUARTER_RATIO * on and low_mid > low_quarters
+
+
+def _backbeat_between(feats: Any, frames: np.ndarray) -> bool:
+    """True when the body (below 1.5 kHz) hits at least as hard halfway between the
+    beats as on them: a snare or clap on every half beat is the backbeat of a beat
+    twice as fast (rock or a syncopated groove at 168-180 BPM read at half speed).
+
+    This needs no low end between the beats, which :func:`_offbeats_carry_body` does
+    and which fast grooves lose: a syncopated kick a sixteenth before the snare masks
+    the snare's low end (0.63 of the beats' low-band flux at 120 BPM, 0.40 at 180). A
+    bright chord on the "and" of a slow song (a strum, a skank, an accordion) is as
+    loud in the body band, but its grid at twice the tempo is not subdivided, which
+    :func:`_doubled_is_subdivided` checks before any doubling."""
+    frames = np.asarray(frames, dtype=np.int64)
+    body = _unit(feats.onset_body)
+    on = _support(body, frames)
+    return on > 0 and _support(body, _midpoints(frames)) >= on
 
 
 def _offbeats_carry_body(feats: Any, beat_frames: np.ndarray) -> bool:

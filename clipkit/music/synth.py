@@ -32,6 +32,7 @@ PATTERNS = (
     "house",
     "trap",
     "swing",
+    "two_chord",
 )
 """Drum patterns :func:`drum_track` can play.
 
@@ -60,6 +61,10 @@ trackers that follow the loudest attack):
 - ``swing``: jazz: a ride on every beat with swung "and"s (2/3 of a beat late),
   hi-hat foot on 2 and 4, a walking bass on every beat, a loud comping chord on the
   swung "and" of 2 and of 4.
+- ``two_chord``: a slow pop ballad whose chords change twice a bar: kick on 1 and 3,
+  snare on 2 and 4, eighth-note hats, a bass note on every beat (each chord's root,
+  then its fifth). Its harmony alone says "twice as fast" (a chord every two beats is
+  a chord a bar at double tempo); the beat is the notated tempo.
 """
 
 BEATS_PER_BAR = {"polka": 2}
@@ -233,7 +238,17 @@ def drum_track(
         at = grid + (rng.normal(0, jitter) if jitter > 0 else 0.0)
         loud = 1.4 if drop is not None and grid >= drop else 1.0
         root = roots[bar % 4]
-        if pos == 0:
+        if pattern == "two_chord":
+            # a chord every two beats; the bass walks root, fifth under each
+            chord = (2 * bar + pos // 2) % 4
+            root = roots[chord]
+            if pos % 2 == 0:
+                tb = np.arange(int(2 * beat * sr)) / sr
+                pad = sum(np.sin(2 * np.pi * f * tb) for f in chords[chord]) / 3 * np.minimum(1, tb / 0.02) * np.exp(-tb * 0.6)
+                add(at, pad, 0.07 * loud, sr)
+            if pos == 0 and bar % 4 == 0:
+                add(at, crash, 0.5 * loud, sr)
+        elif pos == 0:
             tb = np.arange(int(4 * beat * sr)) / sr
             pad = sum(np.sin(2 * np.pi * f * tb) for f in chords[bar % 4]) / 3 * np.minimum(1, tb / 0.02) * np.exp(-tb * 0.6)
             add(at, pad, 0.07 * loud, sr)
@@ -333,6 +348,11 @@ def drum_track(
             rolls = 4 if (bar % 2 == 1 and pos == 3) else 2
             for q in range(rolls):
                 add(at + q * beat / rolls, hat, 0.35 if q == 0 else 0.28, sr)
+        elif pattern == "two_chord":
+            add(at, kick if pos in (0, 2) else snare, (0.8 if pos == 0 else 0.65 if pos == 2 else 0.45) * loud, sr)
+            add(at, hat, 0.4, sr)
+            add(at + beat / 2, hat, 0.3, sr)
+            add(at, bass if pos % 2 == 0 else _transpose(bass, 1.5), 0.35 * loud, sr)
         elif pattern == "swing":
             add(at, ride, 0.5, sr)
             if pos in (1, 3):
