@@ -903,22 +903,9 @@ SHARED_RENDERERS = 16
 def _shared_renderer(
     text: str, style: TextStyle, width: int, height: int, safe_area: SafeArea | None, max_width: float, language: str | None, strict_fonts: bool
 ) -> TextRenderer:
-    return _new_renderer(text, style, RenderContext(width, height, 30), safe_area=safe_area, max_width=max_width, language=language, strict_fonts=strict_fonts)
-
-
-def _new_renderer(
-    text: str,
-    style: TextStyle,
-    ctx: RenderContext,
-    *,
-    safe_area: SafeArea | None,
-    max_width: float,
-    language: str | None,
-    strict_fonts: bool,
-) -> TextRenderer:
     area = safe_area or SafeArea(0.0, 0.0, 0.0, 0.0)
-    x0, _, x1, _ = area.box(ctx.width, ctx.height)
-    k = reference_scale(ctx)
+    x0, _, x1, _ = area.box(width, height)
+    k = reference_scale(RenderContext(width, height, 30))
     size = max(1, int(round(style.size * k)))
     pad = 2 * (style.box_padding[0] * k if style.box_color is not None else 0.0) + 2 * style.stroke_width * k
     limit = max(size * 1.0, (x1 - x0) * max_width - pad)
