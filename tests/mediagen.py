@@ -8,6 +8,7 @@ centre, so tests can read the index back from rendered output.
 from __future__ import annotations
 
 from fractions import Fraction
+from pathlib import Path
 
 import av
 import cv2
@@ -418,3 +419,20 @@ def colour_face(tone: str, cast: str = "neutral", *, size: int = 256, seed: int 
         img = img * gains
     rgb = np.clip(img, 0, 255).astype(np.uint8)
     return rgb, {"cheeks": cheeks > 0, "features": features > 0, "face": face > 0}
+
+
+def write_grey_video(path: str | Path, frames: list[np.ndarray], *, fps: int = 30, crf: int = 18) -> Path:
+    """Encode greyscale (H, W) uint8 frames as an H.264 MP4 (ultrafast); returns the path."""
+    with av.open(str(path), "w") as out:
+        s = out.add_stream("libx264", rate=fps)
+        s.width, s.height, s.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
+        s.options = {"preset": "ultrafast", "crf": str(crf)}
+        for k, grey in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(np.repeat(np.ascontiguousarray(grey)[..., None], 3, axis=2), format="rgb24")
+            frame.pts = k
+            for p in s.encode(frame):
+                out.mux(p)
+        for p in s.encode(None):
+            out.mux(p)
+    return Path(path)
+

@@ -20,6 +20,7 @@ from clipkit.vision import CNNFaceDetector, FaceBox, HaarFaceDetector, detect_fa
 from clipkit.vision.framing import COVER_FOLLOW_RATIO, crop_path, follows_subject, subject_cover
 from clipkit.vision.scenecut import SceneCutDetector, find_scene_cuts
 from clipkit.vision.tracking import FaceTracker
+from mediagen import write_grey_video
 
 MEDIA = Path(__file__).resolve().parents[2] / "shared" / "media" / "video"
 CARPHONE = MEDIA / "carphone_pristine.mp4"
@@ -173,22 +174,9 @@ def _cut_clip(path: Path, *, fps: int = 30) -> Path:
     scene_a = cv2.normalize(scene_a, None, 30, 220, cv2.NORM_MINMAX)
     scene_b = np.full((180, 320), 200, np.uint8)
     cv2.circle(scene_b, (160, 90), 50, 40, -1)
-    with av.open(str(path), "w") as out:
-        s = out.add_stream("libx264", rate=fps)
-        s.width, s.height, s.pix_fmt = 320, 180, "yuv420p"
-        s.options = {"preset": "ultrafast", "crf": "18"}
-        for k in range(3 * fps):
-            if k < 45:
-                grey = scene_a[:, 8 * k : 8 * k + 320]  # 240 px/s pan: lots of motion, no cut
-            else:
-                grey = np.roll(scene_b, 2 * (k - 45), axis=1)
-            frame = av.VideoFrame.from_ndarray(cv2.cvtColor(np.ascontiguousarray(grey), cv2.COLOR_GRAY2RGB), format="rgb24")
-            frame.pts = k
-            for p in s.encode(frame):
-                out.mux(p)
-        for p in s.encode(None):
-            out.mux(p)
-    return path
+    # 240 px/s pan for 45 frames (lots of motion, no cut), then the other scene
+    frames = [scene_a[:, 8 * k : 8 * k + 320] if k < 45 else np.roll(scene_b, 2 * (k - 45), axis=1) for k in range(3 * fps)]
+    return write_grey_video(path, frames, fps=fps, crf=18)
 
 
 def test_scene_cuts_are_found_and_a_fast_pan_is_not_one(tmp_path: Path) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 
@@ -13,6 +12,7 @@ from clipkit.errors import ParameterError
 from clipkit.vision import FaceBox
 from clipkit.vision.framing import analyze_subject, crop_path
 from clipkit.vision.tracking import FaceTracker
+from mediagen import write_grey_video
 
 _RNG = np.random.default_rng(12)
 # a "face" with texture of its own (the flow follows its pixels), all brighter than the background
@@ -71,18 +71,7 @@ def test_a_flat_face_with_nothing_to_follow_falls_back_to_its_velocity() -> None
 
 
 def _write(path: Path, frames: list[np.ndarray], fps: int = 12) -> Path:
-    with av.open(str(path), "w") as out:
-        s = out.add_stream("libx264", rate=fps)
-        s.width, s.height, s.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
-        s.options = {"preset": "ultrafast", "crf": "10"}
-        for k, grey in enumerate(frames):
-            frame = av.VideoFrame.from_ndarray(np.repeat(grey[..., None], 3, axis=2), format="rgb24")
-            frame.pts = k
-            for p in s.encode(frame):
-                out.mux(p)
-        for p in s.encode(None):
-            out.mux(p)
-    return path
+    return write_grey_video(path, frames, fps=fps, crf=10)
 
 
 def _levels(grey: np.ndarray) -> list[FaceBox]:
