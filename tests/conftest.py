@@ -42,6 +42,19 @@ PHONE_METADATA = {
 }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> object:
+    """Caches (music analyses, stickers, colour cubes) in the session's temporary folder.
+
+    The suite must not fill or evict the user's own cache: a run used to push the cubes
+    of the looks a user renders out of the 16 kept on disk, so their next render built
+    them again (loading numba). Child processes the tests start inherit the variable.
+    """
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CLIPKIT_CACHE_DIR", str(tmp_path_factory.mktemp("clipkit-cache")))
+        yield os.environ["CLIPKIT_CACHE_DIR"]
+
+
 @pytest.fixture(scope="session")
 def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Folder holding the generated media."""
