@@ -71,7 +71,8 @@ def test_a_look_of_colour_cubes_tables_and_sharpen_renders_without_numba_once_it
     cache = str(tmp_path / "cache")
     first = _fresh(code, CLIPKIT_CACHE_DIR=cache)
     cubes = list((tmp_path / "cache" / "cubes").glob("*.npy"))
-    assert len(cubes) == 1 and cubes[0].stat().st_size > 12_000_000
+    # the LUT's cube, and the same cube with the contrast table folded into its Y
+    assert len(cubes) == 2 and all(c.stat().st_size > 12_000_000 for c in cubes)
     second = _fresh(code, CLIPKIT_CACHE_DIR=cache)
     assert first["numba"] is True and second["numba"] is False
     assert first["digest"] == second["digest"]
@@ -100,6 +101,30 @@ def test_a_damaged_or_unwritable_cube_cache_only_costs_a_rebuild(tmp_path: Path,
     blocked.write_text("a file where the cache folder should be")
     monkeypatch.setenv("CLIPKIT_CACHE_DIR", str(blocked))
     assert CubeCache().get(("test", 3), build)[0, 0, 0, 0] == 7 and len(builds) == 4
+
+
+def test_cached_cubes_are_mapped_read_only_and_their_folds_are_kept_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mmap
+
+    from clipkit.effects.kernels import CubeCache, fold_luma_tables, new_cube
+
+    monkeypatch.setenv("CLIPKIT_CACHE_DIR", str(tmp_path))
+    rng = np.random.default_rng(9)
+    random_cube = rng.integers(0, 256, new_cube().shape, dtype=np.uint8)
+    cache = CubeCache()
+    cube = cache.get(("test", "mapped"), lambda: random_cube.copy())
+    assert np.array_equal(cube, random_cube) and not cube.flags.writeable
+    assert isinstance(cube.base, mmap.mmap) or isinstance(getattr(cube.base, "base", None), mmap.mmap)
+    table = rng.integers(0, 256, 256, dtype=np.uint8)
+    folded = cache.folded(cube, 0.7, table)
+    assert np.array_equal(folded, fold_luma_tables(random_cube, 0.7, table)) and not folded.flags.writeable
+    assert cache.folded(cube, 0.7, table) is folded  # from memory the second time
+    assert len(list((tmp_path / "cubes").glob("*.npy"))) == 2
+    again = CubeCache().folded(CubeCache().get(("test", "mapped"), lambda: pytest.fail("rebuilt")), 0.7, table)
+    assert np.array_equal(again, folded)  # a fresh process reads the fold back
+    loose = random_cube.copy()  # not from a cache: folded in memory, not stored
+    assert np.array_equal(cache.folded(loose, 0.7, table), folded)
+    assert len(list((tmp_path / "cubes").glob("*.npy"))) == 2
 
 
 def test_folded_luma_tables_equal_the_cube_then_the_table() -> None:

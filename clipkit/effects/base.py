@@ -525,7 +525,7 @@ class BoundChain:
 
     def _apply_cube(self, frame: Frame, pending: _PendingCube, profile: bool) -> Frame:
         """Apply a pending colour cube, with the luma tables after it folded into its Y table."""
-        from .kernels import apply_cube, fold_luma_tables
+        from .kernels import CUBES, apply_cube
 
         started = _time.thread_time() if profile else 0.0
         frame = contiguous(frame)
@@ -539,7 +539,7 @@ class BoundChain:
                     self._folds.clear()
                     self._fold_misses += 1
                     self._folding = self._fold_misses <= 4
-                folded = self._folds[key] = fold_luma_tables(pending.cube, pending.strength, pending.table)
+                folded = self._folds[key] = CUBES.folded(pending.cube, pending.strength, pending.table)
             y, u, v = apply_cube(frame.y, frame.u, frame.v, folded, pending.strength, 1.0)
         out = Frame(y, u, v, frame.alpha)
         if profile:

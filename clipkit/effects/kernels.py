@@ -16,6 +16,7 @@ upsample/area downsample pair would soften chroma at every conversion).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from clipkit.jit import njit
@@ -663,15 +664,22 @@ class CubeCache:
 
     A cube takes 0.1-0.3 s to build (numba loops over its 4.2 M entries) and is the
     same in every process, so built cubes are kept in ``user_cache_dir("cubes")`` as
-    ``.npy`` files (12.6 MB each; the newest :attr:`FILES` are kept, 200 MB at most): a
+    ``.npy`` files (12.6 MB each; the newest :attr:`FILES` are kept, 400 MB at most): a
     render in a fresh process reads its look's cube in a few milliseconds and loads no
     numba (``clipkit warmup`` builds every installed look's). The file name hashes the
     key with the size and modification time of the builder's source and of this
     module, so editing either rebuilds. The folder is an optimisation: when it cannot
     be written the cube is built and kept in memory only.
+
+    Cubes read from the folder are memory-mapped, read-only: a render holds only the
+    pages of the colours its frames have (real footage uses a small part of the
+    cube), and worker processes share them. A cube with luma tables folded in
+    (:meth:`folded`) is kept the same way, and is built through a mapping of its own,
+    so a look whose cube is always used folded never holds the unfolded one at all
+    (25 MB of a render's peak before).
     """
 
-    FILES = 16
+    FILES = 32
 
     def __init__(self, size: int = 4) -> None:
         import threading
@@ -679,23 +687,64 @@ class CubeCache:
         self._size = size
         self._items: dict = {}
         self._lock = threading.Lock()
+        self._files: dict[int, tuple[Any, Any]] = {}  # id(cube) -> (weak reference, file)
 
     def get(self, key, build):  # noqa: ANN001, ANN201
+        """The cube of ``key``: from memory, from the folder, or ``build()`` (then stored)."""
+        return self._get(key, build, lambda: self._path(key, build))
+
+    def folded(self, cube: np.ndarray, strength: float, table: np.ndarray) -> np.ndarray:
+        """``fold_luma_tables(cube, strength, table)``, kept as cubes are.
+
+        ``cube`` is one this cache handed out; others are folded in memory only.
+        """
+        source = self._source_file(cube)
+        if source is None:
+            return fold_luma_tables(cube, strength, table)
+        key = ("folded", str(source), float(strength), table.tobytes())
+
+        def build() -> np.ndarray:
+            # through a mapping of its own: the pages read here leave with it
+            base = _read_cube(source)
+            return fold_luma_tables(cube if base is None else base, strength, table)
+
+        return self._get(key, build, lambda: self._path(key, fold_luma_tables))
+
+    def _get(self, key, build, path_of):  # noqa: ANN001, ANN202
         with self._lock:
             hit = self._items.pop(key, None)
             if hit is not None:
                 self._items[key] = hit
                 return hit
-        path = self._path(key, build)
+        path = path_of()
         cube = _read_cube(path)
         if cube is None:
-            cube = build()
-            _write_cube(path, cube, keep=self.FILES)
+            built = build()
+            _write_cube(path, built, keep=self.FILES)
+            cube = _read_cube(path)  # mapped when it could be written, else the one in memory
+            if cube is None:
+                cube, path = built, None
+        if path is not None:
+            self._remember_file(cube, path)
         with self._lock:
             self._items[key] = cube
             while len(self._items) > self._size:
                 self._items.pop(next(iter(self._items)))
         return cube
+
+    def _remember_file(self, cube: np.ndarray, path: Any) -> None:
+        import weakref
+
+        ident = id(cube)
+        with self._lock:
+            self._files[ident] = (weakref.ref(cube, lambda _ref: self._files.pop(ident, None)), path)
+
+    def _source_file(self, cube: np.ndarray) -> Any:
+        with self._lock:
+            entry = self._files.get(id(cube))
+        if entry is None or entry[0]() is not cube:
+            return None
+        return entry[1]
 
     @staticmethod
     def _path(key, build):  # noqa: ANN001, ANN205
@@ -716,11 +765,14 @@ class CubeCache:
 
 
 def _read_cube(path):  # noqa: ANN001, ANN202
+    """The cube stored at ``path``, memory-mapped read-only (None if missing or damaged)."""
     try:
-        cube = np.load(path, allow_pickle=False)
+        mapped = np.load(path, mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError, EOFError):
         return None
-    return cube if cube.shape == CUBE_SHAPE and cube.dtype == np.uint8 else None
+    if mapped.shape != CUBE_SHAPE or mapped.dtype != np.uint8:
+        return None
+    return np.asarray(mapped)  # a plain array over the mapping (np.memmap's subclass leaks into results)
 
 
 def _write_cube(path, cube: np.ndarray, *, keep: int) -> None:  # noqa: ANN001
@@ -733,7 +785,7 @@ def _write_cube(path, cube: np.ndarray, *, keep: int) -> None:  # noqa: ANN001
         try:
             with os.fdopen(fd, "wb") as f:
                 np.save(f, cube, allow_pickle=False)
-            os.replace(tmp, path)
+            os.replace(tmp, path)  # never rewritten in place: mappings of the old file stay valid
         except BaseException:
             os.unlink(tmp)
             raise

@@ -100,13 +100,20 @@ def warmup(ids: list[str] | None = None, *, progress: Callable[[str, float], Non
 
 def _bake_look_cubes() -> None:
     """Build the colour cubes of every installed look (kept in the user cache folder), so a
-    look's first render in a fresh process reads its cube instead of building it with numba."""
-    from ..nodes import RenderContext
+    look's first render in a fresh process reads its cube instead of building it with numba.
+    One frame through each look also stores its cubes with the luma tables folded in."""
+    from ..frame import Frame
+    from ..nodes import FrameTime, RenderContext
     from .looks import look, look_names
 
     ctx = RenderContext(64, 48, 30)
+    frame = Frame.solid(64, 48, (128, 96, 64))
     for name in look_names():
         try:
-            look(name).bind(ctx).close()
+            bound = look(name).bind(ctx)
         except ParameterError:
             continue  # a look that does not load is reported where it is used
+        try:
+            bound(frame, FrameTime(0, 0.0, 0, 0.0, 1.0))
+        finally:
+            bound.close()

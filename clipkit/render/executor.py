@@ -32,7 +32,7 @@ from .stream import frame_stream, install_audio_processors
 
 __all__ = ["RenderProgress", "RenderResult", "render_edit", "iter_edit_frames", "QUEUE_DEPTH"]
 
-QUEUE_DEPTH = 6
+QUEUE_DEPTH = 3
 """Frames buffered between the producer and the encoder (bounds memory)."""
 
 
