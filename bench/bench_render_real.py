@@ -167,6 +167,38 @@ def run_floor(out: str) -> None:
     common.report_self(frames=k)
 
 
+def run_x264_content(src: str, out: str) -> None:
+    """x264 alone on the frames of an output: its CPU ms a frame with the floor's settings.
+
+    The frames are decoded into memory first, so only the encode is timed. The floor's,
+    plain's and full's outputs show what the content itself costs x264: graded,
+    sharpened frames with stickers and text have more detail to code than the bare crop.
+    """
+    import av
+
+    x = common.X264
+    with av.open(src) as ic:
+        frames = [f.reformat(format="yuv420p") for f in ic.decode(video=0)]
+    oc = av.open(out, "w", format="mp4")
+    vs = oc.add_stream("libx264", rate=FPS)
+    vs.width, vs.height, vs.pix_fmt = W, H, "yuv420p"
+    vs.codec_context.thread_type = "FRAME"
+    vs.codec_context.gop_size = x["gop"]
+    vs.options = {
+        "preset": x["preset"], "crf": str(x["crf"]), "maxrate": f"{x['maxrate_kbps']}k",
+        "bufsize": f"{x['bufsize_kbps']}k", "profile": "high", "x264-params": f"min-keyint={x['keyint_min']}",
+    }
+    started = time.process_time()
+    for k, frame in enumerate(frames):
+        frame.pts, frame.time_base = k, Fraction(1, FPS)
+        frame.pict_type = av.video.frame.PictureType.NONE
+        oc.mux(vs.encode(frame))
+    oc.mux(vs.encode(None))
+    cpu = time.process_time() - started
+    oc.close()
+    common.report_self(frames=len(frames), encode_cpu_ms=1000 * cpu / max(1, len(frames)), bytes=os.path.getsize(out))
+
+
 def _moviepy_look(frame):  # noqa: ANN001, ANN202 - numpy RGB in, out
     """teal_orange as a moviepy user writes it: per-channel curves, contrast, unsharp."""
     import cv2
@@ -313,15 +345,32 @@ def main(*, repeat: int = 1, fit: str = "cover", variants: tuple[str, ...] = VAR
         if name in stages:
             top = sorted(stages[name].items(), key=lambda kv: -kv[1])[:8]
             print(f"{name}: CPU ms/frame by stage (last run): " + ", ".join(f"{k} {v:.1f}" for k, v in top))
+    content = [name for name in ("floor", "plain", "full") if name in variants]
+    if len(content) > 1:
+        # the same x264 settings on each output's own frames, interleaved: what the picture costs to code
+        costs: dict[str, list[float]] = {}
+        sizes: dict[str, float] = {}
+        for _ in range(max(1, repeat)):
+            for name in content:
+                argv = [sys.executable, __file__, "--run", "x264", "--out", str(outdir / f"x264_{name}.mp4"), "--src", str(outdir / f"real_{name}.mp4")]
+                run = common.measure(f"x264 {name}", argv, frames=frames)
+                costs.setdefault(name, []).append(float(run.info["encode_cpu_ms"]))
+                sizes[name] = float(run.info["bytes"])
+        cost = {k: statistics.median(v) for k, v in costs.items()}
+        print("x264 alone on each output's frames (CPU ms/frame, size): " + ", ".join(
+            f"{k} {cost[k]:.1f} ({cost[k] / cost['floor']:.2f}x, {sizes[k] / 2**20:.1f} MB)" for k in content))
 
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
-    ap.add_argument("--run", required=True, choices=("floor", "plain", "full", "moviepy"))
+    ap.add_argument("--run", required=True, choices=("floor", "plain", "full", "moviepy", "x264"))
     ap.add_argument("--out", required=True)
     ap.add_argument("--fit", default="cover")
+    ap.add_argument("--src", help="with --run x264: the output whose frames are encoded again")
     args = ap.parse_args()
-    if args.run == "floor":
+    if args.run == "x264":
+        run_x264_content(args.src, args.out)
+    elif args.run == "floor":
         run_floor(args.out)
     elif args.run == "moviepy":
         run_moviepy(args.out)
