@@ -275,6 +275,28 @@ def _off_centre(frames: list[np.ndarray], refs: dict[int, list[FaceBox]], *, rig
     return out, {k: [FaceBox(b.x + x0, b.y, b.w, b.h) for b in v] for k, v in refs.items()}
 
 
+def _largest_vs_main(clip: str, rects: list[tuple[float, float, float, float]], refs: dict[int, list[FaceBox]], crop_w: float) -> list[str]:
+    """Where keeping the frame's largest face conflicts with keeping the main person: frames
+    whose largest face is out of the crop, and of those the frames where the two faces'
+    union is wider than the crop (no crop holds both)."""
+    main = _main_person(refs)
+    total = out = apart = fit_total = fit_in = 0
+    for k, boxes in refs.items():
+        if not boxes:
+            continue
+        total += 1
+        largest = max(boxes, key=lambda b: b.w * b.h)
+        inside = _inside(largest, rects[k]) >= 0.9
+        both = main.get(k) or []
+        wide = bool(both) and max(largest.x + largest.w, both[0].x + both[0].w) - min(largest.x, both[0].x) > crop_w
+        out += not inside
+        apart += (not inside) and wide
+        if not wide:
+            fit_total += 1
+            fit_in += inside
+    return [clip, str(total), str(out), str(apart), f"{100 * fit_in / max(1, fit_total):.0f}% of {fit_total}"]
+
+
 def framing_section(ref: dict) -> None:
     print("\n== framing: share of sampled frames with a reference face >= 90% inside the crop (in brackets: the frame's largest face; the clip's main person, most face area over the clip)")
     rows = [["clip", "crop", "centre crop (fit: center)", "fit: cover (faces)", "fit: smart (faces, then motion)", "planned (reframe)"]]
@@ -292,6 +314,7 @@ def framing_section(ref: dict) -> None:
         r, m, p = _rate(rects, refs), _rate(rects, refs, main_only=True), _rate(rects, _main_person(refs))
         return f"{100 * r[0] / max(1, r[1]):.0f}% ({100 * m[0] / max(1, m[1]):.0f}%, {100 * p[0] / max(1, p[1]):.0f}%)"
 
+    conflicts: list[list[str]] = []
     for label_clip, name, frames, refs in cases:
         h, w = frames[0].shape[:2]
         for label, canvas in (("duet cell 540x960 (side by side on 1080x1920)", (540, 960)), ("duet cell 1080x960 (top-bottom)", (1080, 960)), ("reframe 9:16", (1080, 1920))):
@@ -311,8 +334,12 @@ def framing_section(ref: dict) -> None:
                     cx, cy = plan.centre_at(k / fps)
                     rects.append(((cx - pw / 2) * sx, (cy - ph / 2) * sx, pw * sx, ph * sx))
                 planned = pct(rects, refs)
+                conflicts.append(_largest_vs_main(label_clip, rects, refs, pw * sx))
             rows.append([label_clip, label, centre, follow, smart, planned])
     _table(rows)
+    print("\nplanned reframe: frames where the frame's largest face is not in the crop, and how many of them could not hold it")
+    print("together with the clip's main person (the two faces' union wider than the crop: a crop on one leaves the other out)")
+    _table([["clip", "frames with faces", "largest face out of the crop", "of those: largest and main person wider apart than the crop", "largest face in the crop where both fit"]] + conflicts)
 
 
 # -- beauty -----------------------------------------------------------------------------------
@@ -367,6 +394,10 @@ def _beauty_cells(before: Frame, outs: dict[float, Frame], cheeks: np.ndarray, e
         if strength == 0.8:
             at_08 = (removed, kept)
     cells.append(_old_metric(before.y, outs[0.8].y, cheeks, eyes))
+    # the detail measured before smoothing: on a plain cheek it is texture and noise (1-3
+    # levels RMS on these clips); far above that, the cheek disc holds structure (a fold,
+    # the nose wing, a profile's nose) that an edge-preserving filter rightly keeps
+    cells.append(f"{_detail(before.y, skin, face_w):.1f}")
     cells.append(f"{int(skin.sum())} / {int(edges.sum())}")
     return cells, at_08
 
@@ -424,7 +455,7 @@ def beauty_section(ref: dict) -> None:
 
     beauty = Beauty()
     print("\n== beauty: skin detail removed / edge detail kept (skin detail at 1/32 of the face width over plain cheek skin; edges: gradient on the eye band's edges)")
-    rows = [["face", "light", "0.5 skin removed", "0.5 edges kept", "0.8 skin removed", "0.8 edges kept", "0.8 removed, old metric", "pixels: skin / edges"]]
+    rows = [["face", "light", "0.5 skin removed", "0.5 edges kept", "0.8 skin removed", "0.8 edges kept", "0.8 removed, old metric", "skin detail before (levels RMS)", "pixels: skin / edges"]]
     worst_synth = [100.0, 100.0]
     for tone in mg.SKIN_TONES:
         for cast in list(mg.COLOR_CASTS) + ["mixed"]:

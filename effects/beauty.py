@@ -144,10 +144,6 @@ FACE_RADIUS = 0.08  # smoothing radius per face width: blemish-sized (8 px on a 
 # filter may smooth more (variations below ~22 levels) than on unguarded skin (EPS)
 EPS_GUARDED = 22.0**2
 DETECT_EVERY_S = 0.5  # faces are detected twice a second and followed by their optical flow in between
-# ... and once a second while a detection finds the faces already followed (no newcomer,
-# none missed): detection was a quarter of beauty's cost in a render, and a face that
-# stays is followed by its flow as well between detections a second apart
-DETECT_STILL_S = 1.0
 ANALYSIS_WIDTH = 480  # long side of the copy faces are searched in (as for stickers and framing)
 # no search for faces below the detector's frame-wide size (FaceTracker's look_closer): such
 # faces get little from smoothing, and the search doubled a detection's cost; measured on
@@ -203,13 +199,13 @@ def _base(guide: np.ndarray, sigma: float) -> np.ndarray:
     """The shading base: ``guide`` blurred with a Gaussian of ``sigma`` (work pixels).
 
     The base is smooth, so it is blurred on a copy halved while the sigma stays at least
-    2 of its pixels, and brought back bilinearly (it differs from the blur at full work
+    3 of its pixels, and brought back bilinearly (it differs from the blur at full work
     size by a fraction of a level; at full work size the blur was the filter's dearest
     step, about a third of its time).
     """
     h, w = guide.shape
     small, s = guide, 1
-    while sigma / (2 * s) >= 2.0 and min(small.shape) >= 16:
+    while sigma / (2 * s) >= 3.0 and min(small.shape) >= 16:
         small = cv2.resize(small, (small.shape[1] // 2, small.shape[0] // 2), interpolation=cv2.INTER_AREA)
         s *= 2
     blurred = cv2.GaussianBlur(small, (0, 0), sigma / s, borderType=cv2.BORDER_REPLICATE)
@@ -410,12 +406,8 @@ class _Faces:
                 self.tracker = False
             else:
                 every = max(1, int(round(DETECT_EVERY_S * self.fps)))
-                still = max(every, int(round(DETECT_STILL_S * self.fps)))
                 # a face missed by one detection is kept until the next (followed by its flow meanwhile)
-                self.tracker = FaceTracker(
-                    detector, max_faces=16, detect_every=every, detect_every_still=still, hold=max(0.5, DETECT_STILL_S),
-                    analysis_width=ANALYSIS_WIDTH, look_closer=LOOK_CLOSER,
-                )
+                self.tracker = FaceTracker(detector, max_faces=16, detect_every=every, hold=max(0.5, DETECT_EVERY_S), analysis_width=ANALYSIS_WIDTH, look_closer=LOOK_CLOSER)
         if self.tracker is False:
             return []
         if self.last_index is not None and time.index != self.last_index + 1:

@@ -131,14 +131,6 @@ class FaceTracker:
         started dropped), instead of only extrapolating its last velocity: a face that
         turns, stops or speeds up between detections keeps its box on it, and a box does
         not coast onto the face behind it. About 0.1-0.3 ms per face and frame.
-    detect_every_still : int >= detect_every, optional
-        Run the detector only every n-th frame while the faces stay the same: after a
-        detection that found exactly the faces already followed (each matched to its
-        track, no track missed, no newcomer; no face at all counts too), the next one
-        comes ``detect_every_still`` frames later; any change (a newcomer, a missed face,
-        a scene cut) returns to ``detect_every``. ``None`` (the default): always
-        ``detect_every``. ``hold`` should cover the longer interval, or a face is dropped
-        between two detections.
 
     Notes
     -----
@@ -158,14 +150,11 @@ class FaceTracker:
         scene_cuts: bool = True,
         look_closer: bool = True,
         optical_flow: bool = True,
-        detect_every_still: int | None = None,
     ) -> None:
         if isinstance(max_faces, bool) or not isinstance(max_faces, int) or not 1 <= max_faces <= 16:
             raise ParameterError(f"max_faces: {max_faces!r} is outside 1..16")
         if isinstance(detect_every, bool) or not isinstance(detect_every, int) or detect_every < 1:
             raise ParameterError(f"detect_every: {detect_every!r} is not a whole number >= 1")
-        if detect_every_still is not None and (isinstance(detect_every_still, bool) or not isinstance(detect_every_still, int) or detect_every_still < detect_every):
-            raise ParameterError(f"detect_every_still: {detect_every_still!r} is not a whole number >= detect_every ({detect_every})")
         if isinstance(smoothing, bool) or not isinstance(smoothing, (int, float)) or not 0 <= smoothing < 1:
             raise ParameterError(f"smoothing: {smoothing!r} is outside [0, 1)")
         if isinstance(hold, bool) or not isinstance(hold, (int, float)) or hold < 0:
@@ -175,8 +164,6 @@ class FaceTracker:
         self.detector = detector
         self.max_faces = max_faces
         self.detect_every = detect_every
-        self.detect_every_still = detect_every_still
-        self._interval = detect_every  # frames to the next detection (longer while the faces stay the same)
         self.smoothing = float(smoothing)
         self.hold = float(hold)
         self.analysis_width = analysis_width
@@ -196,7 +183,6 @@ class FaceTracker:
         """Forget every track (after a seek or between unrelated clips)."""
         self.tracks = []
         self._since_detect = 0
-        self._interval = self.detect_every
         self._calls = 0
         self._last_t = None
         self._flow_prev = None
@@ -391,11 +377,6 @@ class FaceTracker:
         if self.look_closer and self.tracks:
             self._look_closer(y, u, v, t, found, looks)
         matches = self._match(found, looks, t)
-        if self.detect_every_still is not None:
-            # the same faces as before (all matched, none missed, none new): they are
-            # followed by their flow until a later detection than usual
-            same = len(matches) == len(found) == len(self.tracks)
-            self._interval = self.detect_every_still if same else self.detect_every
         for di, ti in matches.items():
             tr = self.tracks[ti]
             b = found[di]
@@ -457,11 +438,10 @@ class FaceTracker:
             self.tracks = []
             self.cut_count += 1
             self._since_detect = 0
-            self._interval = self.detect_every
             self._flow_prev = None
         if self.optical_flow:
             self._follow_flow(y, t)
-        if self._since_detect % self._interval == 0:
+        if self._since_detect % self.detect_every == 0:
             self._detect(y, u, v, t)
             self._since_detect = 0
         self._since_detect += 1
