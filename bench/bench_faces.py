@@ -275,6 +275,28 @@ def _off_centre(frames: list[np.ndarray], refs: dict[int, list[FaceBox]], *, rig
     return out, {k: [FaceBox(b.x + x0, b.y, b.w, b.h) for b in v] for k, v in refs.items()}
 
 
+def _largest_vs_main(clip: str, rects: list[tuple[float, float, float, float]], refs: dict[int, list[FaceBox]], crop_w: float) -> list[str]:
+    """Where keeping the frame's largest face conflicts with keeping the main person: frames
+    whose largest face is out of the crop, and of those the frames where the two faces'
+    union is wider than the crop (no crop holds both)."""
+    main = _main_person(refs)
+    total = out = apart = fit_total = fit_in = 0
+    for k, boxes in refs.items():
+        if not boxes:
+            continue
+        total += 1
+        largest = max(boxes, key=lambda b: b.w * b.h)
+        inside = _inside(largest, rects[k]) >= 0.9
+        both = main.get(k) or []
+        wide = bool(both) and max(largest.x + largest.w, both[0].x + both[0].w) - min(largest.x, both[0].x) > crop_w
+        out += not inside
+        apart += (not inside) and wide
+        if not wide:
+            fit_total += 1
+            fit_in += inside
+    return [clip, str(total), str(out), str(apart), f"{100 * fit_in / max(1, fit_total):.0f}% of {fit_total}"]
+
+
 def framing_section(ref: dict) -> None:
     print("\n== framing: share of sampled frames with a reference face >= 90% inside the crop (in brackets: the frame's largest face; the clip's main person, most face area over the clip)")
     rows = [["clip", "crop", "centre crop (fit: center)", "fit: cover (faces)", "fit: smart (faces, then motion)", "planned (reframe)"]]
@@ -292,6 +314,7 @@ def framing_section(ref: dict) -> None:
         r, m, p = _rate(rects, refs), _rate(rects, refs, main_only=True), _rate(rects, _main_person(refs))
         return f"{100 * r[0] / max(1, r[1]):.0f}% ({100 * m[0] / max(1, m[1]):.0f}%, {100 * p[0] / max(1, p[1]):.0f}%)"
 
+    conflicts: list[list[str]] = []
     for label_clip, name, frames, refs in cases:
         h, w = frames[0].shape[:2]
         for label, canvas in (("duet cell 540x960 (side by side on 1080x1920)", (540, 960)), ("duet cell 1080x960 (top-bottom)", (1080, 960)), ("reframe 9:16", (1080, 1920))):
@@ -311,8 +334,12 @@ def framing_section(ref: dict) -> None:
                     cx, cy = plan.centre_at(k / fps)
                     rects.append(((cx - pw / 2) * sx, (cy - ph / 2) * sx, pw * sx, ph * sx))
                 planned = pct(rects, refs)
+                conflicts.append(_largest_vs_main(label_clip, rects, refs, pw * sx))
             rows.append([label_clip, label, centre, follow, smart, planned])
     _table(rows)
+    print("\nplanned reframe: frames where the frame's largest face is not in the crop, and how many of them could not hold it")
+    print("together with the clip's main person (the two faces' union wider than the crop: a crop on one leaves the other out)")
+    _table([["clip", "frames with faces", "largest face out of the crop", "of those: largest and main person wider apart than the crop", "largest face in the crop where both fit"]] + conflicts)
 
 
 # -- beauty -----------------------------------------------------------------------------------
@@ -328,6 +355,7 @@ def framing_section(ref: dict) -> None:
 # Real faces are measured as they render: the effect is bound once and fed the clip's
 # frames in order (faces are tracked), and read at the reference frames.
 TEXTURE_SIGMA = 1 / 32
+MID_DETECTION = 6  # frames after a detection frame: half of beauty's detection interval at 25-30 fps
 
 
 def _face_regions(y: np.ndarray, cheeks: np.ndarray, eyes: np.ndarray, face_w: float) -> tuple[np.ndarray, np.ndarray]:
@@ -367,6 +395,10 @@ def _beauty_cells(before: Frame, outs: dict[float, Frame], cheeks: np.ndarray, e
         if strength == 0.8:
             at_08 = (removed, kept)
     cells.append(_old_metric(before.y, outs[0.8].y, cheeks, eyes))
+    # the detail measured before smoothing: on a plain cheek it is texture and noise (1-3
+    # levels RMS on these clips); far above that, the cheek disc holds structure (a fold,
+    # the nose wing, a profile's nose) that an edge-preserving filter rightly keeps
+    cells.append(f"{_detail(before.y, skin, face_w):.1f}")
     cells.append(f"{int(skin.sum())} / {int(edges.sum())}")
     return cells, at_08
 
@@ -424,7 +456,7 @@ def beauty_section(ref: dict) -> None:
 
     beauty = Beauty()
     print("\n== beauty: skin detail removed / edge detail kept (skin detail at 1/32 of the face width over plain cheek skin; edges: gradient on the eye band's edges)")
-    rows = [["face", "light", "0.5 skin removed", "0.5 edges kept", "0.8 skin removed", "0.8 edges kept", "0.8 removed, old metric", "pixels: skin / edges"]]
+    rows = [["face", "light", "0.5 skin removed", "0.5 edges kept", "0.8 skin removed", "0.8 edges kept", "0.8 removed, old metric", "skin detail before (levels RMS)", "pixels: skin / edges"]]
     worst_synth = [100.0, 100.0]
     for tone in mg.SKIN_TONES:
         for cast in list(mg.COLOR_CASTS) + ["mixed"]:
@@ -445,14 +477,21 @@ def beauty_section(ref: dict) -> None:
         picks = picks[:: max(1, len(picks) // 8)][:8]  # a cheek patch of a 50-px face is ~150 px: one frame is noisy
         if not picks:
             continue
+        # these frames fall on beauty's own detections (every 0.5 s: every 12th or 15th
+        # frame), where its boxes and landmarks are fresh; the same faces are read again
+        # MID_DETECTION frames later, between two detections (faces followed by their flow)
+        between = {int(k): max(_boxes(v), key=lambda b: b.w) for k, v in entry["frames"].items() if v}
+        mids = [(k + MID_DETECTION, between[k + MID_DETECTION]) for k, _ in picks if k + MID_DETECTION in between and between[k + MID_DETECTION].w >= 40]
+        mid_removed: list[float] = []
+        mid_kept: list[float] = []
         clip_removed: list[float] = []
         clip_kept: list[float] = []
         h, w = _even(frames[0]).shape[:2]
-        outs_at: dict[int, dict[float, Frame]] = {k: {} for k, _ in picks}
+        outs_at: dict[int, dict[float, Frame]] = {k: {} for k, _ in picks + mids}
         for strength in (0.5, 0.8):
             fps = _fps(name)
             bound = fx.create("beauty", strength=strength, radius=12.0).bind(RenderContext(w, h, fps))
-            for i in range(max(k for k, _ in picks) + 1):
+            for i in range(max(k for k, _ in picks + mids) + 1):
                 f = Frame.from_rgb(_even(frames[i]))
                 t = FrameTime(i, i / float(fps), i, i / float(fps), len(frames) / float(fps))
                 out = bound.run(f, bound.values(t), t)
@@ -466,6 +505,15 @@ def beauty_section(ref: dict) -> None:
             clip_removed.append(removed)
             clip_kept.append(kept)
             rows.append([f"{name} frame {k} ({int(box.w)} px face, {placed})", "as shot"] + cells)
+        for k, box in mids:
+            f = Frame.from_rgb(_even(frames[k]))
+            cheeks, eyes, placed = _real_face_regions(f, box, landmarker)
+            cells, (removed, kept) = _beauty_cells(f, outs_at[k], cheeks, eyes, box.w)
+            mid_removed.append(removed)
+            mid_kept.append(kept)
+            rows.append([f"{name} frame {k} ({int(box.w)} px face, {placed})", "between detections"] + cells)
+        if mid_removed:
+            summaries.append(f"{name}: {len(mid_removed)} faces between detections at 0.8: skin detail removed median {np.median(mid_removed):.0f}% (least {min(mid_removed):.0f}%), edge detail kept median {np.median(mid_kept):.0f}% (least {min(mid_kept):.0f}%)")
         summaries.append(f"{name}: {len(clip_removed)} faces at 0.8: skin detail removed median {np.median(clip_removed):.0f}% (least {min(clip_removed):.0f}%), edge detail kept median {np.median(clip_kept):.0f}% (least {min(clip_kept):.0f}%)")
     _table(rows)
     print(f"worst synthetic face at 0.8: {worst_synth[0]:.0f}% skin detail removed, {worst_synth[1]:.0f}% edge detail kept (targets >= 30%, >= 90%)")

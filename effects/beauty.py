@@ -164,6 +164,55 @@ def _weight_map(lum: np.ndarray, u: np.ndarray, v: np.ndarray, light: np.ndarray
 
 
 @njit(nogil=True, cache=True, fastmath=True)
+def _guided_terms(mean_i: np.ndarray, mean_ii: np.ndarray, eps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The guided filter's per-window terms in one pass: ``a = var / (var + eps)`` and
+    ``(1 - a) * mean`` (numpy made a temporary of the work grid for each operation)."""
+    h, w = mean_i.shape
+    a = np.empty((h, w), np.float32)
+    b = np.empty((h, w), np.float32)
+    for i in range(h):
+        for j in range(w):
+            m = mean_i[i, j]
+            var = max(mean_ii[i, j] - m * m, np.float32(0.0))
+            aa = var / (var + eps[i, j])
+            a[i, j] = aa
+            b[i, j] = (np.float32(1.0) - aa) * m
+    return a, b
+
+
+@njit(nogil=True, cache=True, fastmath=True)
+def _blend_coefficients(ma: np.ndarray, mb: np.ndarray, base: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(1 + k (ma - 1), k ((1 - ma) base + mb))``: the filtered detail layer
+    (``base + ma (y - base) + mb``) blended into ``y`` by ``k``, as ``A y + B``, in one pass."""
+    h, w = ma.shape
+    ca = np.empty((h, w), np.float32)
+    cb = np.empty((h, w), np.float32)
+    for i in range(h):
+        for j in range(w):
+            kk = k[i, j]
+            ca[i, j] = np.float32(1.0) + kk * (ma[i, j] - np.float32(1.0))
+            cb[i, j] = kk * ((np.float32(1.0) - ma[i, j]) * base[i, j] + mb[i, j])
+    return ca, cb
+
+
+def _base(guide: np.ndarray, sigma: float) -> np.ndarray:
+    """The shading base: ``guide`` blurred with a Gaussian of ``sigma`` (work pixels).
+
+    The base is smooth, so it is blurred on a copy halved while the sigma stays at least
+    3 of its pixels, and brought back bilinearly (it differs from the blur at full work
+    size by a fraction of a level; at full work size the blur was the filter's dearest
+    step, about a third of its time).
+    """
+    h, w = guide.shape
+    small, s = guide, 1
+    while sigma / (2 * s) >= 3.0 and min(small.shape) >= 16:
+        small = cv2.resize(small, (small.shape[1] // 2, small.shape[0] // 2), interpolation=cv2.INTER_AREA)
+        s *= 2
+    blurred = cv2.GaussianBlur(small, (0, 0), sigma / s, borderType=cv2.BORDER_REPLICATE)
+    return blurred if s == 1 else cv2.resize(blurred, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+@njit(nogil=True, cache=True, fastmath=True)
 def _apply_coefficients(y: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``a * y + b`` at full size, with ``a`` and ``b`` on the full grid or on the half-size
     (chroma) grid, where each value serves a 2x2 block of luma (they are smooth: the guided
@@ -405,8 +454,10 @@ class Beauty(Effect):
         radius = FACE_RADIUS * max(f.w for f in faces) if faces else float(p["radius"])
         h, w = frame.y.shape
         d = _work_factor(h, w, max(1.0, radius))
-        grey = p["skin_only"] and _is_grey(frame.u, frame.v)
-        model = skin_model(frame.y, frame.u, frame.v) if p["skin_only"] and not grey else None
+        if not p["skin_only"]:
+            return d, max(1, int(round(radius / d))), faces, None, False
+        grey = _is_grey(frame.u, frame.v)
+        model = None if grey else skin_model(frame.y, frame.u, frame.v)
         return d, max(1, int(round(radius / d))), faces, model, grey
 
     @staticmethod
@@ -447,26 +498,30 @@ class Beauty(Effect):
         d, r, faces, model, grey = self._plan(frame, p, state, time)
         h, w = frame.y.shape
         guide = _shrunk(frame.y, (w // d, h // d))
-        box = lambda x: cv2.boxFilter(x, -1, (2 * r + 1, 2 * r + 1), borderType=cv2.BORDER_REPLICATE)  # noqa: E731
-        base = cv2.GaussianBlur(guide, (0, 0), BASE_SIGMA * r, borderType=cv2.BORDER_REPLICATE)
+        size = (2 * r + 1, 2 * r + 1)
+        base = _base(guide, BASE_SIGMA * r)
         detail = guide - base
-        mean_i = box(detail)
-        var = np.maximum(box(detail * detail) - mean_i * mean_i, 0.0)
-        a = var / (var + self._eps(p, faces, guide.shape, 1.0 / d))
-        ma, mb = box(a), box((1.0 - a) * mean_i)
+        mean_i = cv2.boxFilter(detail, -1, size, borderType=cv2.BORDER_REPLICATE)
+        mean_ii = cv2.sqrBoxFilter(detail, -1, size, borderType=cv2.BORDER_REPLICATE)
+        eps = self._eps(p, faces, guide.shape, 1.0 / d)
+        eps = np.full(guide.shape, eps, np.float32) if np.isscalar(eps) else eps
+        a, b = _guided_terms(mean_i, mean_ii, eps)
+        ma = cv2.boxFilter(a, -1, size, borderType=cv2.BORDER_REPLICATE)
+        mb = cv2.boxFilter(b, -1, size, borderType=cv2.BORDER_REPLICATE)
         k = self._mask(frame, p, d, faces, model, grey, guide, reference=False)
-        k = np.float32(p["strength"]) if k is None else k
+        k = np.full(guide.shape, p["strength"], np.float32) if k is None else np.ascontiguousarray(k, np.float32)
         # filtered = base + ma (y - base) + mb; out = y + k (filtered - y)
         #          = (1 + k (ma - 1)) y + k ((1 - ma) base + mb)
+        ca, cb = _blend_coefficients(ma, mb, base, k)
         shape = frame.y.shape
-        y = _apply_coefficients(frame.y, _to_blocks(1.0 + k * (ma - 1.0), shape), _to_blocks(k * ((1.0 - ma) * base + mb), shape))
+        y = _apply_coefficients(frame.y, _to_blocks(ca, shape), _to_blocks(cb, shape))
         return Frame(y, frame.u, frame.v, frame.alpha)
 
     def reference(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         d, r, faces, model, grey = self._plan(frame, p, state, time)
         h, w = frame.y.shape
         guide = _shrunk(frame.y, (w // d, h // d)).astype(np.float64)
-        base = cv2.GaussianBlur(guide, (0, 0), BASE_SIGMA * r, borderType=cv2.BORDER_REPLICATE)
+        base = _base(guide, BASE_SIGMA * r)
         detail = guide - base
         mean_i = ref_box_mean(detail, r)
         var = np.maximum(ref_box_mean(detail * detail, r) - mean_i**2, 0)
