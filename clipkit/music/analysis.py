@@ -835,9 +835,19 @@ def _midpoints_carry_a_beat(feats: Any, frames: np.ndarray) -> bool:
 def _choose_octave(
     feats: Any, pulse: np.ndarray, frames: np.ndarray, period: float, rate: float, lo: float, hi: float, tightness: float, drift: np.ndarray | None
 ) -> tuple[float, np.ndarray]:
-    """Move the grid to the tempo octave listeners tap (see the module notes, step 3)."""
-    if frames.size < 8:
+    """Move the grid to the tempo octave listeners tap (see the module notes, step 5)."""
+    factor = _octave_move(feats, pulse, frames, period, rate, lo, hi)
+    if factor == 1.0:
         return period, frames
+    period *= factor
+    return period, _track_beats(pulse, period, tightness, drift)
+
+
+def _octave_move(feats: Any, pulse: np.ndarray, frames: np.ndarray, period: float, rate: float, lo: float, hi: float) -> float:
+    """The factor on the period the checks between the beats ask for: 0.5 (twice the
+    tempo), 2.0 (half the tempo) or 1.0 (keep)."""
+    if frames.size < 8:
+        return 1.0
     bpm = rate * 60.0 / period
     full = _unit(feats.onset)
     rise = _unit(feats.low_rise)
@@ -857,8 +867,7 @@ def _choose_octave(
         # its grid at all (an orchestral rubato read at half speed has no steady grid
         # at either octave to keep)
         if cues and (_doubled_is_subdivided(feats, frames) or float(np.mean(_confidence_curve(feats, pulse, frames))) < MIN_TRACK_CONFIDENCE):
-            period /= 2
-            return period, _track_beats(pulse, period, tightness, drift)
+            return 0.5
     # halve: the low band alternates between hits and nothing from beat to beat, and
     # nothing subdivides the beats (the grid is the fastest pulse, the tatum): a
     # boom-chick or oom-pah at 70 BPM read as 140
@@ -868,9 +877,8 @@ def _choose_octave(
         between = _support(full, _midpoints(frames))
         on = _support(full, frames)
         if strong > 0 and weak < HALVE_LOW_RATIO * strong and between < SUBDIVISION_RATIO * on:
-            period *= 2
-            return period, _track_beats(pulse, period, tightness, drift)
-    return period, frames
+            return 2.0
+    return 1.0
 
 
 def _harmony_change(feats: Any, frames: np.ndarray) -> np.ndarray:
@@ -965,6 +973,16 @@ def _prefer_clear_bars(
             continue
         alt_period = period * factor
         alt = _fix_phase(feats, pulse, _track_beats(pulse, alt_period, tightness, drift), alt_period, tightness, drift)
+        # nor half as fast onto a grid the checks between the beats would double
+        # straight back: its half beats carry a beat (a kick and snare, the bass and
+        # a chord) and are subdivided. Chords that change every two beats look like
+        # chords once a bar at half the tempo (a 140 BPM pop song with two chords a
+        # bar, a 160 BPM polka whose chord changes with each two-beat bar, were read
+        # at half speed). Only this way round: doubling needs positive evidence of a
+        # beat between the beats, while halving only needs its absence, which quiet
+        # hats at a fast tempo also give (rock at 180 BPM, rightly doubled here).
+        if factor > 1 and _octave_move(feats, pulse, alt, alt_period, rate, lo, hi) == 0.5:
+            continue
         clarity = _bar_clarity(feats, alt, beats_per_bar)
         if clarity is not None and clarity > best[0]:
             best = (clarity, alt_period, alt)
