@@ -111,6 +111,7 @@ DOUBLE_RISE_RATIO = 0.9  # low-end rise between the beats / on them that doubles
 SUBDIVISION_RATIO = 0.35  # attacks between the beats / on them below which nothing subdivides them
 PHASE_RATIO = 1.25  # low end off the grid / on it that triggers the phase check
 PHASE_SHIFTS = (1 / 3, 1 / 2, 2 / 3)  # beat fractions the grid is compared with (straight and swung off-beats)
+PHASE_SPAN = 16  # beats per stretch in which a slip off the low end is looked for
 MIN_TRACK_CONFIDENCE = 0.45  # mean beat confidence below which there is no beat
 FULL_CONFIDENCE = 0.5  # beat-to-beat correlation that counts as full confidence
 CONFIDENCE_SPAN = 8  # beat periods on either side of a beat in its confidence window
@@ -695,8 +696,9 @@ def _analyze(y: np.ndarray, sr: int, params: dict[str, Any]) -> Analysis:
         confidence = _confidence_curve(feats, pulse, beat_frames)
         if float(np.mean(confidence)) < MIN_TRACK_CONFIDENCE:
             gap = float(np.median(np.diff(beat_frames)))
-            short = _evidence(onset.size, gap) < 1.0
-            reason = "no steady beat (speech, free time or noise" + (f"; {duration:.1f} s holds only {onset.size / gap:.0f} beats, too few to be sure)" if short else ")")
+            found = min(beat_frames.size, onset.size / gap)
+            short = _evidence(found) < 1.0
+            reason = "no steady beat (speech, free time or noise" + (f"; {duration:.1f} s gives a grid of only {found:.0f} beats, too few to be sure)" if short else ")")
             beat_frames = np.zeros(0)
     else:
         reason = "no steady beat (speech, free time or noise)" if duration >= MIN_BEAT_SECONDS else _too_short(duration)
@@ -1010,7 +1012,7 @@ def _fix_phase(feats: Any, pulse: np.ndarray, frames: np.ndarray, period: float,
         return _support(low, grid), max(shifted)
 
     on, off = on_and_off(frames)
-    if not off > PHASE_RATIO * on:
+    if not off > PHASE_RATIO * on and not _slips_off_the_low_end(low, frames):
         return frames
     led = 2.0 * low + _unit(feats.onset_body)
     again = _track_beats(led, period, tightness, drift)
@@ -1021,6 +1023,32 @@ def _fix_phase(feats: Any, pulse: np.ndarray, frames: np.ndarray, period: float,
         if on_again - off_again > on - off:
             return again
     return frames
+
+
+def _slips_off_the_low_end(low: np.ndarray, frames: np.ndarray) -> bool:
+    """True when some stretch of ``PHASE_SPAN`` beats of the grid carries clearly less
+    low end than one of its shifts (``PHASE_RATIO``), though the song as a whole does not.
+
+    The programme can leave the beat for a bright off-beat part of the way through and
+    stay there (every later beat as regular as before): the end of a 178 BPM swing
+    followed the swung "and"s for its last eight seconds, too short a stretch to tip
+    the whole song's comparison. Measured per stretch, it does; the grid tracked on the
+    low-led envelope is then kept by the same whole-song test as before."""
+    frames = np.asarray(frames, dtype=np.int64)
+    if frames.size < PHASE_SPAN + 1:
+        return False
+    gaps = np.diff(frames)
+    base = frames[:-1]
+    n = low.size
+
+    def peaks(points: np.ndarray) -> np.ndarray:
+        points = np.asarray(points, dtype=np.int64)
+        return np.max(np.stack([low[np.clip(points + d, 0, n - 1)] for d in (-1, 0, 1)]), axis=0)
+
+    on = _moving_average(peaks(base), PHASE_SPAN)
+    off = np.max(np.stack([_moving_average(peaks(np.round(base + f * gaps)), PHASE_SPAN) for f in PHASE_SHIFTS]), axis=0)
+    inside = slice(PHASE_SPAN // 2, base.size - PHASE_SPAN // 2)
+    return bool(np.any(off[inside] > PHASE_RATIO * np.maximum(on[inside], 1e-9)))
 
 
 def _confidence_curve(feats: Any, pulse: np.ndarray, frames: np.ndarray) -> np.ndarray:
@@ -1057,20 +1085,25 @@ def _confidence_curve(feats: Any, pulse: np.ndarray, frames: np.ndarray) -> np.n
             denom = np.sqrt(np.maximum((power[b] - power[a]) * (power[b + lag] - power[a + lag]), 0.0))
             corr = np.where((denom > 0) & (b - a >= 2 * lag), cross / np.where(denom > 0, denom, 1.0), 0.0)
             best = np.maximum(best, corr)
-    return np.clip(best / FULL_CONFIDENCE, 0.0, 1.0) * _evidence(n, period)
+    return np.clip(best / FULL_CONFIDENCE, 0.0, 1.0) * _evidence(min(frames.size, n / period))
 
 
-def _evidence(frames: int, period: float) -> float:
-    """How much of a full confidence window (``2 * CONFIDENCE_SPAN`` beats) the sound
-    holds, as a factor in (0, 1]: the square root of the share, 1 from that length on.
+def _evidence(beats: float) -> float:
+    """How much of a full confidence window (``2 * CONFIDENCE_SPAN`` beats) the grid
+    fills, as a factor in (0, 1]: the square root of the share, 1 from that many on.
 
-    A correlation measured over few beats says little (its error grows as one over the
-    square root of the repetitions it compares): over the 5.3 s, eleven beats, of the
-    unaccompanied trumpet loop in shared/media a chance grid at 123.5 BPM (the loop is
-    90) correlated as well as half of a steady groove, and short speech-like clips
-    reach that too, while a steady groove of a few seconds still correlates fully."""
-    periods = frames / max(float(period), 1.0)
-    return math.sqrt(min(1.0, periods / (2 * CONFIDENCE_SPAN)))
+    ``beats`` is the number of beats the grid found, at most as many periods as the
+    sound holds. A correlation measured over few beats says little (its error grows as
+    one over the square root of the repetitions it compares): over the 5.3 s, eleven
+    beat periods, of the unaccompanied trumpet loop in shared/media a chance grid at
+    123.5 BPM (the loop is 90) correlated as well as half of a steady groove, and short
+    speech-like clips reach that too, while a steady groove of a few seconds still
+    correlates fully. Counting the grid's own beats, not the sound's periods, makes
+    the discount the same whatever envelope the engine gives: on the trumpet loop both
+    engines' grids hold only six beats (the tracker found nothing steady in the rest),
+    and librosa's envelope, which repeats a little better there, no longer lifts its
+    grid over the cut-off (0.47 before)."""
+    return math.sqrt(min(1.0, max(0.0, float(beats)) / (2 * CONFIDENCE_SPAN)))
 
 
 def _alternatives(tempo: float, lo: float, hi: float) -> tuple[float, ...]:
