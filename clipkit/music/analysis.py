@@ -1026,15 +1026,22 @@ def _fix_phase(feats: Any, pulse: np.ndarray, frames: np.ndarray, period: float,
         return _support(low, grid), max(shifted)
 
     on, off = on_and_off(frames)
-    if not off > PHASE_RATIO * on and not _slips_off_the_low_end(low, frames):
+    whole = off > PHASE_RATIO * on
+    # a stretch that slipped is looked for only on a grid the audio supports: in free
+    # time (an orchestra's rubato read at half speed, confidence 0.22) there is no
+    # steady phase to slip from, and every grid "slips" somewhere
+    if not whole and not (_slips_off_the_low_end(low, frames) and float(np.mean(_confidence_curve(feats, pulse, frames))) >= MIN_TRACK_CONFIDENCE):
         return frames
     led = 2.0 * low + _unit(feats.onset_body)
     again = _track_beats(led, period, tightness, drift)
     if again.size >= 4:
         on_again, off_again = on_and_off(again)
         # kept when it sits on clearly more low end relative to its shifts (a half-beat
-        # shift as strong as the grid is the octave's business, decided next)
-        if on_again - off_again > on - off:
+        # shift as strong as the grid is the octave's business, decided next); a
+        # grid re-tracked for a stretch that slipped must itself slip nowhere (in
+        # free time, an orchestra's rubato, every grid slips somewhere, and trading
+        # one for another only loses the pulse)
+        if on_again - off_again > on - off and (whole or not _slips_off_the_low_end(low, again)):
             return again
     return frames
 
