@@ -89,7 +89,7 @@ from .engines import DEFAULT_ENGINE, check_engine, compute_features
 
 __all__ = ["Analysis", "Section", "analyze", "analyze_signal", "ANALYSIS_VERSION", "ANALYSIS_SR", "DEFAULT_TEMPO_RANGE"]
 
-ANALYSIS_VERSION = 5
+ANALYSIS_VERSION = 6
 """Bumped whenever results change; part of the cache key."""
 
 ANALYSIS_SR = 22_050
