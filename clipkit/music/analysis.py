@@ -108,13 +108,17 @@ LOW_WEIGHT = 1.0  # weight of the low band (< 200 Hz) added for the tempo readin
 HALVE_LOW_RATIO = 0.35  # weak/strong low-end rise of alternate beats that halves the tempo
 QUARTER_RATIO = 1.5  # attacks on the quarter points / on the beats that mean half tempo
 DOUBLE_RISE_RATIO = 0.9  # low-end rise between the beats / on them that doubles the tempo
-SUBDIVISION_RATIO = 0.35  # attacks between the beats / on them below which nothing subdivides them
-# attacks halfway between the beats / on them below which the grid is the fastest pulse
-# (a tatum, halved when its low end alternates). Measured on the generated set: 0.02-0.09
-# on every pattern read at twice its tempo (boom-chick, polka, skank, two_chord, house,
-# disco, four-on-the-floor at 70-77 BPM), 0.33-0.51 on rock at 150 BPM, whose quiet
-# eighth-note hats do subdivide it (at SUBDIVISION_RATIO, 16 s of rock at 150 with a
-# drop, louder kicks and lead on 1 and 3, was halved)
+SUBDIVISION_RATIO = 0.35  # attacks halfway / on the beats the harmony step needs before it doubles
+# attacks between the beats / on them below which nothing is played there: the grid is
+# the fastest pulse (a tatum, halved when its low end alternates), or the grid at twice
+# the tempo would not be subdivided (so it is not doubled). Measured on the generated
+# set (30 s, seeds 1-8): halfway between the beats, 0.02-0.09 on every pattern read at
+# twice its tempo (boom-chick, polka, skank, two_chord, house, disco, four-on-the-floor
+# at 70-77 BPM) against 0.33-0.51 on rock at 150 BPM; at the quarter points, 0.14-0.16
+# on trap at 70-90 BPM and 0.04-0.11 on four-on-the-floor, house and ballad at 70-85,
+# against 0.32-0.52 on two_chord, rock and dnb at 150-180 read at half speed, whose quiet
+# eighth-note hats do subdivide the beat (at 0.35, two_chord at 180 and 16 s of rock at
+# 150 with a drop were read at half speed)
 TATUM_RATIO = 0.2
 PHASE_RATIO = 1.25  # low end off the grid / on it that triggers the phase check
 PHASE_SHIFTS = (1 / 3, 1 / 2, 2 / 3)  # beat fractions the grid is compared with (straight and swung off-beats)
@@ -800,7 +804,7 @@ def _doubled_is_subdivided(feats: Any, frames: np.ndarray) -> bool:
     moved onto it is the "half the beat" reading the halving check undoes. The doubled
     grid's beats are these beats and their midpoints; its subdivisions are the quarter
     points of these beats (and the swung points around them). Without attacks there
-    (``SUBDIVISION_RATIO`` of those on the doubled grid's beats) the tempo is not
+    (``TATUM_RATIO`` of those on the doubled grid's beats) the tempo is not
     doubled, whatever the cues between the beats say: the eighth-note hats under a
     72 BPM trap groove subdivide that tempo, they are not the beats of one twice as
     fast (trap at 70-74 BPM was doubled on some seeds)."""
@@ -817,7 +821,7 @@ def _doubled_is_subdivided(feats: Any, frames: np.ndarray) -> bool:
     between = max(
         _support(full, np.concatenate([np.round(base + f * gaps), np.round(base + (0.5 + f) * gaps)])) for f in (1 / 6, 1 / 4, 1 / 3)
     )
-    return between >= SUBDIVISION_RATIO * on
+    return between >= TATUM_RATIO * on
 
 
 def _low_on_every_beat(feats: Any, frames: np.ndarray) -> bool:
