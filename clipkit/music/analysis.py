@@ -30,7 +30,9 @@ How it works (one STFT; the front end is an *engine*, see :mod:`clipkit.music.en
    an open hat, a swung "and") can be the loudest attack. The low-band flux on the
    grid is compared with the grid shifted by 1/3, 1/2 and 2/3 of a beat; when a shift
    carries clearly more low end, the beats are tracked again on an envelope led by the
-   low band and that grid is kept if it sits on more low end than all its shifts.
+   low band and that grid is kept if it sits on more low end than all its shifts. The
+   same comparison over every stretch of ``PHASE_SPAN`` beats catches a grid that left
+   the beat part of the way through (:func:`_slips_off_the_low_end`).
 5. **Tempo octave.** Listeners tap 80-160 BPM and follow the low end. The tempo is
    doubled when the points halfway between beats carry the low end and the body as the
    beats do (kick and snare on every half beat), or the loudness-weighted low end hits
@@ -44,13 +46,15 @@ How it works (one STFT; the front end is an *engine*, see :mod:`clipkit.music.en
    Two checks keep the tempo from doubling onto what only subdivides it: the grid at
    twice the tempo must itself be subdivided (:func:`_doubled_is_subdivided`), and the
    harmony does not double a grid whose low end hits on every beat while nothing
-   beat-like comes between them (chords that change twice a bar at a slow tempo).
+   beat-like comes between them (chords that change twice a bar at a slow tempo), nor
+   halve onto a grid the checks between the beats would double straight back (the same
+   chords at a fast tempo look like chords once a bar at half of it).
    The other octave is reported in ``tempo_alternatives``.
 6. **Confidence.** For each beat, the correlation of the envelope around it (eight
    beats either side) with itself one or two beats later: music repeats from beat to
-   beat, speech and noise do not. A sound shorter than the window (16 beats) holds
-   fewer repetitions, so its confidence is scaled by the square root of the share it
-   fills. A song whose mean beat confidence is below ``MIN_TRACK_CONFIDENCE`` has no
+   beat, speech and noise do not. A grid shorter than the window (16 beats) holds
+   fewer repetitions, so its confidence is scaled by the square root of the share its
+   beats fill (whichever engine's envelope it was tracked on). A song whose mean beat confidence is below ``MIN_TRACK_CONFIDENCE`` has no
    beat ("no steady beat"); sections carry their mean.
 7. **Sub-frame refinement.** Each beat moves to the sub-frame peak of the envelope,
    minus the flux's measured lag behind the attack.
