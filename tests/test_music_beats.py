@@ -139,6 +139,10 @@ HARMONY_HALVING_CASES = [
     ("two_chord", 140.0, 1),
     ("two_chord", 160.0, 1),
     ("two_chord", 150.0, 2),
+    # ...while the harmony still halves a syncopated groove read at 144-184, whose kick
+    # on the slow beat's "and" is loud low end and body halfway but no backbeat there
+    ("syncopated", 72.0, 3),
+    ("syncopated", 92.0, 3),
 ]
 
 

@@ -883,6 +883,16 @@ def _octave_move(feats: Any, pulse: np.ndarray, frames: np.ndarray, period: floa
     return 1.0
 
 
+def _half_beats_are_beats(feats: Any, frames: np.ndarray) -> bool:
+    """True when a backbeat (:func:`_backbeat_between`) or an oom-pah
+    (:func:`_offbeats_on_quarters`) lies between the beats and the grid at twice the
+    tempo is subdivided: the points halfway are beats of a grid twice as fast."""
+    frames = np.asarray(frames, dtype=np.int64)
+    if frames.size < 8:
+        return False
+    return (_backbeat_between(feats, frames) or _offbeats_on_quarters(feats, frames)) and _doubled_is_subdivided(feats, frames)
+
+
 def _asks_to_double(feats: Any, pulse: np.ndarray, frames: np.ndarray) -> bool:
     """True when what lies halfway between the beats is a beat of a grid twice as fast
     (see the module notes, step 5) and that grid is itself subdivided."""
@@ -997,15 +1007,16 @@ def _prefer_clear_bars(
             continue
         alt_period = period * factor
         alt = _fix_phase(feats, pulse, _track_beats(pulse, alt_period, tightness, drift), alt_period, tightness, drift)
-        # nor half as fast onto a grid the checks between the beats would double
-        # straight back: its half beats carry a beat (a kick and snare, the bass and
-        # a chord) and are subdivided. Chords that change every two beats look like
-        # chords once a bar at half the tempo (a 140 BPM pop song with two chords a
-        # bar, a 160 BPM polka whose chord changes with each two-beat bar, were read
-        # at half speed). Only this way round: doubling needs positive evidence of a
-        # beat between the beats, while halving only needs its absence, which quiet
-        # hats at a fast tempo also give (rock at 180 BPM, rightly doubled here).
-        if factor > 1 and _octave_move(feats, pulse, alt, alt_period, rate, lo, hi) == 0.5:
+        # nor half as fast onto a grid whose half beats hold a beat of a grid twice as
+        # fast, by its figure: a snare or clap on every half beat (a backbeat) or the
+        # loudest attacks on its quarter points with the low end back halfway (an
+        # oom-pah), over a subdivided grid. Chords that change every two beats look
+        # like chords once a bar at half the tempo (a 140-160 BPM pop song with two
+        # chords a bar, a 160 BPM polka whose chord changes with each two-beat bar,
+        # were read at half speed). Only by those figures: the loudness of low end and
+        # body halfway also comes from a syncopated kick on the "and" of a slow beat
+        # (syncopated at 72-92 BPM, which the harmony rightly halves from 144-184)
+        if factor > 1 and _half_beats_are_beats(feats, alt):
             continue
         clarity = _bar_clarity(feats, alt, beats_per_bar)
         if clarity is not None and clarity > best[0]:
