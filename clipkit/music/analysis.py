@@ -47,8 +47,9 @@ How it works (one STFT; the front end is an *engine*, see :mod:`clipkit.music.en
    twice the tempo must itself be subdivided (:func:`_doubled_is_subdivided`), and the
    harmony does not double a grid whose low end hits on every beat while nothing
    beat-like comes between them (chords that change twice a bar at a slow tempo), nor
-   halve onto a grid the checks between the beats would double straight back (the same
-   chords at a fast tempo look like chords once a bar at half of it).
+   halve onto a grid with a backbeat or an oom-pah between its beats
+   (:func:`_half_beats_are_beats`; the same chords at a fast tempo look like chords
+   once a bar at half of it).
    The other octave is reported in ``tempo_alternatives``.
 6. **Confidence.** For each beat, the correlation of the envelope around it (eight
    beats either side) with itself one or two beats later: music repeats from beat to
