@@ -55,8 +55,9 @@ How it works (one STFT; the front end is an *engine*, see :mod:`clipkit.music.en
    beats either side) with itself one or two beats later: music repeats from beat to
    beat, speech and noise do not. A grid shorter than the window (16 beats) holds
    fewer repetitions, so its confidence is scaled by the square root of the share its
-   beats fill (whichever engine's envelope it was tracked on). A song whose mean beat confidence is below ``MIN_TRACK_CONFIDENCE`` has no
-   beat ("no steady beat"); sections carry their mean.
+   beats fill (whichever engine's envelope it was tracked on). A song whose mean beat
+   confidence is below ``MIN_TRACK_CONFIDENCE`` has no beat ("no steady beat");
+   sections carry their mean.
 7. **Sub-frame refinement.** Each beat moves to the sub-frame peak of the envelope,
    minus the flux's measured lag behind the attack.
 8. **Downbeats (bar phase).** librosa has no downbeat tracker. Bars start where the
@@ -1074,7 +1075,8 @@ def _slips_off_the_low_end(low: np.ndarray, frames: np.ndarray) -> bool:
     stay there (every later beat as regular as before): the end of a 178 BPM swing
     followed the swung "and"s for its last eight seconds, too short a stretch to tip
     the whole song's comparison. Measured per stretch, it does; the grid tracked on the
-    low-led envelope is then kept by the same whole-song test as before."""
+    low-led envelope is then kept by the same whole-song test as before, if it slips
+    nowhere itself."""
     frames = np.asarray(frames, dtype=np.int64)
     if frames.size < PHASE_SPAN + 1:
         return False
