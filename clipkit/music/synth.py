@@ -236,6 +236,9 @@ def drum_track(
         bar, pos = divmod(k, per_bar)
         beat = float(beats[k + 1] - grid) if k + 1 < beats.size else float(grid - beats[k - 1]) if k else 60.0 / bpm
         at = grid + (rng.normal(0, jitter) if jitter > 0 else 0.0)
+        # a drop: everything plays louder, the hats and cymbals too (a real drop keeps
+        # its hats and percussion; louder drums over the same quiet hats would leave
+        # the beats with less between them than any real drop does)
         loud = 1.4 if drop is not None and grid >= drop else 1.0
         root = roots[bar % 4]
         if pattern == "two_chord":
@@ -261,14 +264,14 @@ def drum_track(
                 add(at, kick, (0.9 if pos == 0 else 0.7) * loud, sr)
             else:
                 add(at, snare, 0.45 * loud, sr)
-            add(at, hat, 0.5, sr)
-            add(at + beat / 2, hat, 0.35, sr)
+            add(at, hat, 0.5 * loud, sr)
+            add(at + beat / 2, hat, 0.35 * loud, sr)
             add(at, bass, (0.35 if pos == 0 else 0.2) * loud, sr)
         elif pattern == "four_on_floor":
             add(at, kick, (0.95 if pos == 0 else 0.8) * loud, sr)
             if pos in (1, 3):
                 add(at, snare, 0.35 * loud, sr)
-            add(at + beat / 2, open_hat, 0.45, sr)
+            add(at + beat / 2, open_hat, 0.45 * loud, sr)
             add(at + beat / 2, bass * 0.8, 0.25 * loud, sr)
         elif pattern == "halftime":
             if pos == 0:
@@ -277,7 +280,7 @@ def drum_track(
             if pos == 2:
                 add(at, snare, 0.55 * loud, sr)
             for q in range(4):
-                add(at + q * beat / 4, hat, 0.4 if q == 0 else 0.25, sr)
+                add(at + q * beat / 4, hat, (0.4 if q == 0 else 0.25) * loud, sr)
         elif pattern == "dnb":
             if pos == 0:
                 add(at, kick, 0.95 * loud, sr)
@@ -286,15 +289,15 @@ def drum_track(
                 add(at + beat / 2, kick, 0.7 * loud, sr)
             if pos in (1, 3):
                 add(at, snare, 0.5 * loud, sr)
-            add(at, hat, 0.35, sr)
-            add(at + beat / 2, hat, 0.25, sr)
+            add(at, hat, 0.35 * loud, sr)
+            add(at + beat / 2, hat, 0.25 * loud, sr)
         elif pattern == "ballad":
             if pos == 0:
                 add(at, kick, 0.7 * loud, sr)
                 add(at, bass, 0.4 * loud, sr)
             if pos == 2:
                 add(at, snare, 0.25 * loud, sr)
-            add(at, hat, 0.3, sr)
+            add(at, hat, 0.3 * loud, sr)
         elif pattern == "syncopated":
             if pos == 0:
                 add(at, kick, 0.9 * loud, sr)
@@ -306,7 +309,7 @@ def drum_track(
             if pos in (1, 3):
                 add(at, snare, 0.5 * loud, sr)
             for q in range(4):
-                add(at + q * beat / 4, hat, 0.3 if q in (0, 2) else 0.18, sr)
+                add(at + q * beat / 4, hat, (0.3 if q in (0, 2) else 0.18) * loud, sr)
         elif pattern == "boom_chick":
             add(at, bass if pos % 2 == 0 else _transpose(bass, 1.5), 0.4 * loud, sr)
             if pos in (0, 2):
@@ -317,7 +320,7 @@ def drum_track(
                 add(at, kick, 0.6 * loud, sr)
                 add(at, bass, 0.35 * loud, sr)
             else:
-                add(at, hat, 0.3, sr)
+                add(at, hat, 0.3 * loud, sr)
                 add(at, _transpose(bass, 1.5), 0.2 * loud, sr)
             add(at + beat / 2, skank, 0.9 * loud, sr)
         elif pattern == "polka":
@@ -329,14 +332,14 @@ def drum_track(
             add(at, kick, (0.9 if pos == 0 else 0.8) * loud, sr)
             if pos in (1, 3):
                 add(at, clap, 0.4 * loud, sr)
-            add(at + beat / 2, open_hat, 0.8, sr)
+            add(at + beat / 2, open_hat, 0.8 * loud, sr)
             add(at, bass, 0.25 * loud, sr)
             add(at + beat / 2, _transpose(bass, 2.0), 0.3 * loud, sr)
         elif pattern == "house":
             add(at, kick, (0.85 if pos == 0 else 0.75) * loud, sr)
             if pos in (1, 3):
                 add(at, clap, 0.45 * loud, sr)
-            add(at + beat / 2, open_hat, 1.1, sr)
+            add(at + beat / 2, open_hat, 1.1 * loud, sr)
             add(at + beat / 2, bass, 0.35 * loud, sr)
         elif pattern == "trap":
             if pos == 0:
@@ -347,17 +350,17 @@ def drum_track(
                 add(at, clap, 0.6 * loud, sr)
             rolls = 4 if (bar % 2 == 1 and pos == 3) else 2
             for q in range(rolls):
-                add(at + q * beat / rolls, hat, 0.35 if q == 0 else 0.28, sr)
+                add(at + q * beat / rolls, hat, (0.35 if q == 0 else 0.28) * loud, sr)
         elif pattern == "two_chord":
             add(at, kick if pos in (0, 2) else snare, (0.8 if pos == 0 else 0.65 if pos == 2 else 0.45) * loud, sr)
-            add(at, hat, 0.4, sr)
-            add(at + beat / 2, hat, 0.3, sr)
+            add(at, hat, 0.4 * loud, sr)
+            add(at + beat / 2, hat, 0.3 * loud, sr)
             add(at, bass if pos % 2 == 0 else _transpose(bass, 1.5), 0.35 * loud, sr)
         elif pattern == "swing":
-            add(at, ride, 0.5, sr)
+            add(at, ride, 0.5 * loud, sr)
             if pos in (1, 3):
-                add(at + beat * 2 / 3, ride, 0.35, sr)
-                add(at, hat, 0.3, sr)
+                add(at + beat * 2 / 3, ride, 0.35 * loud, sr)
+                add(at, hat, 0.3 * loud, sr)
                 add(at + beat * 2 / 3, comp, 0.5 * loud, sr)
             walk = _transpose(bass, (1.0, 1.26, 1.5, 1.68)[pos % 4])
             add(at, walk, (0.45 if pos == 0 else 0.35) * loud, sr)
