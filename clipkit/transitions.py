@@ -34,7 +34,7 @@ from typing import Any, ClassVar
 import cv2
 import numpy as np
 
-from .easing import canonical_ease, ease_spellings
+from .easing import CURVES, canonical_ease, ease_spellings
 from .errors import ParameterError
 from .frame import Frame, color_yuv8, parse_color
 from .nodes import BoundTransition, FrameTime, RenderContext
@@ -70,36 +70,9 @@ DIRECTIONS = ("left", "right", "up", "down")
 """Directions of wipes, slides, pushes and whip pans: where the motion goes."""
 
 
-def _linear(p: float) -> float:
-    return p
-
-
-def _ease_in(p: float) -> float:
-    return p * p * p
-
-
-def _ease_out(p: float) -> float:
-    return 1.0 - (1.0 - p) ** 3
-
-
-def _ease_in_out(p: float) -> float:
-    return 4 * p * p * p if p < 0.5 else 1.0 - (-2 * p + 2) ** 3 / 2
-
-
-def _smooth(p: float) -> float:
-    return p * p * (3 - 2 * p)
-
-
-EASINGS: dict[str, Callable[[float], float]] = {
-    "linear": _linear,
-    "ease-in": _ease_in,
-    "ease-out": _ease_out,
-    "ease-in-out": _ease_in_out,
-    "smooth": _smooth,
-}
-"""Easing curves by name: map progress in [0, 1] to eased progress in [0, 1].
-
-Spelled with hyphens as everywhere in clipkit (effects keyframes, overlay animations);
+EASINGS: dict[str, Callable[[float], float]] = {name: CURVES[name] for name in ("linear", "ease-in", "ease-out", "ease-in-out", "smooth")}
+"""The easing curves a transition takes (:data:`clipkit.easing.CURVES`, the same curves
+effect keyframes and overlay animations use): progress in [0, 1] to eased progress.
 ``ease_in``-style spellings are accepted too."""
 
 
@@ -427,7 +400,7 @@ class Zoom(Transition):
         z = float(self.amount)
 
         def draw_in(a: Frame, b: Frame, p: float, time: FrameTime) -> Frame:
-            w = _smooth(min(1.0, max(0.0, (p - 0.4) / 0.2)))
+            w = ease("smooth", (p - 0.4) / 0.2)
             if w <= 0.0:
                 return _zoomed(a, 1 + z * p)
             if w >= 1.0:
@@ -437,7 +410,7 @@ class Zoom(Transition):
         def draw_out(a: Frame, b: Frame, p: float, time: FrameTime) -> Frame:
             behind = _zoomed(b, 1 + z * 0.5 * (1 - p))
             shrunk = _shrunk_onto(a, behind, 1.0 / (1 + z * p))
-            return _blend(shrunk, behind, _smooth(min(1.0, max(0.0, (p - 0.5) / 0.5))))
+            return _blend(shrunk, behind, ease("smooth", (p - 0.5) / 0.5))
 
         return draw_in if self.mode == "in" else draw_out
 
@@ -524,7 +497,7 @@ class Spin(Transition):
         def draw(a: Frame, b: Frame, p: float, time: FrameTime) -> Frame:
             angle = sign * 360.0 * self.turns * p
             scale = 1.0 + 0.35 * math.sin(math.pi * p)  # zoom in mid-spin to hide the corners
-            w = _smooth(min(1.0, max(0.0, (p - 0.4) / 0.2)))
+            w = ease("smooth", (p - 0.4) / 0.2)
             if w <= 0.0:
                 return spun(a, angle, scale)
             back = angle - sign * 360.0 * self.turns  # b finishes upright

@@ -77,10 +77,38 @@ def test_keyframes_validate_each_key() -> None:
 
 @pytest.mark.parametrize(
     "kind, x, expected",
-    [("linear", 0.25, 0.25), ("ease-in", 0.5, 0.125), ("ease-out", 0.5, 0.875), ("ease-in-out", 0.5, 0.5), ("ease-in-out", 0.25, 0.15625), ("hold", 0.9, 0.0)],
+    [
+        ("linear", 0.25, 0.25),
+        ("ease-in", 0.5, 0.125),
+        ("ease-out", 0.5, 0.875),
+        ("ease-in-out", 0.5, 0.5),
+        ("ease-in-out", 0.25, 0.0625),  # the cubic pair of ease-in and ease-out
+        ("ease-in-out", 0.75, 0.9375),
+        ("smooth", 0.25, 0.15625),  # smoothstep
+        ("hold", 0.9, 0.0),
+    ],
 )
 def test_ease_curves(kind: str, x: float, expected: float) -> None:
     assert ease(kind, x) == pytest.approx(expected)
+
+
+def test_an_easing_name_is_the_same_curve_for_keyframes_overlays_and_transitions() -> None:
+    from clipkit.easing import CURVES
+    from clipkit.overlays.animation import EASES as OVERLAY_EASES
+    from clipkit.overlays.animation import ease as overlay_ease
+    from clipkit.transitions import EASINGS
+    from clipkit.transitions import ease as transition_ease
+
+    xs = [0.0, 0.1, 0.25, 0.5, 0.6, 0.9, 1.0]
+    shared = [n for n in fx.EASES if n != "hold"]  # a keyframe's hold keeps the value until the next key
+    assert set(shared) <= set(OVERLAY_EASES) and set(EASINGS) <= set(CURVES)
+    for name in shared:
+        curve = [CURVES[name](x) for x in xs]
+        assert [ease(name, x) for x in xs] == pytest.approx(curve)
+        assert [overlay_ease(name, x) for x in xs] == pytest.approx(curve)
+        if name in EASINGS:
+            assert [transition_ease(name, x) for x in xs] == pytest.approx(curve)
+        assert curve[0] == pytest.approx(0.0) and curve[-1] == pytest.approx(1.0)
 
 
 def test_keyframes_interpolate_over_clip_time_with_eases() -> None:

@@ -119,7 +119,7 @@ def effects_markdown(*, include_plugins: bool = False) -> str:
         "Every effect below can be used from Python (`clip.with_effect(\"id\", **params)`),",
         "in a template (`effects:` on a shot or at the top level) and in looks. Keyframable",
         "parameters also take keyframes (`{keyframes: [[t, value, ease], ...]}`, times in",
-        "seconds from the clip's start, eases `linear`, `ease-in`, `ease-out`, `ease-in-out`, `hold`)",
+        "seconds from the clip's start, eases `linear`, `ease-in`, `ease-out`, `ease-in-out`, `smooth`, `hold`)",
         "or an envelope (`{envelope: beats, from: a, to: b, attack: 0.01, decay: 0.2}` with",
         "`beats`, `downbeats` or `onsets` of the music). `px` values are pixels of a 1080x1920",
         "frame and scale with the render size. The neutral value is the setting that leaves",

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..easing import canonical_ease, ease_spellings
+from ..easing import ease as _curve
 from ..envelope import ENVELOPE_SOURCES, check_envelope_spec, music_envelope
 from ..errors import ParameterError, describe_value
 from ..frame import parse_color
@@ -49,24 +50,18 @@ __all__ = [
 PARAM_KINDS = ("float", "int", "bool", "choice", "color", "points", "file")
 """Kinds a parameter may have."""
 
-EASES = ("linear", "ease-in", "ease-out", "ease-in-out", "hold")
-"""Interpolations between keyframes."""
+EASES = ("linear", "ease-in", "ease-out", "ease-in-out", "smooth", "hold")
+"""Interpolations between keyframes (the curves of :mod:`clipkit.easing`)."""
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _RESERVED = frozenset({"id", "name", "params"})
 
 
 def ease(kind: str, x: float) -> float:
-    """Shape ``x`` in [0, 1] by an easing curve (see :data:`EASES`)."""
-    if kind == "linear":
-        return x
-    if kind == "ease-in":
-        return x * x * x
-    if kind == "ease-out":
-        return 1.0 - (1.0 - x) ** 3
-    if kind == "ease-in-out":
-        return x * x * (3.0 - 2.0 * x)
-    return 0.0  # hold
+    """Shape ``x`` in [0, 1] by an easing curve (see :data:`EASES` and :mod:`clipkit.easing`)."""
+    if kind == "hold":
+        return 0.0  # between keyframes: the value holds until the next one
+    return _curve(kind, x)
 
 
 def _is_number(value: Any) -> bool:

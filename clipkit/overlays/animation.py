@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..easing import canonical_ease
+from ..easing import ease as _curve
 from ..envelope import ENVELOPE_SOURCES, check_envelope_spec, music_envelope
 from ..errors import ParameterError, describe_value
 from ..nodes import FrameTime, RenderContext
@@ -38,7 +39,7 @@ __all__ = [
     "LayerState",
 ]
 
-EASES = ("linear", "ease-in", "ease-out", "ease-in-out", "hold", "back-out", "bounce-out", "elastic-out")
+EASES = ("linear", "ease-in", "ease-out", "ease-in-out", "smooth", "hold", "back-out", "bounce-out", "elastic-out")
 """Easing curves between keyframes and of enter/exit animations."""
 
 ANIMATIONS = ("pop", "bounce", "fade", "slide", "spin", "wiggle")
@@ -48,44 +49,11 @@ DIRECTIONS = ("up", "down", "left", "right")
 """Directions of a ``slide``: where the motion goes."""
 
 
-def _bounce_out(x: float) -> float:
-    n, d = 7.5625, 2.75
-    if x < 1 / d:
-        return n * x * x
-    if x < 2 / d:
-        x -= 1.5 / d
-        return n * x * x + 0.75
-    if x < 2.5 / d:
-        x -= 2.25 / d
-        return n * x * x + 0.9375
-    x -= 2.625 / d
-    return n * x * x + 0.984375
-
-
 def ease(kind: str, x: float) -> float:
-    """Shape ``x`` in [0, 1] by an easing curve (see :data:`EASES`); ends at 0 and 1."""
-    x = min(1.0, max(0.0, float(x)))
-    if kind == "linear":
-        return x
-    if kind == "ease-in":
-        return x * x * x
-    if kind == "ease-out":
-        return 1.0 - (1.0 - x) ** 3
-    if kind == "ease-in-out":
-        return x * x * (3.0 - 2.0 * x)
-    if kind == "hold":
-        return 0.0 if x < 1.0 else 1.0
-    if kind == "back-out":
-        c1 = 1.70158
-        c3 = c1 + 1.0
-        return 1.0 + c3 * (x - 1.0) ** 3 + c1 * (x - 1.0) ** 2
-    if kind == "bounce-out":
-        return _bounce_out(x)
-    if kind == "elastic-out":
-        if x in (0.0, 1.0):
-            return x
-        return 2.0 ** (-10.0 * x) * math.sin((x * 10.0 - 0.75) * (2.0 * math.pi / 3.0)) + 1.0
-    raise ParameterError(f"ease: {kind!r} is not one of {', '.join(EASES)}")
+    """Shape ``x`` in [0, 1] by an easing curve (see :data:`EASES` and :mod:`clipkit.easing`); ends at 0 and 1."""
+    if kind not in EASES:
+        raise ParameterError(f"ease: {kind!r} is not one of {', '.join(EASES)}")
+    return _curve(kind, x)
 
 
 def _is_number(value: Any) -> bool:
