@@ -17,6 +17,7 @@ Usage::
     python bench/bench_render.py                 # the four-way comparison
     python bench/bench_render.py --memory        # peak RSS: 10 s vs 10 min input
     python bench/bench_render.py --avsync        # A/V offset at start and end of 60 s
+    python bench/bench_render.py --shots         # peak RSS: 3 vs 30 shots (real clips, full template)
     python bench/bench_render.py --real          # real footage: plain and full template
 
 ``--real`` renders three real clips from ../shared/media (1920x1080 H.264 25 fps,
@@ -244,6 +245,44 @@ def run_long(out: str, seconds: float, size: str) -> None:
 FULL_TEMPLATE = "--full" in sys.argv
 
 
+def run_shots(out: str, count: int) -> None:
+    """The full template of --real over ``count`` shots (a multiple of 3) cut from its three windows (14 s)."""
+    import bench_render_real as real
+
+    import clipkit as ck
+
+    shots = []
+    per_window = count // len(real.SHOTS)  # each of --real's three windows cut into this many shots
+    for rel, a, b in real.SHOTS:
+        length = (b - a) / per_window
+        shots += [ck.open(real._clip(rel)).trim(a + i * length, a + (i + 1) * length) for i in range(per_window)]
+    edit = ck.sequence(shots, canvas=ck.Canvas(540, 960, FPS)).with_original_volume(0)
+    edit = edit.with_music(ck.audio(real._clip(real.SONG)), start=real.MUSIC_START, fade_out=real.FADE_OUT)
+    edit = edit.with_look("teal_orange")
+    for path, position, width in real.STICKERS:
+        edit = edit.with_overlay(ck.Sticker(str(real.ROOT / path), position=position, width=width))
+    for text, position, style in real.TEXTS:
+        edit = edit.with_overlay(ck.Text(text, position=position, **({"style": style} if style else {})))
+    result = edit.render(out, profile="tiktok", preset="ultrafast")
+    common.report_self(frames=result.frames)
+
+
+def shots_memory() -> None:
+    """Peak RSS of the full template over 3 and over 30 shots of real clips (the same 14 s)."""
+    outdir = common.MEDIA / "out"
+    outdir.mkdir(parents=True, exist_ok=True)
+    rows = [["shots", "frames", "wall s", "peak RSS MB"]]
+    runs = {}
+    for count in (3, 30):
+        argv = [sys.executable, __file__, "--run", "shots", "--out", str(outdir / f"shots{count}.mp4"), "--seconds", str(count)]
+        run = common.measure(f"{count} shots", argv, frames=14 * FPS)
+        runs[count] = run
+        rows.append([str(count), str(14 * FPS), f"{run.wall:.1f}", f"{run.peak_rss_mb:.0f}"])
+    print("full template of --real (teal_orange, 3 stickers, 2 texts, music) at 540x960, real clips, 14 s")
+    print(common.table(rows))
+    print(f"\npeak RSS 30 shots / 3 shots: {runs[30].peak_rss_mb / runs[3].peak_rss_mb:.3f}  (target: flat)")
+
+
 def memory(size: str) -> None:
     outdir = common.MEDIA / "out"
     outdir.mkdir(parents=True, exist_ok=True)
@@ -340,6 +379,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1, help="interleaved repetitions (best wall time kept)")
     ap.add_argument("--memory", action="store_true", help="peak RSS of a 10 s vs a 10 min input")
     ap.add_argument("--full", action="store_true", help="with --memory: render the full template (look, stickers, texts)")
+    ap.add_argument("--shots", action="store_true", help="peak RSS of the full template over 3 vs 30 shots of real clips")
     ap.add_argument("--avsync", action="store_true", help="A/V offset at start and end of a 60 s render")
     ap.add_argument("--real", action="store_true", help="real footage from ../shared/media: plain and full template vs the floor and peers")
     ap.add_argument("--variants", default="floor,plain,full,moviepy,ffmpeg", help="with --real: which variants to run (the floor always runs)")
@@ -353,10 +393,14 @@ def main() -> None:
     if args.run:
         if args.run == "long":
             run_long(args.out, args.seconds, args.size)
+        elif args.run == "shots":
+            run_shots(args.out, int(args.seconds))
         else:
             {"clipkit": run_clipkit, "pyav": run_pyav, "moviepy": run_moviepy}[args.run](args.out)
         return
-    if args.memory:
+    if args.shots:
+        shots_memory()
+    elif args.memory:
         memory(args.size)
     elif args.avsync:
         avsync()

@@ -7,6 +7,7 @@ click at the same instant; the decoded output must keep them within one frame.
 
 from __future__ import annotations
 
+import os
 from fractions import Fraction
 from pathlib import Path
 
@@ -155,6 +156,40 @@ def test_sequence_cut_points(portrait: str, portrait_b: str, out_dir: Path) -> N
     assert abs(la - lb) > 40
     source = ["a" if abs(corner_luma(y) - la) < abs(corner_luma(y) - lb) else "b" for y in lumas]
     assert source == ["a"] * 30 + ["b"] * 15 + ["a"] * 12
+
+
+def test_shots_of_one_file_continue_its_decoder_and_show_the_right_frames(
+    portrait: str, portrait_b: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A montage cutting one file into shots: each shot that starts at or just after where
+    the previous one left the decoder continues from it (no seek); going back in time or
+    to another file opens again; every frame is the one the trims ask for, and no decoder
+    is left open after the render."""
+    import clipkit.media.video as video
+
+    opened: list[str] = []
+    real_open = video.open_container
+
+    def spy_open(path: str, *args: object, **kwargs: object) -> object:
+        opened.append(path)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(video, "open_container", spy_open)
+    trims = [(1.2, 1.5), (1.5, 1.8), (2.0, 2.2), (0.4, 0.6), (0.6, 0.9)]  # on, a gap, back, on
+    shots = [ck.open(portrait).trim(a, b) for a, b in trims[:3]]
+    shots += [ck.open(portrait_b).trim(0.2, 0.4)]  # another file in between
+    shots += [ck.open(portrait).trim(a, b) for a, b in trims[3:]]
+    got = indices(ck.sequence(shots, canvas=SMALL))
+    expected: list[int] = []
+    for a, b in trims[:3]:
+        expected += list(range(round(a * 30), round(b * 30)))
+    expected += list(range(6, 12))  # portrait_b's own frame numbers
+    for a, b in trims[3:]:
+        expected += list(range(round(a * 30), round(b * 30)))
+    assert got == expected
+    # opened: portrait (shots 1-3 on one decoder), portrait_b, portrait again (shots 5-6)
+    assert [os.path.basename(p) for p in opened] == ["portrait.mp4", "portrait_b.mp4", "portrait.mp4"]
+    assert getattr(video._waiting, "reader", None) is None  # the stream's end closed the last one
 
 
 def test_fractional_shot_lengths_tile_the_timeline(portrait: str, portrait_b: str) -> None:

@@ -109,7 +109,8 @@ class VideoSource(Source):
         self, *, ctx: RenderContext, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0
     ) -> Iterator[tuple[Frame, float]]:
         rotation = self.info.video.rotation if self.info.video else 0
-        return read_video_frames(self.path, start=start, count=count, fps=fps, rotation=rotation, speed=speed)
+        # a shot that ends hands its decoder to the next shot of this file (frame_stream closes the last)
+        return read_video_frames(self.path, start=start, count=count, fps=fps, rotation=rotation, speed=speed, hand_over=True)
 
 
 class ImageSource(Source):

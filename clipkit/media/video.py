@@ -6,11 +6,22 @@ duplicating frames), so VFR phone clips keep their duration and a 60 fps source 
 at the right speed in a 30 fps edit. Frames come out upright (rotation metadata
 applied), as 8-bit limited-range YUV 4:2:0 planes at the coded size; the fit stage
 applies the pixel aspect when it scales.
+
+A render cuts one file into many shots (a beat montage of one clip), and every seek
+lands on a keyframe before the shot and decodes forward from there: with long GOPs,
+thirty half-second shots of a 4 s window decoded the window ten times over. So a
+render's reader, when its shot ends, hands its decoder on (:func:`read_video_frames`
+``hand_over=True``): the next shot of the same file that starts at or shortly after
+where the decoder stands continues from there, without seeking. One decoder waits per
+thread, and any other read (another file, an earlier time) closes it; the render closes
+the last one with :func:`close_handed_over`.
 """
 
 from __future__ import annotations
 
 import os
+import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from fractions import Fraction
 from typing import Any
@@ -24,7 +35,7 @@ from ..frame import Frame
 from .image import decoded_by_pillow, iter_animated_frames, rgba_to_frame
 from .probe import _video_stream, open_container
 
-__all__ = ["read_video_frames", "frame_to_planes"]
+__all__ = ["read_video_frames", "frame_to_planes", "close_handed_over", "RESUME_SECONDS"]
 
 # limited-range conversion tables for full-range ("yuvj", PC range) sources
 _Y_FULL_TO_LIMITED = np.round(16 + np.arange(256) * 219 / 255).astype(np.uint8)
@@ -76,6 +87,72 @@ def frame_to_planes(frame: av.VideoFrame, *, rotation: int = 0, path: str = "<fr
     return Frame(y, u, v, av_frame=frame if untouched else None)
 
 
+RESUME_SECONDS = 3.0
+"""How far past a handed-over decoder's position a shot may start and still continue from
+it (decoding forward up to this far costs about what a seek's decode from a keyframe does)."""
+
+
+class _Pending:
+    """Decoded ``(frame, t)`` pairs with a push-back slot: a reader that stops gives back the
+    frames it had looked at but not passed, so the next reader starts from them."""
+
+    def __init__(self, decoded: Iterator[tuple[Any, float]]) -> None:
+        self.decoded = decoded
+        self.back: deque[tuple[Any, float]] = deque()
+
+    def __iter__(self) -> _Pending:
+        return self
+
+    def __next__(self) -> tuple[Any, float]:
+        if self.back:
+            return self.back.popleft()
+        return next(self.decoded)
+
+
+class _HandedOver:
+    """An open decoder whose shot has ended, waiting for the next shot of its file."""
+
+    def __init__(self, path: str, rotation: int, container: Any, pending: _Pending, end: Any) -> None:
+        self.path, self.rotation, self.container, self.pending, self.end = path, rotation, container, pending, end
+
+    def takes(self, path: str, rotation: int, start: float) -> bool:
+        """Whether a read of ``path`` from ``start`` can continue from this decoder."""
+        if path != self.path or rotation != self.rotation or not self.pending.back:
+            return False
+        first, last = self.pending.back[0][1], self.pending.back[-1][1]
+        # the frame the decoder stands on must not lie after the start (nothing is read twice)
+        return first - max(self.end.frame_step, 1e-3) <= start <= last + RESUME_SECONDS
+
+    def close(self) -> None:
+        self.pending.back.clear()
+        close = getattr(self.pending.decoded, "close", None)
+        if close is not None:
+            close()
+        self.container.close()
+
+
+_waiting = threading.local()
+
+
+def _take_handed_over(path: str, rotation: int, start: float) -> _HandedOver | None:
+    waiting: _HandedOver | None = getattr(_waiting, "reader", None)
+    if waiting is None:
+        return None
+    _waiting.reader = None
+    if waiting.takes(path, rotation, start):
+        return waiting
+    waiting.close()
+    return None
+
+
+def close_handed_over() -> None:
+    """Close the decoder a finished shot left open in this thread, if any (a render's end)."""
+    waiting: _HandedOver | None = getattr(_waiting, "reader", None)
+    _waiting.reader = None
+    if waiting is not None:
+        waiting.close()
+
+
 def read_video_frames(
     path: str | os.PathLike[str],
     *,
@@ -84,6 +161,7 @@ def read_video_frames(
     fps: Fraction,
     rotation: int = 0,
     speed: float = 1.0,
+    hand_over: bool = False,
 ) -> Iterator[tuple[Frame, float]]:
     """Yield ``count`` frames on the output grid, starting at ``start`` seconds.
 
@@ -105,6 +183,10 @@ def read_video_frames(
         Clockwise rotation applied to every frame.
     speed : float > 0
         Source seconds per output second (2.0 plays twice as fast).
+    hand_over : bool
+        Leave the decoder open when the reader ends (is closed or done), for the next
+        reader of the same file in this thread to continue from (see the module's notes);
+        whoever asks for it closes the last one with :func:`close_handed_over`.
 
     Yields
     ------
@@ -126,33 +208,61 @@ def read_video_frames(
     if decoded_by_pillow(path):
         yield from _pick_frames(path, iter_animated_frames(path), rgba_to_frame, start=start, count=count, fps=fps, speed=speed, end=_End())
         return
-    container = open_container(path)
+    resumed = _take_handed_over(path, rotation, start) if hand_over else None
+    container = resumed.container if resumed is not None else open_container(path)
+    keep = False
+    pending: _Pending | None = None
     try:
-        stream = _video_stream(container)
-        if stream is None:
-            raise MediaError(path, "has no video stream")
-        stream.thread_type = "AUTO"
-        origin = (container.start_time or 0) / av.time_base
-        tb = stream.time_base
-        # seek once, to the keyframe at or before the start (skip for starts near 0)
-        if start > 1.0 and tb is not None:
-            try:
-                container.seek(int((origin + start - 0.25) / tb), stream=stream, backward=True, any_frame=False)
-            except av.error.FFmpegError:
-                # a demuxer that cannot seek (SWF, some APNG): read again from the top
-                container.close()
-                container = open_container(path)
-                stream = _video_stream(container)
-                stream.thread_type = "AUTO"  # type: ignore[union-attr]
-        end = _End()
-        decoded = _decode(path, container, stream, end)  # type: ignore[arg-type]
+        if resumed is not None:
+            pending, end = resumed.pending, resumed.end
+        else:
+            opened, end = _open_decoder(path, container, start)
+            container, pending = opened.container, opened.frames  # a demuxer that cannot seek is opened again
 
         def convert(frame: av.VideoFrame) -> Frame:
             return frame_to_planes(frame, rotation=rotation, path=path)
 
-        yield from _pick_frames(path, decoded, convert, start=start, count=count, fps=fps, speed=speed, end=end)
+        try:
+            yield from _pick_frames(path, pending, convert, start=start, count=count, fps=fps, speed=speed, end=end)
+        except GeneratorExit:
+            keep = hand_over
+            raise
+        keep = hand_over
     finally:
-        container.close()
+        if keep and pending is not None and pending.back:
+            close_handed_over()  # one decoder waits per thread
+            _waiting.reader = _HandedOver(path, rotation, container, pending, end)
+        else:
+            container.close()
+
+
+class _Opened:
+    """A container (perhaps opened again) and its decoded frames."""
+
+    def __init__(self, container: Any, frames: _Pending) -> None:
+        self.container, self.frames = container, frames
+
+
+def _open_decoder(path: str, container: Any, start: float) -> tuple[_Opened, _End]:
+    """Decoded frames of ``container`` from the keyframe at or before ``start``."""
+    stream = _video_stream(container)
+    if stream is None:
+        raise MediaError(path, "has no video stream")
+    stream.thread_type = "AUTO"
+    origin = (container.start_time or 0) / av.time_base
+    tb = stream.time_base
+    # seek once, to the keyframe at or before the start (skip for starts near 0)
+    if start > 1.0 and tb is not None:
+        try:
+            container.seek(int((origin + start - 0.25) / tb), stream=stream, backward=True, any_frame=False)
+        except av.error.FFmpegError:
+            # a demuxer that cannot seek (SWF, some APNG): read again from the top
+            container.close()
+            container = open_container(path)
+            stream = _video_stream(container)
+            stream.thread_type = "AUTO"  # type: ignore[union-attr]
+    end = _End()
+    return _Opened(container, _Pending(_decode(path, container, stream, end))), end  # type: ignore[arg-type]
 
 
 class _End:
@@ -185,28 +295,33 @@ def _pick_frames(
         raise MediaError(path, f"no video frame could be decoded at or after {start:.3f} s")
     cache_source: Any = None
     cache: Frame | None = None
-    for k in range(count):
-        target = start + float(step * k)
-        # current: last frame at or before the target; upcoming: the one after it
-        while upcoming is not None and upcoming[1] <= target + 1e-6:
-            current, upcoming = upcoming, next(decoded, None)
-        # a tie (a 30 fps frame halfway between two 60 fps slots) goes to the earlier
-        # frame; without the margin float noise picks either, and the cadence judders
-        if current is None or (upcoming is not None and upcoming[1] - target < target - current[1] - 1e-6):
-            chosen = upcoming
-        else:
-            chosen = current
-        if chosen is None:
-            break
-        if upcoming is None and end.damaged_at is not None and target > chosen[1] + max(end.frame_step, 1e-3) + 1e-6:
-            # the data ends early: holding the last good frame would fake the rest
-            raise MediaError(
-                path, f"video {end.reason} (the data ends at {max(0.0, end.damaged_at):.3f} s; the clip needs {target:.3f} s)"
-            )
-        if cache_source is not chosen[0]:
-            cache = convert(chosen[0])
-            cache_source = chosen[0]
-        yield cache, chosen[1]  # type: ignore[misc]
+    try:
+        for k in range(count):
+            target = start + float(step * k)
+            # current: last frame at or before the target; upcoming: the one after it
+            while upcoming is not None and upcoming[1] <= target + 1e-6:
+                current, upcoming = upcoming, next(decoded, None)
+            # a tie (a 30 fps frame halfway between two 60 fps slots) goes to the earlier
+            # frame; without the margin float noise picks either, and the cadence judders
+            if current is None or (upcoming is not None and upcoming[1] - target < target - current[1] - 1e-6):
+                chosen = upcoming
+            else:
+                chosen = current
+            if chosen is None:
+                break
+            if upcoming is None and end.damaged_at is not None and target > chosen[1] + max(end.frame_step, 1e-3) + 1e-6:
+                # the data ends early: holding the last good frame would fake the rest
+                raise MediaError(
+                    path, f"video {end.reason} (the data ends at {max(0.0, end.damaged_at):.3f} s; the clip needs {target:.3f} s)"
+                )
+            if cache_source is not chosen[0]:
+                cache = convert(chosen[0])
+                cache_source = chosen[0]
+            yield cache, chosen[1]  # type: ignore[misc]
+    finally:
+        if isinstance(decoded, _Pending):
+            # give back what was looked at but not passed on: the next reader starts there
+            decoded.back.extendleft(f for f in (upcoming, current) if f is not None)
 
 
 def _decode(

@@ -23,6 +23,7 @@ from typing import Any
 
 from ..errors import MediaError
 from ..frame import Frame
+from ..media.video import close_handed_over
 from ..nodes import BoundFrameNode, FrameNode, FrameTime, RenderContext
 from ..registry import AUDIO_PROCESSORS
 from .fit import Fitter, composite_over
@@ -338,6 +339,7 @@ def frame_stream(
     finally:
         for shot in open_shots.values():
             shot.close()
+        close_handed_over()  # the decoder the last shot left open for a next one
         for bound in list(transitions.values()) + edit_fx + [b for _, b in layers]:
             closer = getattr(bound, "close", None)
             if closer is not None:
