@@ -266,6 +266,35 @@ def test_duet_cells_keep_an_off_centre_face_in_their_crop(tmp_path: Path, carpho
 
 
 @needs_media
+def test_a_take_cut_into_shots_keeps_one_following_crop(tmp_path: Path, carphone: list[np.ndarray], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shots that play one file on from where the last one stopped continue its cover crop
+    (the same frames as one long shot, one face search); a jump in the file starts afresh."""
+    import clipkit.vision.framing as framing
+
+    path = _face_off_centre(tmp_path / "wide.mp4", carphone[:45])
+    clip = ck.open(str(path))
+    canvas = ck.Canvas(144, 256, 30)
+    made: list[object] = []
+    real_init = framing.SubjectFollower.__init__
+
+    def counted(self: object, *args: object, **kwargs: object) -> None:
+        made.append(self)
+        real_init(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(framing.SubjectFollower, "__init__", counted)
+    whole = list(ck.sequence([clip.trim(0, 1.5)], canvas=canvas, fit="cover").frames())
+    assert len(made) == 1
+    made.clear()
+    cut = list(ck.sequence([clip.trim(0, 0.5), clip.trim(0.5, 1.0), clip.trim(1.0, 1.5)], canvas=canvas, fit="cover").frames())
+    assert len(made) == 1 and len(cut) == len(whole) == 45
+    for a, b in zip(whole, cut):
+        assert np.array_equal(a.y, b.y) and np.array_equal(a.u, b.u) and np.array_equal(a.v, b.v)
+    made.clear()
+    list(ck.sequence([clip.trim(0, 0.5), clip.trim(1.0, 1.5)], canvas=canvas, fit="cover").frames())
+    assert len(made) == 2  # half a second skipped: a new crop, placed on the subject at once
+
+
+@needs_media
 def test_planned_crop_path_centres_the_face_and_pans_smoothly(tmp_path: Path, carphone: list[np.ndarray]) -> None:
     path = _face_off_centre(tmp_path / "wide.mp4", carphone[:45])
     plan = crop_path(ck.open(str(path)), 9 / 16, sample_fps=10)

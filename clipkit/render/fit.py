@@ -8,6 +8,7 @@ frame-to-display scale factors, so every mode respects the display aspect.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ from ..frame import Frame
 from ..vision.framing import follows_subject, subject_cover
 from ..registry import FIT_MODES
 
-__all__ = ["FitGeometry", "Fitter", "register_fit_mode", "fit_modes", "composite_over"]
+__all__ = ["FitGeometry", "Fitter", "register_fit_mode", "fit_modes", "composite_over", "close_fit_hand_over", "CONTINUE_GAP"]
 
 FitFactory = Callable[["FitGeometry"], Callable[[Frame], Frame]]
 
@@ -259,8 +260,27 @@ register_fit_mode("stretch", stretch_fit, source="builtin")
 register_fit_mode("center", center_fit, source="builtin")  # the plain centre crop (what cover did before it followed faces)
 
 
+CONTINUE_GAP = 0.25
+"""Seconds of source time a shot may start after the previous shot of its file ended and
+still continue that shot's subject-following crop."""
+
+_waiting = threading.local()
+
+
+def close_fit_hand_over() -> None:
+    """Drop the fit a finished shot left for the next shot of its file in this thread (a render's end)."""
+    _waiting.fit = None
+
+
 class Fitter:
-    """Fit the frames of one shot; geometry is fixed at the first frame."""
+    """Fit the frames of one shot; geometry is fixed at the first frame.
+
+    A fit that follows the subject (its function says ``continues_across_shots``) carries
+    on into the next shot when that shot plays the same source with the same geometry
+    from where this one ended (within :data:`CONTINUE_GAP`): a take cut into beat-length
+    shots keeps one steady crop, and its faces are not searched afresh on every shot's
+    first frame. ``source`` names the source; :meth:`close` hands the fit over.
+    """
 
     def __init__(
         self,
@@ -271,6 +291,7 @@ class Fitter:
         canvas: tuple[int, int],
         background: tuple[int, int, int],
         fps: float = 30.0,
+        source: str | None = None,
     ) -> None:
         self._factory = FIT_MODES.get(mode)
         self.fps = float(fps)
@@ -279,8 +300,34 @@ class Fitter:
         self.crop_box = crop_box
         self.canvas = canvas
         self.background = background
+        self.source = source
         self._fn: Callable[[Frame], Frame] | None = None
         self._frame_size: tuple[int, int] | None = None
+        self._span: tuple[float, float] | None = None  # source seconds this shot plays
+
+    def _key(self, size: tuple[int, int]) -> tuple:
+        return (self.source, self.mode, self.display_size, self.crop_box, self.canvas, self.background, self.fps, size)
+
+    def plays(self, start: float, end: float) -> None:
+        """Tell the fit which source seconds its shot plays (for :meth:`close`'s hand-over)."""
+        self._span = (float(start), float(end))
+
+    def close(self) -> None:
+        """End the shot: a fit that follows the subject waits for the next shot of this source."""
+        fn, self._fn = self._fn, None
+        if fn is None or self.source is None or self._span is None or not getattr(fn, "continues_across_shots", False):
+            return
+        _waiting.fit = (self._key(self._frame_size), self._span[1], fn)  # type: ignore[arg-type]
+
+    def _taken_over(self, size: tuple[int, int]) -> Callable[[Frame], Frame] | None:
+        waiting = getattr(_waiting, "fit", None)
+        _waiting.fit = None
+        if waiting is None or self.source is None or self._span is None:
+            return None
+        key, ended, fn = waiting
+        if key != self._key(size) or not ended - 1.0 / self.fps <= self._span[0] <= ended + CONTINUE_GAP:
+            return None
+        return fn
 
     def geometry(self, frame_size: tuple[int, int]) -> FitGeometry:
         """The geometry for frames of ``frame_size``."""
@@ -299,7 +346,8 @@ class Fitter:
         scaling when the fit mode can do that and the picture is scaled up, else after."""
         size = (frame.width, frame.height)
         if self._fn is None or size != self._frame_size:
-            self._fn = self._factory(self.geometry(size))
+            first = self._fn is None and self._frame_size is None
+            self._fn = (self._taken_over(size) if first else None) or self._factory(self.geometry(size))
             self._frame_size = size
         if pre is None:
             return self._fn(frame)

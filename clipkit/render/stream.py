@@ -26,7 +26,7 @@ from ..frame import Frame
 from ..media.video import close_handed_over
 from ..nodes import BoundFrameNode, FrameNode, FrameTime, RenderContext
 from ..registry import AUDIO_PROCESSORS
-from .fit import Fitter, composite_over
+from .fit import Fitter, close_fit_hand_over, composite_over
 from .plan import RenderPlan, ShotPlan, music_analysis
 from .profile import StageProfiler
 
@@ -128,7 +128,9 @@ class ClipStream:
             canvas=size,
             background=background,
             fps=float(self.fps),
+            source=source.describe(),
         )
+        self._fit = self.fitter  # the fitter itself (profiling wraps self.fitter)
         if size != (ctx.width, ctx.height) or (scale is not None and scale != ctx.scale):
             ctx = RenderContext(
                 width=size[0],
@@ -165,6 +167,8 @@ class ClipStream:
     def open(self, *, start: float, count: int) -> None:
         """Start decoding at clip second ``start`` (relative to the clip) for ``count`` frames."""
         clip = self.clip
+        first = clip.start + max(0.0, start) * clip.speed
+        self._fit.plays(first, first + count / float(self.fps) * clip.speed * self.speed)
         self._frames = clip.source.frames(
             ctx=self.ctx,
             start=clip.start + max(0.0, start) * clip.speed,
@@ -223,6 +227,7 @@ class ClipStream:
         if close is not None:
             close()
         self._frames = None
+        self._fit.close()
         for fx in self.effects:
             closer = getattr(fx, "close", None)
             if closer is not None:
@@ -340,6 +345,7 @@ def frame_stream(
         for shot in open_shots.values():
             shot.close()
         close_handed_over()  # the decoder the last shot left open for a next one
+        close_fit_hand_over()
         for bound in list(transitions.values()) + edit_fx + [b for _, b in layers]:
             closer = getattr(bound, "close", None)
             if closer is not None:

@@ -780,4 +780,5 @@ def subject_cover(g: FitGeometry, *, faces: Any = "default", motion: bool = True
 
     fit.takes_point_ops = True  # type: ignore[attr-defined]
     fit.follower = follower  # type: ignore[attr-defined]  # measurement scripts read the crop position
+    fit.continues_across_shots = True  # type: ignore[attr-defined]  # see clipkit.render.fit.Fitter
     return fit
