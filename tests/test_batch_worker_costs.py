@@ -303,9 +303,9 @@ def test_audio_opened_from_the_header_alone_decodes_as_the_fully_probed_file(req
             np.testing.assert_array_equal(quick, full, err_msg=f"{path} at {offset} s")
 
 
-def test_after_job_without_trim_collects_cycles_and_leaves_the_heap_to_the_next_job() -> None:
-    # what a pool worker does between back-to-back jobs: cycles collected, freed pages kept
-    # (the next render reuses them instead of faulting them in again); trim_heap when idle
+def test_after_job_without_trim_collects_cycles_and_trim_heap_returns_the_pages() -> None:
+    # the two halves of after_job apart: the cycles go with the collection, the freed
+    # heap pages only with the trim
     import gc
     import weakref
 

@@ -78,7 +78,7 @@ def job_message(job: Job) -> dict[str, Any]:
 # -- the worker process ----------------------------------------------------------------
 def _worker_main(conn: Connection, threads: int) -> None:
     """A worker's life: warm up, then render the jobs the parent sends until told to stop."""
-    from .worker import IDLE_TRIM_AFTER, after_job, run_job, trim_heap, warm_up
+    from .worker import after_job, run_job, warm_up
 
     # Ctrl-C in a terminal reaches the whole process group: the parent decides what
     # stops, and tells this worker over the pipe
@@ -128,14 +128,10 @@ def _worker_main(conn: Connection, threads: int) -> None:
                 return
 
     threading.Thread(target=read_parent, name="clipkit-batch-reader", daemon=True).start()
-    trimmed = True
     while not stopping.is_set():
         try:
-            item = jobs.get(timeout=IDLE_TRIM_AFTER)
+            item = jobs.get(timeout=0.5)
         except queue.Empty:
-            if not trimmed:  # idle: the freed heap back to the system (not between jobs, see after_job)
-                trim_heap()
-                trimmed = True
             continue
         if item is None:
             break
@@ -157,8 +153,7 @@ def _worker_main(conn: Connection, threads: int) -> None:
             conn.send(("result", result.to_dict()))  # first, so the next job is on its way meanwhile
         except (BrokenPipeError, OSError):
             return
-        after_job(trim=False)  # the job's cycles; its freed heap is the next job's (trimmed when idle)
-        trimmed = False
+        after_job()  # the job's cycles and freed heap pages: a flat peak job after job
 
 
 # -- the parent's side -----------------------------------------------------------------
@@ -198,8 +193,8 @@ class LocalPool:
         x264 threads per render (default: :func:`default_workers`; 0 = x264's choice).
     max_jobs_per_worker : int >= 0
         Replace a worker by a fresh one after this many jobs (0: never). A worker frees
-        each job's garbage after it (:func:`~clipkit.batch.worker.after_job`) and its
-        freed heap pages when idle, so its RSS stays flat over the built-in jobs; recycling bounds what a leaking
+        each job's garbage and heap pages after it (:func:`~clipkit.batch.worker.after_job`),
+        so its RSS stays flat over the built-in jobs; recycling bounds what a leaking
         plug-in or native library would add, for the price of
         one warm-up (~1 s) per ``max_jobs_per_worker`` jobs.
 

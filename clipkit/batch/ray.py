@@ -30,7 +30,6 @@ from ..errors import ParameterError, PluginError
 from .jobs import Job
 from .local import CANCEL_GRACE, cores_per_render, default_workers, job_message
 from .results import BatchProgress, JobResult, RunningJob
-from .worker import IDLE_TRIM_AFTER
 
 __all__ = ["run_on_ray", "RenderActor", "RAY_MAX_RETRIES", "RAY_INIT_OPTIONS"]
 
@@ -68,7 +67,6 @@ class RenderActor:
         self._running: tuple[str, threading.Event] | None = None
         self._cancelled: set[str] = set()
         self._frames = (0, 0)
-        self._jobs_done = 0
         self.warm_up_seconds = warm_up()
 
     def render(self, job: dict[str, Any]) -> dict[str, Any]:
@@ -88,24 +86,10 @@ class RenderActor:
         try:
             return run_job(job, threads=self.threads, cancel=event, progress=progress, handed_over=handed_over).to_dict()
         finally:
-            after_job(trim=False)  # the job's cycles; its freed heap is the next job's, as in the local pool
+            after_job()  # flat RSS job after job, as in the local pool
             with self._lock:
                 self._running = None
                 self._cancelled.discard(job["id"])
-                self._jobs_done += 1
-                done = self._jobs_done
-            # idle for a moment after this job (no next one started): the freed heap back to the system
-            timer = threading.Timer(IDLE_TRIM_AFTER, self._trim_if_idle, args=(done,))
-            timer.daemon = True
-            timer.start()
-
-    def _trim_if_idle(self, done: int) -> None:
-        from .worker import trim_heap
-
-        with self._lock:
-            idle = self._running is None and self._jobs_done == done
-        if idle:
-            trim_heap()
 
     def cancel(self, job_id: str) -> None:
         """Stop job ``job_id`` if it runs here, or before it starts."""
