@@ -15,7 +15,15 @@ child process, interleaved ``--repeat`` times:
 On generated clips (``bench/.media``) and on real ones from ``../shared/media``
 (``--media generated|real|both``). Also reported: per-job start-up in a warm worker
 (job handed over -> first frame encoded), peak RSS per worker vs a single render, and
-(``--soak N``) RSS and open files of one worker over N small jobs. ``--curve`` measures
+(``--soak N``) RSS and open files of one worker over N small jobs.
+
+Peak RSS, as compared: a *worker's* peak is the kernel's high-water mark (``VmHWM``) of
+each pool worker after the whole batch (every job it rendered), the largest worker's
+taken; a *single render's* peak is that of a fresh process that warms up as a worker does
+(``warm_up``) and renders one of the batch's jobs with the pool's x264 threads, for each
+of jobs 0-2 (the three clip orders), the largest taken. Each mode's row also shows its
+CPU time per job and the share of the machine's cores it left idle (or to the other
+sessions of a shared machine). ``--curve`` measures
 throughput over workers x x264 threads, the data behind ``default_workers``;
 ``--startup`` times each step of a warm worker's start-up on a job (template loaded,
 clips probed, render set up, first frame out of the frame stream, loudness measured,
@@ -26,6 +34,7 @@ Usage::
 
     python bench/bench_batch.py                       # the comparison, generated + real
     python bench/bench_batch.py --curve --jobs 4      # workers x threads
+    python bench/bench_batch.py --curve --jobs 4 --repeat 2 --settings 1x0,2x1,2x2   # some of them, interleaved
     python bench/bench_batch.py --soak 100            # flat RSS / open files in one worker (MB a job over jobs 20-100)
     python bench/bench_batch.py --soak 100 --media real --baseline ../main-checkout   # ... and another clipkit's
     python bench/bench_batch.py --startup --jobs 8    # a warm worker's per-job start-up, step by step
@@ -138,6 +147,13 @@ with LocalPool(workers, threads=threads) as pool:
     t = threading.Thread(target=sample, daemon=True); t.start()
     results = list(batch_iter(batch_file, backend=pool, output_dir=out))
     done.set(); t.join()
+    for pid in pool.pids:  # the kernel's exact peak (VmHWM) of each live worker, beside the sampled one
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                hwm = next(int(l.split()[1]) * 1024 for l in f if l.startswith("VmHWM:"))
+            peaks[pid] = max(peaks.get(pid, 0), hwm)
+        except (OSError, StopIteration):
+            pass
 wall = time.perf_counter() - start
 bad = [r for r in results if r.status != "ok"]
 if bad:
@@ -160,18 +176,29 @@ batch_file, out = sys.argv[1], sys.argv[2]
 jobs = prepare_jobs(load_jobs(batch_file), output_dir=out)
 warm_up()  # a warm process: imports and kernels loaded before the clock starts
 start = time.perf_counter()
-first_peak = None
 results = []
 for job in jobs:
     results.append(run_job(job_message(job)))  # load_template -> build -> render(), x264 threads auto
-    if first_peak is None:
-        first_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 wall = time.perf_counter() - start
 bad = [r for r in results if r.status != "ok"]
 if bad:
     sys.exit(f"jobs failed: {bad[0].error}")
-print("RESULT " + json.dumps({"wall": wall, "frames": sum(r.frames for r in results), "startups": [r.startup for r in results],
-      "single_render_peak_mb": first_peak}))
+print("RESULT " + json.dumps({"wall": wall, "frames": sum(r.frames for r in results), "startups": [r.startup for r in results]}))
+"""
+
+SINGLE = r"""
+import json, resource, sys, time
+from clipkit.batch import prepare_jobs, load_jobs
+from clipkit.batch.local import job_message
+from clipkit.batch.worker import run_job, warm_up
+batch_file, out, index, threads = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+job = job_message(prepare_jobs(load_jobs(batch_file), output_dir=out)[index])
+warm_up()  # what a pool worker does before its first job
+start = time.perf_counter()
+r = run_job(job, threads=threads)
+if r.status != "ok":
+    sys.exit(f"job failed: {r.error}")
+print("RESULT " + json.dumps({"wall": time.perf_counter() - start, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 RAY = r"""
@@ -261,14 +288,20 @@ def compare(label: str, clips: list[Path], songs: list[Path], *, jobs: int, work
                     runs[mode].append(run_child(mode, SHELL, [str(batch_file), str(out)], cache))
                 else:
                     runs[mode].append(run_child(mode, RAY, [str(batch_file), str(out), str(threads)], cache))
-                print(f"  [{label}] {mode:<6} run {r + 1}: {runs[mode][-1]['wall']:.1f} s (load average {os.getloadavg()[0]:.1f} after it)", flush=True)
+                print(f"  [{label}] {mode:<6} run {r + 1}: {runs[mode][-1]['wall']:.1f} s, CPU {runs[mode][-1]['cpu']:.1f} s "
+                      f"(load average {os.getloadavg()[0]:.1f} after it)", flush=True)
         wall = {m: statistics.median(x["wall"] for x in runs[m]) for m in modes}
         frames = runs["pool"][0]["frames"]
-        rows = [["mode", "wall s (median)", "jobs/min", "fps", "CPU s/job", "pool speed-up"]]
+        cores = len(os.sched_getaffinity(0))
+        rows = [["mode", "wall s (runs)", "median", "jobs/min", "CPU s/job", "cores busy", "idle share", "pool speed-up"]]
         for m in modes:
             cpu = statistics.median(x["cpu"] for x in runs[m]) / jobs
-            rows.append([m, f"{wall[m]:.1f}", f"{jobs / wall[m] * 60:.2f}", f"{frames / wall[m]:.1f}",
-                         f"{cpu:.1f}" if m != "ray" else "-", f"{wall[m] / wall['pool']:.2f}x"])
+            # cores busy: the mode's CPU over its wall time; idle share: what it left of this
+            # machine's cores (on a shared machine the other sessions took part of it)
+            busy = statistics.median(x["cpu"] / x["wall"] for x in runs[m])
+            rows.append([m, ", ".join(f"{x['wall']:.1f}" for x in runs[m]), f"{wall[m]:.1f}", f"{jobs / wall[m] * 60:.2f}",
+                         f"{cpu:.1f}" if m != "ray" else "-", f"{busy:.2f}" if m != "ray" else "-",
+                         f"{1 - busy / cores:.0%}" if m != "ray" else "-", f"{wall[m] / wall['pool']:.2f}x"])
         print(f"\n{label}: {jobs} jobs of {frames // jobs} frames, pool = {workers} workers x {threads} x264 thread(s), {repeat} interleaved runs")
         print(common.table(rows))
         # per-job start-up in warm workers: every job but the first of each worker
@@ -280,9 +313,16 @@ def compare(label: str, clips: list[Path], songs: list[Path], *, jobs: int, work
         size = statistics.median(p.stat().st_size for p in outputs) / 1e6
         inputs = sum(p.stat().st_size for p in clips) / 1e6
         print(f"per job: output {size:.1f} MB (median), inputs {inputs:.1f} MB of clips read (the job's three clips) + the song")
+        # a single render's peak: fresh processes (warmed up as a worker is), each rendering one
+        # of the batch's first jobs (the three clip orders) with the pool's x264 threads; the
+        # largest of them is the figure a worker's peak (over all its jobs) is held to
+        singles = [run_child("single", SINGLE, [str(batch_file), str(work / "out-single"), str(i), str(threads)], cache)["peak_mb"]
+                   for i in range(min(3, jobs))]
         worker_peak = max(run["worker_peak_mb"] for run in runs["pool"])
-        single = max(run["single_render_peak_mb"] for run in runs["serial"])
-        print(f"peak RSS: worker {worker_peak:.0f} MB vs a single render's process {single:.0f} MB ({worker_peak / single:.2f}x)")
+        single = max(singles)
+        print(f"peak RSS: worker {worker_peak:.0f} MB (the largest pool worker's VmHWM) vs a single render's {single:.0f} MB "
+              f"(the largest of fresh processes rendering jobs 0-{len(singles) - 1} alone: {', '.join(f'{x:.0f}' for x in singles)} MB) "
+              f"= {worker_peak / single:.2f}x")
         if "ray" in wall:
             print(f"ray / pool wall: {wall['ray'] / wall['pool']:.2f}x")
         print(f"pool vs serial: {wall['serial'] / wall['pool']:.2f}x" + (f"; pool vs shell loop: {wall['shell'] / wall['pool']:.2f}x" if shell else ""))
@@ -291,24 +331,36 @@ def compare(label: str, clips: list[Path], songs: list[Path], *, jobs: int, work
         shutil.rmtree(work, ignore_errors=True)
 
 
-def curve(clips: list[Path], songs: list[Path], *, jobs: int, repeat: int) -> None:
+CURVE_SETTINGS = [(1, 0), (1, 2), (2, 0), (2, 1), (2, 2), (3, 1)]
+"""(workers, x264 threads) the curve measures by default (0 threads: x264's own choice)."""
+
+
+def curve(clips: list[Path], songs: list[Path], *, jobs: int, repeat: int, settings: list[tuple[int, int]] | None = None) -> None:
     work = Path(tempfile.mkdtemp(prefix="clipkit-bench-curve-"))
     try:
         batch_file = write_batch(work, clips, songs, jobs)
         cache = work / "cache"
-        settings = [(1, 0), (1, 2), (2, 0), (2, 1), (3, 1)]
+        run_child("warm cache", WARM_CACHE, [str(p) for p in songs], cache)
+        settings = settings or CURVE_SETTINGS
         walls: dict[tuple[int, int], list[float]] = {s: [] for s in settings}
+        cpus: dict[tuple[int, int], list[float]] = {s: [] for s in settings}
         for r in range(repeat):
-            for s in settings if r % 2 == 0 else list(reversed(settings)):
+            for s in settings if r % 2 == 0 else list(reversed(settings)):  # interleaved: the shared machine's noise hits all
                 res = run_child("curve", POOL, [str(batch_file), str(work / f"o{s[0]}{s[1]}{r}"), str(s[0]), str(s[1])], cache)
                 walls[s].append(res["wall"])
-                print(f"  workers={s[0]} threads={s[1] or 'auto'}: {res['wall']:.1f} s", flush=True)
-        base = statistics.median(walls[(1, 0)])
-        rows = [["workers x threads", "wall s (median)", "jobs/min", "vs 1 x auto"]]
+                cpus[s].append(res["cpu"])
+                print(f"  workers={s[0]} threads={s[1] or 'auto'}: {res['wall']:.1f} s, CPU {res['cpu']:.1f} s "
+                      f"(load average {os.getloadavg()[0]:.1f} after it)", flush=True)
+        base = statistics.median(walls[settings[0]])
+        cores = len(os.sched_getaffinity(0))
+        name = f"{settings[0][0]} x {settings[0][1] or 'auto'}"
+        rows = [["workers x threads", "wall s (runs)", "median", "jobs/min", "CPU s/job", "idle share", f"vs {name}"]]
         for s in settings:
             w = statistics.median(walls[s])
-            rows.append([f"{s[0]} x {s[1] or 'auto'}", f"{w:.1f}", f"{jobs / w * 60:.2f}", f"{base / w:.2f}x"])
-        print(f"\ncurve on {os.cpu_count()} cores, {jobs} jobs, {repeat} interleaved runs")
+            busy = statistics.median(c / x for c, x in zip(cpus[s], walls[s]))
+            rows.append([f"{s[0]} x {s[1] or 'auto'}", ", ".join(f"{x:.1f}" for x in walls[s]), f"{w:.1f}", f"{jobs / w * 60:.2f}",
+                         f"{statistics.median(cpus[s]) / jobs:.1f}", f"{1 - busy / cores:.0%}", f"{base / w:.2f}x"])
+        print(f"\ncurve on {cores} cores, {jobs} jobs, {repeat} interleaved runs, load average {os.getloadavg()[0]:.1f} at the end")
         print(common.table(rows))
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -518,6 +570,7 @@ def main() -> None:
     ap.add_argument("--no-ray", action="store_true")
     ap.add_argument("--no-shell", action="store_true")
     ap.add_argument("--curve", action="store_true", help="throughput over workers x threads instead")
+    ap.add_argument("--settings", help="with --curve: the settings to measure, e.g. 1x0,2x1,2x2 (workers x threads, 0 = x264's choice)")
     ap.add_argument("--soak", type=int, metavar="N", help="RSS and open files of one worker over N small jobs instead")
     ap.add_argument("--startup", action="store_true", help="where a warm worker's per-job start-up goes, step by step, instead")
     ap.add_argument("--baseline", metavar="CHECKOUT", help="with --startup or --soak: also measure another clipkit checkout (e.g. a worktree of main)")
@@ -538,7 +591,8 @@ def main() -> None:
         elif args.startup:
             startup(label, clips, songs, jobs=args.jobs, threads=threads, baseline=args.baseline, repeat=args.repeat)
         elif args.curve:
-            curve(clips, songs, jobs=args.jobs, repeat=args.repeat)
+            chosen = [tuple(int(v) for v in item.split("x")) for item in args.settings.split(",")] if args.settings else None
+            curve(clips, songs, jobs=args.jobs, repeat=args.repeat, settings=chosen)
         else:
             compare(label, clips, songs, jobs=args.jobs, workers=workers, threads=threads, repeat=args.repeat,
                     ray=not args.no_ray, shell=not args.no_shell)

@@ -272,3 +272,19 @@ def test_sigterm_on_clipkit_render_leaves_no_partial_file(folder: Path, tmp_path
     assert proc.returncode == 143
     assert "stopped by SIGTERM" in stderr
     assert parts_in(out) == [] and not target.exists()
+
+
+def test_default_split_gives_each_render_two_x264_threads_per_core_and_ray_reserves_those_cores():
+    # the rule behind the measured curve in docs/batch.md: one render per core up to 8,
+    # two x264 threads per core a render gets; a Ray actor reserves the render's cores
+    from clipkit.batch import default_workers
+    from clipkit.batch.local import cores_per_render
+
+    assert default_workers(1) == (1, 2)
+    assert default_workers(2) == (2, 2)
+    assert default_workers(8) == (8, 2)
+    assert default_workers(16) == (8, 4)
+    for cores in (1, 2, 3, 8, 16, 64):
+        workers, threads = default_workers(cores)
+        assert workers * cores_per_render(threads) <= max(cores, 1)  # Ray: no more renders per node than the pool
+    assert [cores_per_render(t) for t in (0, 1, 2, 4, 8)] == [1, 1, 1, 2, 4]

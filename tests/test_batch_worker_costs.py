@@ -301,3 +301,29 @@ def test_audio_opened_from_the_header_alone_decodes_as_the_fully_probed_file(req
             quick, quick_origin = read(path, offset)
             assert quick_origin == full_origin, path
             np.testing.assert_array_equal(quick, full, err_msg=f"{path} at {offset} s")
+
+
+def test_after_job_without_trim_collects_cycles_and_trim_heap_returns_the_pages() -> None:
+    # the two halves of after_job apart: the cycles go with the collection, the freed
+    # heap pages only with the trim
+    import gc
+    import weakref
+
+    from clipkit.batch.worker import trim_heap
+
+    process = psutil.Process()
+    gc.disable()
+    try:
+        holder = _Holder()
+        alive = weakref.ref(holder)
+        del holder
+        blocks = [np.ones(8000) for _ in range(2000)]  # 128 MB of 64 KB heap blocks
+        del blocks[::2]
+        after_job(trim=False)
+        assert alive() is None  # the cycle is gone either way
+        kept = process.memory_info().rss
+        assert trim_heap()  # glibc: the holes go back to the system now
+        assert kept - process.memory_info().rss > 32 * 2**20
+        del blocks
+    finally:
+        gc.enable()

@@ -29,7 +29,7 @@ from ..errors import ParameterError
 from .jobs import Job
 from .results import BatchProgress, JobResult, RunningJob
 
-__all__ = ["LocalPool", "default_workers", "job_message"]
+__all__ = ["LocalPool", "cores_per_render", "default_workers", "job_message"]
 
 DEFAULT_MAX_JOBS = 200
 """Jobs a worker renders before a fresh process takes over: a bound on what a leaking
@@ -43,20 +43,31 @@ CANCEL_GRACE = 30.0
 def default_workers(cores: int | None = None) -> tuple[int, int]:
     """(workers, x264 threads per worker) for a machine with ``cores`` cores.
 
-    One worker per core with one x264 thread each, up to 8 workers; past 8 cores each
-    worker gets ``cores // 8`` threads. Why: one render leaves cores idle (its producer
-    thread decodes, applies effects and overlays one frame at a time, and x264's frame
-    threads wait on it and on their own lookahead), and a second render fills them.
-    Measured by ``bench/bench_batch.py`` on this 2-core machine (see docs/batch.md):
-    2 workers x 1 thread beat one render at a time with x264's own thread count. Renders
-    per node are capped at 8 so that a big node does not hold dozens of 600 MB workers
-    (the split on big nodes is not measured here: this machine has 2 cores).
+    One worker per core, up to 8 workers, each render with two x264 threads per core it
+    gets (past 8 cores a render gets ``cores // 8`` cores: 8 x 4 on 16 cores; Ray actors
+    reserve those cores, ``threads // 2``). Why: one render leaves part of the
+    cores idle (its producer thread decodes, applies effects and overlays one frame at a
+    time, x264's frame threads wait on it, and the start and end of a job run on one
+    thread), so a second render fills them; and with one x264 thread a render's encode
+    is one serial thread, so two renders of one thread each still leave cores idle while
+    either waits. Measured by ``bench/bench_batch.py --curve`` on this 2-core machine
+    (see docs/batch.md): 2 workers x 2 threads 1.14x the throughput of one render at a
+    time with x264's own thread count, 2 x 1 0.81x. Renders per node are capped at 8 so
+    that a big node does not hold dozens of ~500 MB workers (the split on big nodes is
+    not measured here: this machine has 2 cores).
     """
     if cores is None:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     workers = max(1, min(cores, 8))
-    threads = max(1, cores // workers)
+    threads = 2 * max(1, cores // workers)  # two x264 threads per core a render gets
     return workers, threads
+
+
+def cores_per_render(threads: int) -> int:
+    """The cores a render of ``threads`` x264 threads is given on the measured curve (two
+    threads per core, at least one core; 0 = x264's choice counts as one): what a Ray
+    actor reserves (``num_cpus``), so Ray runs as many renders per node as the pool."""
+    return max(1, threads // 2)
 
 
 def job_message(job: Job) -> dict[str, Any]:
@@ -136,13 +147,13 @@ def _worker_main(conn: Connection, threads: int) -> None:
             conn.send(("progress", job_id, done, total))
 
         result = run_job(job, threads=threads, cancel=event, progress=progress, handed_over=handed_over)
-        after_job()  # the render's freed memory back to the system: flat RSS job after job
         with lock:
             state["id"], state["event"] = None, None
         try:
-            conn.send(("result", result.to_dict()))
+            conn.send(("result", result.to_dict()))  # first, so the next job is on its way meanwhile
         except (BrokenPipeError, OSError):
             return
+        after_job()  # the job's cycles and freed heap pages: a flat peak job after job
 
 
 # -- the parent's side -----------------------------------------------------------------

@@ -28,7 +28,7 @@ from typing import Any
 
 from ..errors import ParameterError, PluginError
 from .jobs import Job
-from .local import CANCEL_GRACE, default_workers, job_message
+from .local import CANCEL_GRACE, cores_per_render, default_workers, job_message
 from .results import BatchProgress, JobResult, RunningJob
 
 __all__ = ["run_on_ray", "RenderActor", "RAY_MAX_RETRIES", "RAY_INIT_OPTIONS"]
@@ -130,8 +130,9 @@ def run_on_ray(
         Actors, i.e. renders at once (default: the cluster's CPUs over ``threads``,
         no more than there are jobs).
     threads : int in [0, 64], optional
-        x264 threads per render, also the ``num_cpus`` each actor reserves (default: from
-        the measured curve, see :func:`~clipkit.batch.default_workers`).
+        x264 threads per render (default: from the measured curve, see
+        :func:`~clipkit.batch.default_workers`); each actor reserves ``num_cpus`` = half
+        of them (at least 1), a render's share of the cores on that curve.
     cancel, fail_fast, progress
         As for :func:`clipkit.batch.batch_iter`.
     """
@@ -158,7 +159,7 @@ def run_on_ray(
 
 def _run(ray: Any, jobs: Sequence[Job], *, workers: int | None, threads: int, cancel: threading.Event | None,
          fail_fast: bool, progress: Callable[[BatchProgress], None] | None) -> Iterator[JobResult]:
-    cpus_per_actor = max(1, threads)
+    cpus_per_actor = cores_per_render(threads)  # the same renders per node as the local pool
     cluster_cpus = int(ray.cluster_resources().get("CPU", 1))
     count = workers if workers is not None else max(1, cluster_cpus // cpus_per_actor)
     count = max(1, min(count, len(jobs)))
