@@ -191,3 +191,19 @@ def test_a_sprite_drawn_at_its_own_size_does_not_cache_itself() -> None:
     sprite = Sprite(*planes)
     assert sprite.sized(8, 8) is sprite and sprite.sized(4, 4) is not sprite
     assert list(sprite._sizes) == [(4, 4)] and all(v is not sprite for v in sprite._sizes.values())
+
+
+def test_a_sprites_resized_copies_stay_within_their_byte_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pop entrance draws a sprite at a new size every frame and never again: the copies
+    kept are bounded in bytes (and counted in the sprite's nbytes, which caches budget by)."""
+    import clipkit.overlays.composite as composite
+
+    monkeypatch.setattr(composite, "_SIZE_BYTES", 200_000)
+    sprite = Sprite(*[np.ones((100, 100), np.float32) for _ in range(4)])
+    own = sprite.nbytes
+    for k in range(20):
+        sprite.sized(60 + k, 60 + k)
+    held = sum(s.nbytes for s in sprite._sizes.values())
+    assert 1 <= len(sprite._sizes) < 20 and held <= 200_000
+    assert sprite.nbytes == own + held
+    assert (79, 79) in sprite._sizes  # the newest stays

@@ -287,3 +287,22 @@ def test_a_process_lays_out_and_rasterizes_a_fixed_text_once_across_renders() ->
     assert again is first and again.sprite() is first.sprite()
     assert make_renderer("Weekend vibes!", style, ctx, safe_area=None, max_width=0.9, language=None) is not first
     assert make_renderer("Weekend vibes", style, RenderContext(720, 1280, 30), safe_area=None, max_width=0.9, language=None) is not first
+
+
+def test_shared_text_renderers_stay_within_their_byte_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch that puts each creator's name in a text makes every job's text new: the
+    renderers kept across renders are bounded in bytes, the newest always kept."""
+    import clipkit.overlays.text as text_mod
+
+    monkeypatch.setattr(text_mod, "SHARED_TEXT_BYTES", 3 * 2**20)
+    monkeypatch.setattr(text_mod, "_shared", type(text_mod._shared)())
+    made = []
+    for k in range(8):
+        r = make_renderer(f"creator number {k}", text_style("classic"), CTX, safe_area=SAFE_AREA, max_width=1.0, language=None)
+        r.sprite()  # rasterized: now it holds bytes
+        made.append(r)
+    kept = list(text_mod._shared.values())
+    assert kept[-1] is made[-1] and 1 <= len(kept) < 8
+    assert sum(text_mod._held_bytes(r) for r in kept[:-1]) <= 3 * 2**20
+    again = make_renderer("creator number 7", text_style("classic"), CTX, safe_area=SAFE_AREA, max_width=1.0, language=None)
+    assert again is made[-1]  # still shared

@@ -159,6 +159,7 @@ def _blend_placed(frame: Frame, sprite: "Sprite", ox: int, oy: int, opacity: flo
 _NO_ALPHA = np.zeros((1, 1), np.uint8)
 _PAD = 2
 _SIZE_CACHE = 32
+_SIZE_BYTES = 8 * 2**20  # resized copies a sprite keeps: a one-off entrance (pop) never revisits a size
 
 
 def _padded(plane: np.ndarray) -> np.ndarray:
@@ -273,16 +274,21 @@ class Sprite:
         return Sprite(*planes)
 
     def sized(self, width: int, height: int) -> Sprite:
-        """Like :meth:`resized`, but remembers recent sizes (an animation revisits them)."""
+        """Like :meth:`resized`, but remembers recent sizes (an animation revisits them): the
+        last 32, within 8 MB (counted in :attr:`nbytes`)."""
         if (width, height) == (self.width, self.height):
             return self  # never cached: a sprite in its own cache is a reference cycle (it held ~26 copies a job in a worker)
         key = (width, height)
         hit = self._sizes.get(key)
         if hit is None:
-            if len(self._sizes) >= _SIZE_CACHE:
-                self._sizes.pop(next(iter(self._sizes)))
             hit = self.resized(width, height)
             self._sizes[key] = hit
+            self.nbytes += hit.nbytes
+            held = sum(s.nbytes for s in self._sizes.values())
+            while len(self._sizes) > 1 and (len(self._sizes) > _SIZE_CACHE or held > _SIZE_BYTES):
+                dropped = self._sizes.pop(next(iter(self._sizes)))
+                held -= dropped.nbytes
+                self.nbytes -= dropped.nbytes
         return hit
 
     def level_for(self, scale: float) -> Sprite:

@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import KW_ONLY, dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import cv2
@@ -896,11 +897,35 @@ def make_renderer(
 
 
 SHARED_RENDERERS = 16
-"""Text renderers (layout and rasterized sprites) a process keeps across renders."""
+"""Text renderers (layout and rasterized sprites) a process keeps across renders, at most."""
+
+SHARED_TEXT_BYTES = 32 * 2**20
+"""Bytes of sprites (with their resized copies) the kept renderers may hold; past it the
+least recently used go (a batch's per-job texts, used once, would otherwise pile up)."""
+
+_shared_lock = threading.Lock()
+_shared: OrderedDict[tuple, TextRenderer] = OrderedDict()
 
 
-@lru_cache(maxsize=SHARED_RENDERERS)
-def _shared_renderer(
+def _held_bytes(renderer: TextRenderer) -> int:
+    return sum(s.nbytes for s in renderer._cache.values())  # a sprite's nbytes counts its resized copies
+
+
+def _shared_renderer(*key: Any) -> TextRenderer:
+    with _shared_lock:
+        hit = _shared.get(key)
+        if hit is not None:
+            _shared.move_to_end(key)
+            return hit
+    renderer = _new_renderer(*key)
+    with _shared_lock:
+        _shared[key] = renderer
+        while len(_shared) > 1 and (len(_shared) > SHARED_RENDERERS or sum(_held_bytes(r) for r in _shared.values()) > SHARED_TEXT_BYTES):
+            _shared.popitem(last=False)
+    return renderer
+
+
+def _new_renderer(
     text: str, style: TextStyle, width: int, height: int, safe_area: SafeArea | None, max_width: float, language: str | None, strict_fonts: bool
 ) -> TextRenderer:
     area = safe_area or SafeArea(0.0, 0.0, 0.0, 0.0)
