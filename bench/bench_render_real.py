@@ -95,11 +95,9 @@ def _cover_crop(width: int, height: int, sar: Fraction) -> tuple[int, int, int, 
     return (0, (height - ch) // 4 * 2, width, ch)
 
 
-def run_floor(out: str) -> None:
-    import av
-
+def _x264_stream(oc):  # noqa: ANN001, ANN202 - an output container in, its video stream out
+    """A 1080x1920 libx264 stream with the ``tiktok`` profile's settings (common.X264)."""
     x = common.X264
-    oc = av.open(out, "w", format="mp4", options={"movflags": "+faststart"})
     vs = oc.add_stream("libx264", rate=FPS)
     vs.width, vs.height, vs.pix_fmt = W, H, "yuv420p"
     vs.codec_context.thread_type = "FRAME"
@@ -108,6 +106,14 @@ def run_floor(out: str) -> None:
         "preset": x["preset"], "crf": str(x["crf"]), "maxrate": f"{x['maxrate_kbps']}k",
         "bufsize": f"{x['bufsize_kbps']}k", "profile": "high", "x264-params": f"min-keyint={x['keyint_min']}",
     }
+    return vs
+
+
+def run_floor(out: str) -> None:
+    import av
+
+    oc = av.open(out, "w", format="mp4", options={"movflags": "+faststart"})
+    vs = _x264_stream(oc)
     aus = oc.add_stream("aac", rate=48000)
     aus.layout = "stereo"
     aus.bit_rate = 128000
@@ -176,18 +182,10 @@ def run_x264_content(src: str, out: str) -> None:
     """
     import av
 
-    x = common.X264
     with av.open(src) as ic:
         frames = [f.reformat(format="yuv420p") for f in ic.decode(video=0)]
     oc = av.open(out, "w", format="mp4")
-    vs = oc.add_stream("libx264", rate=FPS)
-    vs.width, vs.height, vs.pix_fmt = W, H, "yuv420p"
-    vs.codec_context.thread_type = "FRAME"
-    vs.codec_context.gop_size = x["gop"]
-    vs.options = {
-        "preset": x["preset"], "crf": str(x["crf"]), "maxrate": f"{x['maxrate_kbps']}k",
-        "bufsize": f"{x['bufsize_kbps']}k", "profile": "high", "x264-params": f"min-keyint={x['keyint_min']}",
-    }
+    vs = _x264_stream(oc)
     started = time.process_time()
     for k, frame in enumerate(frames):
         frame.pts, frame.time_base = k, Fraction(1, FPS)
