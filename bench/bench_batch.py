@@ -244,7 +244,7 @@ print("RESULT " + json.dumps({"wall": wall, "frames": 0}))
 
 
 def run_child(name: str, code: str, args: list[str], cache_dir: Path, *, code_root: str | None = None) -> dict:
-    env = {**os.environ, "CLIPKIT_CACHE_DIR": str(cache_dir)}
+    env = {**common.child_env(), "CLIPKIT_CACHE_DIR": str(cache_dir)}  # bytecode cached, as in an install
     if code_root:  # another checkout's clipkit first on the path (the --baseline runs)
         env["PYTHONPATH"] = code_root + os.pathsep + env.get("PYTHONPATH", "")
     bin_dir = os.path.dirname(sys.executable)
