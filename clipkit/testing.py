@@ -399,6 +399,35 @@ def check_input_untouched(effect_id: str, *, size: tuple[int, int] = (64, 48)) -
             _fail(effect_id, "input_untouched", f"input frame {i} was modified; effects must return new planes")
 
 
+def check_before_scaling(effect_id: str, *, size: tuple[int, int] = (64, 48)) -> None:
+    """An effect that says it may run before a fit scales up (``before_scaling``) gives,
+    run on a picture at its ``px`` sizes halved and then scaled up 2x, what it gives on
+    the scaled-up picture, to within interpolation (mean difference at most 1 level)."""
+    import cv2
+
+    effect = get(effect_id)
+    if not getattr(type(effect), "before_scaling", False):
+        return
+    if effect.space != "yuv" or not any(p.unit == "px" for p in effect.params):
+        _fail(effect_id, "before_scaling", "only a YUV effect with px-sized parameters can run before the scaling (it scales its sizes)")
+
+    def up(f: Frame) -> Frame:
+        w, h = f.width * 2, f.height * 2
+        return Frame(*(cv2.resize(plane, (pw, ph), interpolation=cv2.INTER_LINEAR) for plane, pw, ph in ((f.y, w, h), (f.u, w // 2, h // 2), (f.v, w // 2, h // 2))))
+
+    frames = sample_frames(*size, count=2)
+    node = create(effect_id, **active_params(effect_id))
+    bound = node.bind(_context(size[0] * 2, size[1] * 2, frames=len(frames)))
+    for i, f in enumerate(frames):
+        t = _time(i, len(frames))
+        after = bound.run(up(f), bound.values(t), t)
+        before = up(bound.run(f.copy(), bound.values(t), t, scale=2.0))
+        for name in ("y", "u", "v"):
+            d = float(np.abs(getattr(after, name).astype(np.int16) - getattr(before, name).astype(np.int16)).mean())
+            if d > 1.0:
+                _fail(effect_id, "before_scaling", f"frame {i}: run before a 2x upscale, plane {name} differs by {d:.2f} levels on average from running after it (at most 1)")
+
+
 CHECKS: dict[str, Callable[[str], None]] = {
     "declaration": check_declaration,
     "kernel_vs_reference": check_kernel_vs_reference,
@@ -408,6 +437,7 @@ CHECKS: dict[str, Callable[[str], None]] = {
     "streaming_equals_batch": check_streaming_equals_batch,
     "deterministic": check_deterministic,
     "input_untouched": check_input_untouched,
+    "before_scaling": check_before_scaling,
 }
 """Every conformance check by name."""
 

@@ -27,6 +27,18 @@ def test_every_builtin_is_covered_and_nothing_failed_to_load() -> None:
     assert {c for _, c in conformance_cases(["contrast"])} == set(CHECKS)
 
 
+def test_the_before_scaling_check_catches_an_effect_that_does_not_scale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Grain is made at the output's resolution: declared ``before_scaling`` it fails the
+    check (its noise differs once scaled up); blur and sharpen pass it."""
+    grain = type(fx.get("grain"))
+    monkeypatch.setattr(grain, "before_scaling", True)
+    with pytest.raises(AssertionError, match=r"grain: before_scaling: frame 0: run before a 2x upscale, plane y differs by"):
+        run_check("grain", "before_scaling")
+    for effect_id in ("blur", "sharpen"):
+        assert type(fx.get(effect_id)).before_scaling
+        run_check(effect_id, "before_scaling")
+
+
 @pytest.mark.parametrize("name", fx.look_names())
 def test_look_intensity_zero_is_identity_and_one_changes_the_picture(name: str) -> None:
     frames = sample_frames(64, 48, count=2)

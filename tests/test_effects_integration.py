@@ -67,6 +67,49 @@ def test_a_looks_colour_effects_run_before_an_upscale_and_match_running_them_aft
         assert np.abs(a.v.astype(int) - b.v.astype(int)).mean() < 1.0
 
 
+def test_a_sharpen_runs_on_the_source_before_an_upscale_at_its_scaled_size(landscape: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A size-only filter (``before_scaling``) leads a chain: on a source scaled up 4x it
+    runs on the source's pixels with its sigma divided by 4, and gives within rounding
+    what sharpening the scaled picture gives; after a positional effect, or when the fit
+    scales down, it stays at the output size."""
+    from clipkit.effects.base import BoundChain
+
+    sharpen = type(fx.get("sharpen"))
+    seen: list[tuple[tuple[int, int], float]] = []
+    real_apply = sharpen.apply
+
+    def recording(self, frame, p, state, time):  # noqa: ANN001, ANN202
+        seen.append((frame.y.shape, p["sigma"]))
+        return real_apply(self, frame, p, state, time)
+
+    monkeypatch.setattr(sharpen, "apply", recording)
+    canvas = ck.Canvas(360, 640, 30)  # a 284x160 clip: a 90x160 crop scaled up 4x
+    plain = ck.sequence([ck.open(landscape).trim(0, 0.5)], canvas=canvas, fit="center")
+    sharp = plain.with_effect("sharpen", amount=0.8, sigma=8.0)
+    hoisted = list(sharp.frames())
+    px = 360 / 1080 * 8.0  # the sigma in pixels of the 360x640 output (px units follow its short side)
+    assert {shape for shape, _ in seen} == {(160, 90)}
+    assert all(sigma == pytest.approx(px / 4) for _, sigma in seen)
+    seen.clear()
+    chain = BoundChain([node.bind(_ctx_of(canvas)) for node in sharp.effects])
+    after = [chain(frame, _time(i)) for i, frame in enumerate(plain.frames())]
+    assert {shape for shape, _ in seen} == {(640, 360)} and all(sigma == pytest.approx(px) for _, sigma in seen)
+    assert len(hoisted) == len(after) == 15
+    for a, b in zip(hoisted, after):
+        diff = np.abs(a.y.astype(int) - b.y.astype(int))
+        assert diff.mean() < 1.0  # hard generated edges scaled 4x; the real clips: 62-86 dB
+        assert np.array_equal(a.u, b.u) and np.array_equal(a.v, b.v)  # luma only
+    # behind a positional effect the order matters: the sharpen stays at the output size
+    seen.clear()
+    list(plain.with_effect("vignette", strength=0.5).with_effect("sharpen", amount=0.8, sigma=8.0).frames())
+    assert {shape for shape, _ in seen} == {(640, 360)}
+    # scaling down, the source has more pixels: it runs on the fitted picture
+    seen.clear()
+    small = ck.sequence([ck.open(landscape).trim(0, 0.2)], canvas=ck.Canvas(64, 112, 30), fit="center")
+    list(small.with_effect("sharpen", amount=0.8, sigma=8.0).frames())
+    assert {shape for shape, _ in seen} == {(112, 64)} and all(sigma == pytest.approx(64 / 1080 * 8.0) for _, sigma in seen)
+
+
 def _ctx_of(canvas: ck.Canvas) -> object:
     from clipkit.nodes import RenderContext
 
@@ -163,7 +206,7 @@ def test_cli_list_show_test_docs_and_warmup(capsys: pytest.CaptureFixture[str], 
     assert main(["effects", "show", "nope"]) == 2
     assert "not registered" in capsys.readouterr().err
     assert main(["effects", "test", "contrast"]) == 0
-    assert "contrast: ok (8/8 checks)" in capsys.readouterr().out
+    assert "contrast: ok (9/9 checks)" in capsys.readouterr().out
     assert main(["effects", "docs", "-o", str(tmp_path / "fx.md")]) == 0
     assert (tmp_path / "fx.md").read_text() == (ROOT / "docs" / "effects.md").read_text()
     assert main(["warmup", "contrast", "saturation"]) == 0

@@ -110,6 +110,12 @@ class Effect(ABC):
         Parameters for docs, ``clipkit effects show`` and ``clipkit preview``.
     tolerance : int
         Largest difference in grey levels allowed between kernel and reference.
+    before_scaling : bool
+        ``True`` for a filter whose only sizes are its ``px`` parameters and whose result
+        on a picture scaled up k times is, to within rounding, its result with those sizes
+        divided by k on the picture before the scaling (a blur, an unsharp mask): a fit
+        that scales a source up may then run it on the source's pixels, k squared times
+        fewer (see :meth:`BoundChain.split_point_ops`). Default ``False``.
 
     The docstring's first line is the effect's summary.
 
@@ -136,6 +142,7 @@ class Effect(ABC):
     params: ClassVar[tuple[Param, ...]] = ()
     example: ClassVar[dict[str, Any]] = {}
     tolerance: ClassVar[int] = 1
+    before_scaling: ClassVar[bool] = False
 
     # -- declaration ----------------------------------------------------------------------
     @classmethod
@@ -360,14 +367,18 @@ class BoundEffect:
             return self._static_identity
         return self.effect.is_identity(p)
 
-    def run(self, image: Any, p: Mapping[str, Any], time: FrameTime) -> Any:
-        """Run on an image of the effect's space with values ``p`` (``px`` scaled here)."""
+    def run(self, image: Any, p: Mapping[str, Any], time: FrameTime, *, scale: float = 1.0) -> Any:
+        """Run on an image of the effect's space with values ``p`` (``px`` scaled here).
+
+        ``scale`` > 1: the image is a source the fit then scales up ``scale`` times (an
+        effect that runs :attr:`Effect.before_scaling`), so its ``px`` sizes shrink by it.
+        """
         if isinstance(image, Frame):
             image = contiguous(image)
         if self._px:
             p = dict(p)
-            for name, scale in self._px.items():
-                p[name] = p[name] * scale
+            for name, px in self._px.items():
+                p[name] = p[name] * px / scale
         return self._run(image, p, self.state, time)
 
     def luma_table(self, p: Mapping[str, Any]) -> np.ndarray | None:
@@ -460,7 +471,9 @@ class BoundChain:
         if BoundChain.profile:
             BoundChain.profiled.append(self)
 
-    def __call__(self, frame: Frame, time: FrameTime) -> Frame:
+    def __call__(self, frame: Frame, time: FrameTime, *, scale: float = 1.0) -> Frame:
+        """Run the chain on ``frame``; ``scale`` > 1 when it is a source picture the fit
+        then scales up that many times (only a head of :meth:`split_point_ops` is run so)."""
         rgb: np.ndarray | None = None
         alpha = frame.alpha
         profile = self.profile  # the class flag (bench_effects), or this chain's (a profiled render)
@@ -488,6 +501,8 @@ class BoundChain:
                     tabled = []
                 if cube is not None:
                     frame, cube = self._apply_cube(frame, cube, profile), None
+                if profile:
+                    started = _time.thread_time()  # the table and cube passes above counted as theirs
                 found = b.colour_cube(p) if rgb is None else None
                 if found is not None:
                     cube = _PendingCube(b, found[0], float(found[1]))
@@ -502,7 +517,7 @@ class BoundChain:
                 else:
                     if rgb is not None:
                         frame, rgb = from_rgb(rgb, alpha), None
-                    frame = b.run(frame, p, time)
+                    frame = b.run(frame, p, time, scale=scale)
                 if profile:
                     b.seconds += _time.thread_time() - started
                     b.calls += 1
@@ -549,15 +564,18 @@ class BoundChain:
         return out
 
     def split_point_ops(self) -> tuple[BoundChain | None, BoundChain | None]:
-        """``(leading per-pixel colour effects, the rest)`` of this chain, sharing its bound effects.
+        """``(leading effects that may run before the scaling, the rest)`` of this chain,
+        sharing its bound effects.
 
         The leading run of effects that only map colours pixel by pixel (luma tables and
-        colour cubes: :meth:`Effect.luma_table`, :meth:`Effect.colour_cube`) may run
-        before a fit scales the picture up, where they touch fewer pixels; the rest
-        (sharpen, vignette, anything spatial or positional) stays at the output size.
+        colour cubes: :meth:`Effect.luma_table`, :meth:`Effect.colour_cube`), or filter
+        by sizes alone (:attr:`Effect.before_scaling`: sharpen, blur), may run before a
+        fit scales the picture up, where they touch fewer pixels (the head is then called
+        with ``scale``); the rest (vignette, grain, anything positional or made at the
+        output's resolution) stays at the output size.
         """
         k = 0
-        while k < len(self.bound) and _is_point_op(self.bound[k]):
+        while k < len(self.bound) and _runs_before_scaling(self.bound[k]):
             k += 1
         if k == 0:
             return None, self
@@ -581,12 +599,13 @@ class BoundChain:
                 closer()
 
 
-def _is_point_op(bound: Any) -> bool:
-    """Whether a bound node only maps each pixel's colour (its class has a luma table or a cube)."""
+def _runs_before_scaling(bound: Any) -> bool:
+    """Whether a bound node only maps each pixel's colour (its class has a luma table or a
+    cube) or is a size-only filter (:attr:`Effect.before_scaling`)."""
     if not isinstance(bound, BoundEffect) or bound.space != "yuv" or bound._reference:
         return False
     kind = type(bound.effect)
-    return kind.luma_table is not Effect.luma_table or kind.colour_cube is not Effect.colour_cube
+    return kind.luma_table is not Effect.luma_table or kind.colour_cube is not Effect.colour_cube or kind.before_scaling
 
 
 class _PendingCube:

@@ -109,8 +109,15 @@ def _interp(src_w: int, dst_w: int) -> int:
     return cv2.INTER_AREA if dst_w * 1.5 < src_w else cv2.INTER_LINEAR
 
 
-PointOps = Callable[[Frame], Frame]
-"""Per-pixel colour work (luma tables, colour cubes) a fit may run before it scales up."""
+PointOps = Callable[..., Frame]
+"""Work a fit may run before it scales the picture up: per-pixel colour work (luma tables,
+colour cubes) and size-only filters (sharpen). Called ``pre(frame)`` on the fitted picture,
+or ``pre(region, scale=k)`` on the source region the fit then scales up ``k`` times."""
+
+
+def upscale(src: tuple[int, int], dst: tuple[int, int]) -> float:
+    """How many times a fit scales a ``src`` region up to ``dst`` (by area, as a length ratio)."""
+    return float(np.sqrt((dst[0] * dst[1]) / max(1, src[0] * src[1])))
 
 
 def _resize_region(frame: Frame, rect: tuple[int, int, int, int], size: tuple[int, int], pre: PointOps | None = None) -> Frame:
@@ -122,7 +129,7 @@ def _resize_region(frame: Frame, rect: tuple[int, int, int, int], size: tuple[in
         # scaling up: per-pixel work on the source's pixels is cheaper by the area ratio
         # (and differs from after the resize only where interpolation mixes colours)
         ry, ru, rv, ra = _region(frame, x, y, w, h)
-        return _resize_region(pre(Frame(ry, ru, rv, ra)), (0, 0, w, h), size)
+        return _resize_region(pre(Frame(ry, ru, rv, ra), scale=upscale((w, h), size)), (0, 0, w, h), size)
     if (x, y, w, h) == (0, 0, frame.width, frame.height) and (w, h) == size:
         return frame  # already the canvas: pass through untouched (keeps the zero-copy path)
     ry, ru, rv, ra = _region(frame, x, y, w, h)
@@ -342,7 +349,7 @@ class Fitter:
         return FitGeometry(frame_size, display, crop, self.canvas, self.background, self.fps)
 
     def __call__(self, frame: Frame, pre: PointOps | None = None) -> Frame:
-        """Fit ``frame``; ``pre`` (per-pixel colour work) runs exactly once, before the
+        """Fit ``frame``; ``pre`` (see :data:`PointOps`) runs exactly once, before the
         scaling when the fit mode can do that and the picture is scaled up, else after."""
         size = (frame.width, frame.height)
         if self._fn is None or size != self._frame_size:

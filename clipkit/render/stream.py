@@ -311,9 +311,9 @@ def frame_stream(
             if hoisted is not None and len(active) == 1 and open_shots[active[0].index].stream.takes_point_ops:
                 lone = open_shots[active[0].index]
                 if profiler is None:
-                    frames = [lone.next(index, lambda f, t=time_: hoisted(f, t))]
+                    frames = [lone.next(index, lambda f, scale=1.0, t=time_: hoisted(f, t, scale=scale))]
                 else:  # the effects keep their own rows: take their time out of the fit's
-                    frames = [lone.next(index, lambda f, t=time_: _outside(profiler, f"fit {lone.stream.fit_mode}", hoisted, f, t))]
+                    frames = [lone.next(index, lambda f, scale=1.0, t=time_: _outside(profiler, f"fit {lone.stream.fit_mode}", hoisted, f, t, scale=scale))]
                 chain = edit_rest
             else:
                 frames = [open_shots[s.index].next(index) for s in active]
@@ -352,19 +352,20 @@ def frame_stream(
                 closer()
 
 
-def _outside(profiler: StageProfiler, stage: str, fn: Callable[..., Frame], *args: Any) -> Frame:
+def _outside(profiler: StageProfiler, stage: str, fn: Callable[..., Frame], *args: Any, **kwargs: Any) -> Frame:
     """Run ``fn`` inside ``stage`` without counting its time there (it has rows of its own)."""
     import time as _time
 
     cpu, wall = _time.thread_time(), _time.perf_counter()
     try:
-        return fn(*args)
+        return fn(*args, **kwargs)
     finally:
         profiler.add(stage, cpu - _time.thread_time(), wall - _time.perf_counter(), calls=0)
 
 
 def _point_ops_first(bound: list[BoundFrameNode]) -> tuple[BoundFrameNode | None, list[BoundFrameNode]]:
-    """The leading per-pixel colour effects of a bound effect list, and what follows them."""
+    """The leading effects of a bound effect list that may run before a fit scales up
+    (per-pixel colour work, size-only filters), and what follows them."""
     if not bound:
         return None, bound  # nothing to split: do not import the effects (and numba) for it
     from ..effects.base import BoundChain
