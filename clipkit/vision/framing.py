@@ -745,8 +745,6 @@ def subject_cover(g: FitGeometry, *, faces: Any = "default", motion: bool = True
     ``motion=False`` (the ``cover`` fit) moves the crop for faces only: a clip without faces
     is cropped in the centre, as before; ``motion=True`` (``fit: smart``) also follows motion.
     """
-    from ..render.fit import upscale
-
     sx, sy = g.pixel_scale
     cx, cy, cw, ch = g.crop
     W, H = g.canvas
@@ -767,7 +765,7 @@ def subject_cover(g: FitGeometry, *, faces: Any = "default", motion: bool = True
         alpha = None if frame.alpha is None else frame.alpha[y : y + h, x : x + w]
         if pre is not None and alpha is None and w * h < W * H:
             # scaling up: per-pixel colour work and size-only filters are cheaper on the source's pixels
-            done = pre(Frame(*region), scale=upscale((w, h), (W, H)))
+            done = pre(Frame(*region), scale=math.sqrt((W * H) / (w * h)))  # see clipkit.render.fit.PointOps
             region = (done.y, done.u, done.v)
             pre = None
         if (w, h) == (W, H):
