@@ -163,6 +163,10 @@ def test_layers_copy_shared_frames_before_drawing() -> None:
     # a second layer on the frame the first one made draws in place
     again = own_frame(first)
     assert again is first
+    # the copy is one yuv420p buffer: the encoder takes it as it is (no second copy)
+    packed = first.to_i420()
+    assert np.shares_memory(packed, first.y) and np.shares_memory(packed, first.v)
+    assert np.array_equal(packed[:48], first.y)
 
 
 def test_a_render_with_text_and_a_resting_sticker_loads_no_numba(tmp_path: Path, portrait: str) -> None:

@@ -53,7 +53,15 @@ def own_frame(frame: Frame) -> Frame:
     mine = getattr(_owned, "planes", None)
     if mine is not None and frame.y is mine[0] and frame.u is mine[1] and frame.v is mine[2]:
         return frame
-    out = frame.copy()
+    if frame.width % 2 or frame.height % 2:
+        out = frame.copy()
+    else:
+        # copied into one yuv420p buffer: the encoder then takes the frame without a second copy
+        out = Frame.packed(frame.width, frame.height)
+        np.copyto(out.y, frame.y)
+        np.copyto(out.u, frame.u)
+        np.copyto(out.v, frame.v)
+        out.alpha = None if frame.alpha is None else frame.alpha.copy()
     _owned.planes = (out.y, out.u, out.v)
     return out
 
