@@ -399,21 +399,26 @@ def check_input_untouched(effect_id: str, *, size: tuple[int, int] = (64, 48)) -
             _fail(effect_id, "input_untouched", f"input frame {i} was modified; effects must return new planes")
 
 
-def check_before_scaling(effect_id: str, *, size: tuple[int, int] = (64, 48)) -> None:
+def check_before_scaling(effect_id: str, *, size: tuple[int, int] = (540, 960)) -> None:
     """An effect that says it may run before a fit scales up (``before_scaling``) gives,
-    run on a picture at its ``px`` sizes halved and then scaled up 2x, what it gives on
-    the scaled-up picture, to within interpolation (mean difference at most 1 level)."""
+    run on a picture (with its ``px`` sizes halved) that is then scaled up 2x, what it
+    gives on the scaled-up picture: a mean difference of at most 1 level per plane, and
+    the same amount of fine detail (mean absolute Laplacian of luma within 5%). The
+    output is 1080x1920, where ``px`` sizes are what they say."""
     import cv2
 
     effect = get(effect_id)
     if not getattr(type(effect), "before_scaling", False):
         return
-    if effect.space != "yuv" or not any(p.unit == "px" for p in effect.params):
-        _fail(effect_id, "before_scaling", "only a YUV effect with px-sized parameters can run before the scaling (it scales its sizes)")
+    if effect.space != "yuv":
+        _fail(effect_id, "before_scaling", "only a YUV effect can run before the scaling (inside the fit, on the source's planes)")
 
     def up(f: Frame) -> Frame:
         w, h = f.width * 2, f.height * 2
         return Frame(*(cv2.resize(plane, (pw, ph), interpolation=cv2.INTER_LINEAR) for plane, pw, ph in ((f.y, w, h), (f.u, w // 2, h // 2), (f.v, w // 2, h // 2))))
+
+    def detail(y: np.ndarray) -> float:
+        return float(np.abs(cv2.Laplacian(y, cv2.CV_32F)).mean())
 
     frames = sample_frames(*size, count=2)
     node = create(effect_id, **active_params(effect_id))
@@ -426,6 +431,9 @@ def check_before_scaling(effect_id: str, *, size: tuple[int, int] = (64, 48)) ->
             d = float(np.abs(getattr(after, name).astype(np.int16) - getattr(before, name).astype(np.int16)).mean())
             if d > 1.0:
                 _fail(effect_id, "before_scaling", f"frame {i}: run before a 2x upscale, plane {name} differs by {d:.2f} levels on average from running after it (at most 1)")
+        a, b = detail(after.y), detail(before.y)
+        if abs(b - a) > 0.05 * max(a, 1e-6):
+            _fail(effect_id, "before_scaling", f"frame {i}: run before a 2x upscale, it leaves {b / max(a, 1e-6):.0%} of the fine detail it leaves run after it (95-105% allowed)")
 
 
 CHECKS: dict[str, Callable[[str], None]] = {

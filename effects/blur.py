@@ -58,7 +58,7 @@ class Blur(Effect):
         Param("sigma", "float", 6.0, min=0.0, max=100.0, unit="px", doc="Blur size (standard deviation); 0 leaves the picture sharp", neutral=0.0),
     )
     example = {"sigma": 8.0}
-    before_scaling = True  # on a source a fit scales up: blurred at sigma / k on its pixels
+    before_scaling = True  # on a source a fit scales up: blurred at sigma / k on its pixels (a linear filter: the order does not matter)
 
     def apply(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         s = p["sigma"]

@@ -48,6 +48,7 @@ class Duotone(Effect):
         Param("highlights", "color", "#ffc46b", doc="Colour of white"),
     )
     example = {"strength": 1.0, "shadows": "#1b1f5e", "highlights": "#ffc46b"}
+    before_scaling = True  # a per-pixel colour map: may run on a source's pixels before a fit scales it up
 
     def apply(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         y, u, v = _kernel(frame.y, frame.u, frame.v, color_yuv(p["shadows"]), color_yuv(p["highlights"]), p["strength"])

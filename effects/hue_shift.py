@@ -40,6 +40,7 @@ class HueShift(Effect):
         Param("degrees", "float", 0.0, min=-180.0, max=180.0, unit="deg", doc="Rotation of the colour wheel; 0 leaves hues as they are", neutral=0.0),
     )
     example = {"degrees": 30.0}
+    before_scaling = True  # a per-pixel colour map: may run on a source's pixels before a fit scales it up
 
     def apply(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         a = math.radians(p["degrees"])

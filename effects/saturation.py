@@ -26,6 +26,7 @@ class Saturation(Effect):
         Param("amount", "float", 1.0, min=0.0, max=3.0, unit="x", doc="Chroma gain; 1 leaves colours as they are, 0 is greyscale", neutral=1.0),
     )
     example = {"amount": 1.3}
+    before_scaling = True  # a per-pixel colour map: may run on a source's pixels before a fit scales it up
 
     def apply(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         table = _table(p["amount"])  # two OpenCV table passes on the chroma planes: no numba

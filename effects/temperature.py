@@ -55,6 +55,7 @@ class Temperature(Effect):
         Param("tint", "float", 0.0, min=-1.0, max=1.0, doc="Tint: positive toward magenta, negative toward green; 0 leaves it", neutral=0.0),
     )
     example = {"temperature": 0.3, "tint": 0.05}
+    before_scaling = True  # a per-pixel colour map: may run on a source's pixels before a fit scales it up
 
     @staticmethod
     def _shift(p: dict[str, Any]) -> tuple[float, float]:

@@ -27,14 +27,16 @@ def test_every_builtin_is_covered_and_nothing_failed_to_load() -> None:
     assert {c for _, c in conformance_cases(["contrast"])} == set(CHECKS)
 
 
-def test_the_before_scaling_check_catches_an_effect_that_does_not_scale(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Grain is made at the output's resolution: declared ``before_scaling`` it fails the
-    check (its noise differs once scaled up); blur and sharpen pass it."""
-    grain = type(fx.get("grain"))
-    monkeypatch.setattr(grain, "before_scaling", True)
-    with pytest.raises(AssertionError, match=r"grain: before_scaling: frame 0: run before a 2x upscale, plane y differs by"):
-        run_check("grain", "before_scaling")
-    for effect_id in ("blur", "sharpen"):
+def test_the_before_scaling_check_catches_effects_that_do_not_commute_with_scaling(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Grain is made at the output's resolution, and a sharpen run on the source sharpens
+    its pixels, not the scaled picture's: declared ``before_scaling`` each fails the check
+    (the grain by its difference, the sharpen by the fine detail it leaves); the effects
+    that declare it pass."""
+    for effect_id, message in (("grain", r"plane y differs by"), ("sharpen", r"of the fine detail it leaves run after it")):
+        monkeypatch.setattr(type(fx.get(effect_id)), "before_scaling", True)
+        with pytest.raises(AssertionError, match=rf"{effect_id}: before_scaling: frame 0: run before a 2x upscale, .*{message}"):
+            run_check(effect_id, "before_scaling")
+    for effect_id in ("blur", "temperature", "saturation", "hue_shift", "duotone"):
         assert type(fx.get(effect_id)).before_scaling
         run_check(effect_id, "before_scaling")
 

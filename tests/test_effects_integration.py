@@ -67,47 +67,69 @@ def test_a_looks_colour_effects_run_before_an_upscale_and_match_running_them_aft
         assert np.abs(a.v.astype(int) - b.v.astype(int)).mean() < 1.0
 
 
-def test_a_sharpen_runs_on_the_source_before_an_upscale_at_its_scaled_size(landscape: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_blur_runs_on_the_source_before_an_upscale_at_its_scaled_size(landscape: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """A size-only filter (``before_scaling``) leads a chain: on a source scaled up 4x it
     runs on the source's pixels with its sigma divided by 4, and gives within rounding
-    what sharpening the scaled picture gives; after a positional effect, or when the fit
-    scales down, it stays at the output size."""
+    what blurring the scaled picture gives; after a positional effect, or when the fit
+    scales down, it stays at the output size. A sharpen never runs before the scaling."""
     from clipkit.effects.base import BoundChain
 
-    sharpen = type(fx.get("sharpen"))
-    seen: list[tuple[tuple[int, int], float]] = []
-    real_apply = sharpen.apply
+    seen: list[tuple[str, tuple[int, int], float]] = []
+    for effect_id in ("blur", "sharpen"):
+        kind = type(fx.get(effect_id))
+        real_apply = kind.apply
 
-    def recording(self, frame, p, state, time):  # noqa: ANN001, ANN202
-        seen.append((frame.y.shape, p["sigma"]))
-        return real_apply(self, frame, p, state, time)
+        def recording(self, frame, p, state, time, _real=real_apply, _id=effect_id):  # noqa: ANN001, ANN202
+            seen.append((_id, frame.y.shape, p["sigma"]))
+            return _real(self, frame, p, state, time)
 
-    monkeypatch.setattr(sharpen, "apply", recording)
+        monkeypatch.setattr(kind, "apply", recording)
     canvas = ck.Canvas(360, 640, 30)  # a 284x160 clip: a 90x160 crop scaled up 4x
     plain = ck.sequence([ck.open(landscape).trim(0, 0.5)], canvas=canvas, fit="center")
-    sharp = plain.with_effect("sharpen", amount=0.8, sigma=8.0)
-    hoisted = list(sharp.frames())
-    px = 360 / 1080 * 8.0  # the sigma in pixels of the 360x640 output (px units follow its short side)
-    assert {shape for shape, _ in seen} == {(160, 90)}
-    assert all(sigma == pytest.approx(px / 4) for _, sigma in seen)
+    blurred = plain.with_effect("blur", sigma=24.0)
+    hoisted = list(blurred.frames())
+    px = 360 / 1080 * 24.0  # the sigma in pixels of the 360x640 output (px units follow its short side)
+    assert {(i, shape) for i, shape, _ in seen} == {("blur", (160, 90))}
+    assert all(sigma == pytest.approx(px / 4) for _, _, sigma in seen)
     seen.clear()
-    chain = BoundChain([node.bind(_ctx_of(canvas)) for node in sharp.effects])
+    chain = BoundChain([node.bind(_ctx_of(canvas)) for node in blurred.effects])
     after = [chain(frame, _time(i)) for i, frame in enumerate(plain.frames())]
-    assert {shape for shape, _ in seen} == {(640, 360)} and all(sigma == pytest.approx(px) for _, sigma in seen)
+    assert {shape for _, shape, _ in seen} == {(640, 360)} and all(sigma == pytest.approx(px) for _, _, sigma in seen)
     assert len(hoisted) == len(after) == 15
     for a, b in zip(hoisted, after):
-        diff = np.abs(a.y.astype(int) - b.y.astype(int))
-        assert diff.mean() < 1.0  # hard generated edges scaled 4x; the real clips: 62-86 dB
-        assert np.array_equal(a.u, b.u) and np.array_equal(a.v, b.v)  # luma only
-    # behind a positional effect the order matters: the sharpen stays at the output size
+        for plane in ("y", "u", "v"):
+            assert np.abs(getattr(a, plane).astype(int) - getattr(b, plane).astype(int)).mean() < 1.0
+    # behind a positional effect the order matters: the blur stays at the output size
     seen.clear()
-    list(plain.with_effect("vignette", strength=0.5).with_effect("sharpen", amount=0.8, sigma=8.0).frames())
-    assert {shape for shape, _ in seen} == {(640, 360)}
+    list(plain.with_effect("vignette", strength=0.5).with_effect("blur", sigma=24.0).frames())
+    assert {(i, shape) for i, shape, _ in seen} == {("blur", (640, 360))}
     # scaling down, the source has more pixels: it runs on the fitted picture
     seen.clear()
     small = ck.sequence([ck.open(landscape).trim(0, 0.2)], canvas=ck.Canvas(64, 112, 30), fit="center")
-    list(small.with_effect("sharpen", amount=0.8, sigma=8.0).frames())
-    assert {shape for shape, _ in seen} == {(112, 64)} and all(sigma == pytest.approx(64 / 1080 * 8.0) for _, sigma in seen)
+    list(small.with_effect("blur", sigma=24.0).frames())
+    assert {(i, shape) for i, shape, _ in seen} == {("blur", (112, 64))} and all(sigma == pytest.approx(64 / 1080 * 24.0) for _, _, sigma in seen)
+    # a sharpen before the upscale would sharpen the source's pixels, not the picture's
+    seen.clear()
+    list(plain.with_effect("sharpen", amount=0.8, sigma=2.0).frames())
+    assert {(i, shape) for i, shape, _ in seen} == {("sharpen", (640, 360))}
+
+
+def test_per_pixel_colour_effects_run_on_the_source_before_an_upscale(landscape: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Temperature and saturation (per-pixel maps, ``before_scaling``) lead the ``cool``
+    look: with the contrast table between them, all three run on the source's pixels."""
+    seen: dict[str, set[tuple[int, int]]] = {}
+    for effect_id in ("temperature", "saturation"):
+        kind = type(fx.get(effect_id))
+        real_apply = kind.apply
+
+        def recording(self, frame, p, state, time, _real=real_apply, _id=effect_id):  # noqa: ANN001, ANN202
+            seen.setdefault(_id, set()).add(frame.y.shape)
+            return _real(self, frame, p, state, time)
+
+        monkeypatch.setattr(kind, "apply", recording)
+    canvas = ck.Canvas(360, 640, 30)  # a 284x160 clip: a 90x160 crop scaled up 4x
+    list(ck.sequence([ck.open(landscape).trim(0, 0.2)], canvas=canvas, fit="center").with_look("cool").frames())
+    assert seen == {"temperature": {(160, 90)}, "saturation": {(160, 90)}}
 
 
 def _ctx_of(canvas: ck.Canvas) -> object:

@@ -111,11 +111,14 @@ class Effect(ABC):
     tolerance : int
         Largest difference in grey levels allowed between kernel and reference.
     before_scaling : bool
-        ``True`` for a filter whose only sizes are its ``px`` parameters and whose result
-        on a picture scaled up k times is, to within rounding, its result with those sizes
-        divided by k on the picture before the scaling (a blur, an unsharp mask): a fit
-        that scales a source up may then run it on the source's pixels, k squared times
-        fewer (see :meth:`BoundChain.split_point_ops`). Default ``False``.
+        ``True`` for an effect whose result on a picture scaled up k times is, to within
+        rounding, its result on the picture before the scaling, with its ``px`` sizes (if
+        any) divided by k: a per-pixel colour map (saturation, temperature) or a linear
+        filter whose only sizes are ``px`` parameters (a blur; not an unsharp mask, which
+        would sharpen the source's pixels instead of the scaled picture's). A fit that
+        scales a source up may then run it on the source's pixels, k squared times fewer
+        (see :meth:`BoundChain.split_point_ops`). Luma tables and colour cubes count as
+        such without it. Default ``False``.
 
     The docstring's first line is the effect's summary.
 
@@ -568,8 +571,9 @@ class BoundChain:
         sharing its bound effects.
 
         The leading run of effects that only map colours pixel by pixel (luma tables and
-        colour cubes: :meth:`Effect.luma_table`, :meth:`Effect.colour_cube`), or filter
-        by sizes alone (:attr:`Effect.before_scaling`: sharpen, blur), may run before a
+        colour cubes: :meth:`Effect.luma_table`, :meth:`Effect.colour_cube`), or that
+        declare :attr:`Effect.before_scaling` (per-pixel maps such as temperature and
+        saturation, a blur), may run before a
         fit scales the picture up, where they touch fewer pixels (the head is then called
         with ``scale``); the rest (vignette, grain, anything positional or made at the
         output's resolution) stays at the output size.
@@ -601,7 +605,7 @@ class BoundChain:
 
 def _runs_before_scaling(bound: Any) -> bool:
     """Whether a bound node only maps each pixel's colour (its class has a luma table or a
-    cube) or is a size-only filter (:attr:`Effect.before_scaling`)."""
+    cube) or its effect declares :attr:`Effect.before_scaling`."""
     if not isinstance(bound, BoundEffect) or bound.space != "yuv" or bound._reference:
         return False
     kind = type(bound.effect)
