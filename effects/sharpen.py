@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from clipkit.effects import Effect, Param
-from clipkit.effects.kernels import gaussian_blur, gaussian_taps, ref_gaussian
+from clipkit.effects.kernels import _HALF_UP, gaussian_blur, gaussian_taps, ref_gaussian
 from clipkit.frame import Frame
 
 
@@ -20,13 +20,22 @@ def _gain_table(amount: float, threshold: float) -> np.ndarray:
 
 def _kernel(y: np.ndarray, blurred: np.ndarray, amount: float, threshold: float) -> np.ndarray:
     """The cored unsharp mask in saturating 8-bit OpenCV passes (no numba: looks with a
-    sharpen stay free of LLVM's 60-75 MB): the distance to the blur, its gain from one
-    table, subtracted everywhere and added instead where the pixel is above its blur.
+    sharpen stay free of LLVM's 60-75 MB): the distance to the blur, its gain (scaled, or
+    from a table for a fractional threshold), subtracted everywhere and added instead
+    where the pixel is above its blur.
     A loss of exactly half a level rounds away from the pixel (the reference rounds it
     up): within the one-level tolerance."""
     import cv2
 
-    gain = cv2.LUT(cv2.absdiff(y, blurred), _gain_table(amount, threshold))
+    d = cv2.absdiff(y, blurred)
+    if float(threshold).is_integer():
+        # a whole-level threshold: a saturating subtract and one SIMD scale do the table's
+        # work (0.26 ms against cv2.LUT's 0.7-1.0 at 1080x1920); OpenCV rounds halves to
+        # even, and the small offset tips them up as the table rounds (the same gains for
+        # amounts 0.3-2.25 on every difference, measured)
+        gain = cv2.convertScaleAbs(cv2.subtract(d, threshold), alpha=amount, beta=_HALF_UP)
+    else:
+        gain = cv2.LUT(d, _gain_table(amount, threshold))
     out = cv2.subtract(y, gain)
     cv2.add(y, gain, dst=out, mask=cv2.compare(y, blurred, cv2.CMP_GT))
     return out
