@@ -537,9 +537,6 @@ def ref_apply_rgb_delta(frame, delta: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 # -- colour cubes: any per-pixel colour transform as one table lookup ---------------------------
 CUBE_CHROMA = 128  # chroma entries per axis (7 bits: U and V are looked up at u >> 1, v >> 1)
-_CHROMA_HI = ((np.arange(256) >> 1) * CUBE_CHROMA).astype(np.int16)  # u -> the cube row of its chroma pair
-_CHROMA_LO = (np.arange(256) >> 1).astype(np.int16)
-_LEVELS16 = np.arange(256, dtype=np.int16)
 CUBE_SHAPE = (CUBE_CHROMA, CUBE_CHROMA, 256, 3)
 
 
@@ -593,9 +590,13 @@ def apply_cube(
     import cv2
 
     h, w = y.shape
-    pairs = cv2.add(cv2.LUT(u, _CHROMA_HI), cv2.LUT(v, _CHROMA_LO))
+    # (u >> 1) * CUBE_CHROMA + (v >> 1), and luma as int16: numpy's SIMD shifts and casts
+    # (0.06 + 0.03 ms at 608x1080) rather than cv2.LUT's gathers (0.18 + 0.35 ms)
+    pairs = np.right_shift(u, 1).astype(np.int16)
+    pairs *= CUBE_CHROMA
+    pairs += np.right_shift(v, 1)
     rows = cv2.resize(pairs, (w, h), interpolation=cv2.INTER_NEAREST)
-    where = cv2.merge([cv2.LUT(y, _LEVELS16), rows])
+    where = cv2.merge([y.astype(np.int16), rows])
     out = cv2.remap(cube.reshape(CUBE_CHROMA * CUBE_CHROMA, 256, 3), where, None, cv2.INTER_NEAREST)
     means = cv2.resize(out, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
     oy = cv2.extractChannel(out, 0)
