@@ -573,10 +573,10 @@ class BoundChain:
         The leading run of effects that only map colours pixel by pixel (luma tables and
         colour cubes: :meth:`Effect.luma_table`, :meth:`Effect.colour_cube`), or that
         declare :attr:`Effect.before_scaling` (per-pixel maps such as temperature and
-        saturation, a blur), may run before a
-        fit scales the picture up, where they touch fewer pixels (the head is then called
-        with ``scale``); the rest (vignette, grain, anything positional or made at the
-        output's resolution) stays at the output size.
+        saturation, a blur), may run before a fit scales the picture up, where they
+        touch fewer pixels (the head is then called with ``scale``); the rest (sharpen,
+        vignette, grain, anything positional or made at the output's resolution) stays
+        at the output size.
         """
         k = 0
         while k < len(self.bound) and _runs_before_scaling(self.bound[k]):

@@ -111,7 +111,8 @@ def _interp(src_w: int, dst_w: int) -> int:
 
 PointOps = Callable[..., Frame]
 """Work a fit may run before it scales the picture up: per-pixel colour work (luma tables,
-colour cubes) and size-only filters (sharpen). Called ``pre(frame)`` on the fitted picture,
+colour cubes, per-pixel maps) and size-only linear filters (blur): whatever declares
+:attr:`clipkit.effects.Effect.before_scaling`. Called ``pre(frame)`` on the fitted picture,
 or ``pre(region, scale=k)`` on the source region the fit then scales up ``k`` times."""
 
 
