@@ -72,6 +72,21 @@ def test_cnn_detector_finds_no_face_in_noise_and_checks_options() -> None:
         detect_faces(CNNFaceDetector(), noise[..., 0], width=8)
 
 
+def test_the_later_stages_give_the_same_scores_in_passes_as_in_one_batch() -> None:
+    from clipkit.vision import detector as det
+
+    rng = np.random.default_rng(5)
+    crops = ((rng.random((det._BATCH * 2 + 3, 48, 48, 3), dtype=np.float32) - 0.5) * 2.0).transpose(0, 2, 1, 3)
+    net = CNNFaceDetector()._nets[2]
+    names = ["dense_5", "dense_6", "softmax_2"]
+    parts = det._forward(net, np.ascontiguousarray(crops), names)
+    net.setInput(np.ascontiguousarray(crops))
+    whole = net.forward(names)
+    assert [p.shape[0] for p in parts] == [crops.shape[0]] * 3  # every crop, in order
+    for part, one in zip(parts, whole):
+        np.testing.assert_allclose(part, one, rtol=0, atol=1e-5)
+
+
 @needs_media
 def test_detect_faces_on_yuv_planes_returns_full_frame_pixels(carphone: list[np.ndarray]) -> None:
     rgb = carphone[0][:144, :176]
