@@ -142,6 +142,30 @@ def test_folded_luma_tables_equal_the_cube_then_the_table() -> None:
         assert np.array_equal(lookup(y1, table), y2) and np.array_equal(u1, u2) and np.array_equal(v1, v2)
 
 
+def test_a_cube_read_band_by_band_is_each_pixels_own_entry(monkeypatch: pytest.MonkeyPatch) -> None:
+    from clipkit.effects import kernels
+
+    rng = np.random.default_rng(6)
+    cube = rng.integers(0, 256, (128, 128, 256, 3), dtype=np.uint8)
+    h, w = 70, 40
+    y = rng.integers(0, 256, (h, w), dtype=np.uint8)
+    u = rng.integers(0, 256, (h // 2, w // 2), dtype=np.uint8)
+    v = rng.integers(0, 256, (h // 2, w // 2), dtype=np.uint8)
+    # the definition, per pixel: the entry at (U >> 1, V >> 1, Y), chroma as 2x2 means
+    entries = cube[(u >> 1).repeat(2, 0).repeat(2, 1), (v >> 1).repeat(2, 0).repeat(2, 1), y].astype(np.float64)
+    want_y = entries[..., 0]
+    means = entries.reshape(h // 2, 2, w // 2, 2, 3).mean(axis=(1, 3))
+    want_u, want_v = np.floor(means[..., 1] + 0.5), np.floor(means[..., 2] + 0.5)
+    monkeypatch.setattr(kernels, "_CUBE_BAND_PIXELS", 6 * w)  # bands of 6 rows, the last one of 4
+    got = kernels.apply_cube(y, u, v, cube, 1.0)
+    monkeypatch.setattr(kernels, "_CUBE_BAND_PIXELS", 10**9)
+    whole = kernels.apply_cube(y, u, v, cube, 1.0)
+    assert np.array_equal(got[0], want_y) and np.array_equal(got[1], want_u) and np.array_equal(got[2], want_v)
+    assert all(np.array_equal(a, b) for a, b in zip(got, whole))
+    half = kernels.apply_cube(y, u, v, cube, 0.5)
+    assert np.abs(half[0].astype(int) - np.floor(0.5 * want_y + 0.5 * y + 0.5)).max() == 0
+
+
 @pytest.mark.parametrize("numba_first", [True, False])
 def test_an_authors_own_numba_kernel_may_call_a_clipkit_kernel(numba_first: bool) -> None:
     """Plugins written with ``from numba import njit`` keep calling ``kernels.u8``."""
