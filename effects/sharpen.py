@@ -18,11 +18,11 @@ def _gain_table(amount: float, threshold: float) -> np.ndarray:
     return np.clip(np.floor(amount * np.maximum(d - threshold, 0.0) + 0.5), 0, 255).astype(np.uint8)
 
 
-def _kernel(y: np.ndarray, blurred: np.ndarray, amount: float, threshold: float) -> np.ndarray:
+def _kernel(y: np.ndarray, blurred: np.ndarray, amount: float, threshold: float, out: np.ndarray | None = None) -> np.ndarray:
     """The cored unsharp mask in saturating 8-bit OpenCV passes (no numba: looks with a
     sharpen stay free of LLVM's 60-75 MB): the distance to the blur, its gain (scaled, or
     from a table for a fractional threshold), subtracted everywhere and added instead
-    where the pixel is above its blur.
+    where the pixel is above its blur (into ``out`` when given).
     A loss of exactly half a level rounds away from the pixel (the reference rounds it
     up): within the one-level tolerance."""
     import cv2
@@ -36,8 +36,32 @@ def _kernel(y: np.ndarray, blurred: np.ndarray, amount: float, threshold: float)
         gain = cv2.convertScaleAbs(cv2.subtract(d, threshold), alpha=amount, beta=_HALF_UP)
     else:
         gain = cv2.LUT(d, _gain_table(amount, threshold))
-    out = cv2.subtract(y, gain)
+    out = cv2.subtract(y, gain, dst=out)
     cv2.add(y, gain, dst=out, mask=cv2.compare(y, blurred, cv2.CMP_GT))
+    return out
+
+
+BAND_PIXELS = 276_480
+"""Pixels sharpened per band (256 rows of a 1080-wide frame). The blur and the five 8-bit
+passes after it then work on about 0.3 MB planes that stay in the cache, instead of
+2 MB ones that go through memory at each pass: 3.2 ms a frame at 1080x1920 instead of
+7.9-8.9 (one thread, a real frame; the same output bit for bit)."""
+
+
+def _banded(y: np.ndarray, taps: np.ndarray, amount: float, threshold: float) -> np.ndarray:
+    """:func:`_kernel` of ``y`` and its blur, a band of rows at a time. Each band's blur reads
+    the rows around it (the kernel's radius), so the result is the whole plane's."""
+    h, w = y.shape
+    radius = (len(taps) - 1) // 2
+    rows = max(1, BAND_PIXELS // max(1, w))
+    if rows >= h:
+        return _kernel(y, gaussian_blur(y, taps, dtype=np.uint8), amount, threshold)
+    out = np.empty_like(y)
+    for r0 in range(0, h, rows):
+        r1 = min(h, r0 + rows)
+        a0, a1 = max(0, r0 - radius), min(h, r1 + radius)
+        blurred = gaussian_blur(y[a0:a1], taps, dtype=np.uint8)
+        _kernel(y[r0:r1], blurred[r0 - a0 : r1 - a0], amount, threshold, out[r0:r1])
     return out
 
 
@@ -66,7 +90,7 @@ class Sharpen(Effect):
 
     def apply(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         taps = gaussian_taps(max(p["sigma"], 0.3))
-        return Frame(_kernel(frame.y, gaussian_blur(frame.y, taps, dtype=np.uint8), p["amount"], p["threshold"]), frame.u, frame.v, frame.alpha)
+        return Frame(_banded(frame.y, taps, p["amount"], p["threshold"]), frame.u, frame.v, frame.alpha)
 
     def reference(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         y = frame.y.astype(np.float64)

@@ -267,3 +267,19 @@ def test_the_authoring_guide_example_works_as_a_plugin(tmp_path: Path, monkeypat
     finally:
         monkeypatch.delenv("CLIPKIT_EFFECTS_PATH")
         fx.reload()
+
+
+def test_sharpen_in_bands_of_rows_gives_the_whole_planes_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    import cv2
+
+    module = sys.modules[type(fx.registry.get("sharpen")).__module__]
+    rng = np.random.default_rng(8)
+    y = cv2.resize(rng.integers(0, 256, (96, 54), dtype=np.uint8), (108, 192), interpolation=cv2.INTER_CUBIC)
+    for sigma, amount, threshold in ((1.5, 0.8, 2.0), (3.0, 1.4, 0.5), (0.5, 0.3, 0.0)):
+        taps = module.gaussian_taps(sigma)
+        whole = module._kernel(y, module.gaussian_blur(y, taps, dtype=np.uint8), amount, threshold)
+        for rows in (1, 7, 64):  # bands thinner than the blur's radius, and a last short band
+            monkeypatch.setattr(module, "BAND_PIXELS", rows * y.shape[1])
+            assert np.array_equal(module._banded(y, taps, amount, threshold), whole), (sigma, rows)

@@ -50,6 +50,23 @@ def test_placed_blend_matches_float_reference(pos: tuple[int, int], opacity: flo
     assert np.array_equal(out.y[mask], frame.y[mask])
 
 
+def test_a_sprite_that_moves_to_the_other_parity_still_matches_the_reference() -> None:
+    """After its first chroma planes a sprite keeps full-size chroma as float16: smaller,
+    and the planes of a later parity stay within a tenth of a level."""
+    frame = _frame(5)
+    rgba = _soft_rgba(6)
+    sprite = Sprite.from_rgba(rgba)
+    exact = Sprite.from_rgba(rgba).halves(1, 1)
+    before = sprite.nbytes
+    for pos in ((4, 6), (3, 5), (5, 4)):
+        out = frame.copy()
+        sprite.draw(out, affine(position=pos, anchor=(0, 0), size=(19, 13)))
+        assert max(_diff(out, ref_composite_rgba(frame, rgba, *pos))) <= 1, pos
+    later = sprite.halves(1, 1)
+    assert all(np.abs(a - b).max() < 0.1 for a, b in zip(later, exact))
+    assert sprite.up.dtype == np.float32 and sprite.nbytes < before + sum(h.nbytes for h in later) * 3
+
+
 def test_sixteen_bit_overlay_matches_reference() -> None:
     frame = _frame(3)
     rgba = _soft_rgba(4, dtype=np.uint16)

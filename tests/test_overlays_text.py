@@ -294,7 +294,10 @@ def test_shared_text_renderers_stay_within_their_byte_budget(monkeypatch: pytest
     renderers kept across renders are bounded in bytes, the newest always kept."""
     import clipkit.overlays.text as text_mod
 
-    monkeypatch.setattr(text_mod, "SHARED_TEXT_BYTES", 3 * 2**20)
+    probe = make_renderer("creator number 0", text_style("classic"), CTX, safe_area=SAFE_AREA, max_width=1.0, language=None)
+    probe.sprite()
+    budget = 3 * text_mod._held_bytes(probe)  # room for about three of the eight
+    monkeypatch.setattr(text_mod, "SHARED_TEXT_BYTES", budget)
     monkeypatch.setattr(text_mod, "_shared", type(text_mod._shared)())
     made = []
     for k in range(8):
@@ -303,6 +306,6 @@ def test_shared_text_renderers_stay_within_their_byte_budget(monkeypatch: pytest
         made.append(r)
     kept = list(text_mod._shared.values())
     assert kept[-1] is made[-1] and 1 <= len(kept) < 8
-    assert sum(text_mod._held_bytes(r) for r in kept[:-1]) <= 3 * 2**20
+    assert sum(text_mod._held_bytes(r) for r in kept[:-1]) <= budget
     again = make_renderer("creator number 7", text_style("classic"), CTX, safe_area=SAFE_AREA, max_width=1.0, language=None)
     assert again is made[-1]  # still shared

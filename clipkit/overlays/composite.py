@@ -94,20 +94,24 @@ def _half(plane: np.ndarray, pad_top: int, pad_left: int) -> np.ndarray:
     return np.ascontiguousarray(padded.reshape(hh, 2, ww, 2).mean(axis=(1, 3), dtype=np.float32))
 
 
-def _over(dst: np.ndarray, p: np.ndarray, a: np.ndarray, opacity: float, keep: np.ndarray) -> None:
+def _over(dst: np.ndarray, p: np.ndarray, a: np.ndarray, opacity: float) -> None:
     """``dst = round(p·k + dst·(1 - a·k))`` in place, through OpenCV's SIMD arithmetic.
 
-    ``keep`` is the sprite's own ``1 - a``, made once per sprite (at full opacity a
-    resting sprite costs a multiply, an add and a rounding per plane, written straight
-    into the frame). No numba: a render with only text and resting stickers loads none.
-    Measured on a 900x130 text box, one thread: 0.07 ms, against 0.49 ms for the same
-    arithmetic in numpy. ``convertScaleAbs`` rounds exact halves to even, which differed
-    from rounding them up on none of 117,000 random pixels.
+    At full opacity a resting sprite costs a subtraction (``1 - a``), a multiply, an add
+    and a rounding per plane, written straight into the frame. ``1 - a`` is made at each
+    draw rather than kept with the sprite: it is about 5 us for a 270x270 sticker, and
+    kept it was a fifth of every sprite's memory (4 of 24 bytes a pixel, 5 MB for the
+    bench's stickers and texts). No numba: a render with only text and resting stickers
+    loads none. Measured on a 900x130 text box, one thread: 0.07 ms, against 0.49 ms for
+    the same arithmetic in numpy. ``convertScaleAbs`` rounds exact halves to even, which
+    differed from rounding them up on none of 117,000 random pixels.
     """
     if opacity != 1.0:
         k = np.float32(opacity)
         p = p * k
         keep = np.float32(1.0) - a * k
+    else:
+        keep = np.float32(1.0) - a
     blended = cv2.multiply(dst, keep, dtype=cv2.CV_32F)
     cv2.add(blended, p, dst=blended)
     cv2.convertScaleAbs(blended, dst=dst)
@@ -127,14 +131,13 @@ def _blend_placed(frame: Frame, sprite: "Sprite", ox: int, oy: int, opacity: flo
     r0, r1 = max(0, -oy), min(ph, fh - oy)
     c0, c1 = max(0, -ox), min(pw, fw - ox)
     if frame.alpha is None:
-        keep, keep_half = sprite.keeps(pad_top, pad_left)
         if q1 > q0 and s1 > s0:
             inside = (slice(_PAD + q0, _PAD + q1), slice(_PAD + s0, _PAD + s1))
             for plane, src in ((frame.u, uh), (frame.v, vh)):
-                _over(plane[cy0 + q0 : cy0 + q1, cx0 + s0 : cx0 + s1], src[inside], ah[inside], opacity, keep_half[inside])
+                _over(plane[cy0 + q0 : cy0 + q1, cx0 + s0 : cx0 + s1], src[inside], ah[inside], opacity)
         if r1 > r0 and c1 > c0:
             inside = (slice(_PAD + r0, _PAD + r1), slice(_PAD + c0, _PAD + c1))
-            _over(frame.y[oy + r0 : oy + r1, ox + c0 : ox + c1], sprite._yp[inside], sprite._a[inside], opacity, keep[inside])
+            _over(frame.y[oy + r0 : oy + r1, ox + c0 : ox + c1], sprite._yp[inside], sprite._a[inside], opacity)
         return
     from .kernels import _rows_over_alpha  # numba: loaded only for frames with alpha (rare)
 
@@ -185,18 +188,21 @@ class Sprite:
         Premultiplied luma/chroma (0..255 scale) and alpha (0..1) at full resolution.
     """
 
-    __slots__ = ("_yp", "_up", "_vp", "_a", "_halves", "_keeps", "_levels", "_sizes", "nbytes")
+    __slots__ = ("_yp", "_up", "_vp", "_a", "_halves", "_levels", "_sizes", "nbytes")
 
     def __init__(self, yp: np.ndarray, up: np.ndarray, vp: np.ndarray, a: np.ndarray) -> None:
         if not (yp.shape == up.shape == vp.shape == a.shape) or yp.ndim != 2 or yp.size == 0:
             raise ParameterError(f"sprite planes: shapes {yp.shape}, {up.shape}, {vp.shape}, {a.shape} differ or are empty")
         # zero-padded so that the warp kernel samples past the edges without bounds checks
-        self._yp, self._up, self._vp, self._a = (_padded(p) for p in (yp, up, vp, a))
+        self._yp, self._a = _padded(yp), _padded(a)
+        # full-size chroma is read only to make the half-size planes of a placement parity
+        # and resized copies; once the first half-size planes are made it is kept as
+        # float16 (see halves)
+        self._up, self._vp = (np.ascontiguousarray(p, np.float32) for p in (up, vp))
         self._halves: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-        self._keeps: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
         self._levels: list[Sprite] = []
         self._sizes: dict[tuple[int, int], Sprite] = {}
-        self.nbytes = int(self._yp.nbytes * 4)
+        self.nbytes = int(self._yp.nbytes * 2 + self._up.nbytes * 2)
 
     @classmethod
     def from_rgba(cls, rgba: np.ndarray, *, premultiplied: bool = False) -> Sprite:
@@ -210,13 +216,13 @@ class Sprite:
 
     @property
     def up(self) -> np.ndarray:
-        """Premultiplied Cb (view)."""
-        return _interior(self._up)
+        """Premultiplied Cb, float32 (read only)."""
+        return self._up if self._up.dtype == np.float32 else self._up.astype(np.float32)
 
     @property
     def vp(self) -> np.ndarray:
-        """Premultiplied Cr (view)."""
-        return _interior(self._vp)
+        """Premultiplied Cr, float32 (read only)."""
+        return self._vp if self._vp.dtype == np.float32 else self._vp.astype(np.float32)
 
     @property
     def a(self) -> np.ndarray:
@@ -238,6 +244,12 @@ class Sprite:
 
         The planes are zero-padded by 2 samples on every side (use ``[2:-2, 2:-2]`` for
         the samples themselves).
+
+        The first parity's planes are made from the float32 chroma, which is then kept
+        as float16: a resting sprite needs no other, and it saves 4 of a placed sprite's
+        about 20 bytes a pixel (4 MB for the stickers and texts of ``bench_render.py
+        --real``). Planes made later (a sprite that slides to the other parity, or is
+        resized) are within 0.07 levels of the float32 ones.
         """
         key = (pad_top, pad_left)
         hit = self._halves.get(key)
@@ -245,19 +257,10 @@ class Sprite:
             hit = tuple(_padded(_half(p, pad_top, pad_left)) for p in (self.up, self.vp, self.a))  # type: ignore[assignment]
             self._halves[key] = hit  # type: ignore[assignment]
             self.nbytes += sum(h.nbytes for h in hit)  # type: ignore[union-attr]
+            if self._up.dtype == np.float32:
+                self.nbytes -= self._up.nbytes
+                self._up, self._vp = self._up.astype(np.float16), self._vp.astype(np.float16)
         return hit  # type: ignore[return-value]
-
-    def keeps(self, pad_top: int = 0, pad_left: int = 0) -> tuple[np.ndarray, np.ndarray]:
-        """``1 - a`` at full size and on the chroma grid of a placement parity (padded as the
-        planes are): what a resting sprite leaves of the frame under it, made once."""
-        key = (pad_top, pad_left)
-        hit = self._keeps.get(key)
-        if hit is None:
-            half = self.halves(pad_top, pad_left)[2]
-            hit = (np.float32(1.0) - self._a, np.float32(1.0) - half)
-            self._keeps[key] = hit
-            self.nbytes += sum(k.nbytes for k in hit)
-        return hit
 
     def resized(self, width: int, height: int) -> Sprite:
         """This sprite resampled to ``width`` x ``height`` (area filter when shrinking)."""
