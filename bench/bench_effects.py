@@ -256,9 +256,13 @@ def _clipkit_child(out: str, variant: str) -> None:
     wall = time.perf_counter() - t
     cpu = _cpu_seconds() - cpu0
     per_effect = {}
+    seen: set[int] = set()
     for chain in fx.BoundChain.profiled:
         for b in chain.bound:
-            if getattr(b, "calls", 0):
+            # a chain split at the fit (its colour work before the upscale) shares its bound
+            # effects with the whole chain: count each once (it was counted twice before)
+            if getattr(b, "calls", 0) and id(b) not in seen:
+                seen.add(id(b))
                 per_effect[b.effect.id] = per_effect.get(b.effect.id, 0.0) + b.seconds / b.calls * 1000.0
     common.report_self(wall=wall, cpu=cpu, effects_cpu_ms=per_effect)
 
