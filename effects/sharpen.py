@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from clipkit.effects import Effect, Param
-from clipkit.effects.kernels import _HALF_UP, gaussian_blur, gaussian_taps, ref_gaussian
+from clipkit.effects.kernels import _HALF_UP, gaussian_blur, gaussian_taps, ref_gaussian, row_bands
 from clipkit.frame import Frame
 
 
@@ -53,12 +53,11 @@ def _banded(y: np.ndarray, taps: np.ndarray, amount: float, threshold: float) ->
     the rows around it (the kernel's radius), so the result is the whole plane's."""
     h, w = y.shape
     radius = (len(taps) - 1) // 2
-    rows = max(1, BAND_PIXELS // max(1, w))
-    if rows >= h:
+    bands = row_bands(h, w, pixels=BAND_PIXELS)
+    if len(bands) == 1:
         return _kernel(y, gaussian_blur(y, taps, dtype=np.uint8), amount, threshold)
     out = np.empty_like(y)
-    for r0 in range(0, h, rows):
-        r1 = min(h, r0 + rows)
+    for r0, r1 in bands:
         a0, a1 = max(0, r0 - radius), min(h, r1 + radius)
         blurred = gaussian_blur(y[a0:a1], taps, dtype=np.uint8)
         _kernel(y[r0:r1], blurred[r0 - a0 : r1 - a0], amount, threshold, out[r0:r1])

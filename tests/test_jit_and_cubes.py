@@ -176,3 +176,12 @@ def test_an_authors_own_numba_kernel_may_call_a_clipkit_kernel(numba_first: bool
         "print(json.dumps(int(mine(100.3))))"
     )
     assert result == 201
+
+
+def test_row_bands_cover_every_row_once() -> None:
+    from clipkit.effects.kernels import row_bands
+
+    assert row_bands(10, 4, pixels=12) == [(0, 3), (3, 6), (6, 9), (9, 10)]
+    assert row_bands(10, 4, pixels=12, even=True) == [(0, 2), (2, 4), (4, 6), (6, 8), (8, 10)]
+    assert row_bands(5, 1000, pixels=10) == [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)]  # at least one row
+    assert row_bands(1920, 1080, pixels=276_480) == [(r, min(1920, r + 256)) for r in range(0, 1920, 256)]
