@@ -238,3 +238,28 @@ def test_resource_and_interrupt_errors_survive_pickling() -> None:
     assert isinstance(stop, KeyboardInterrupt) and stop.signal_name == "SIGTERM" and stop.exit_code == 143
     assert ResourceError.from_os_error("/x/o.mp4", ValueError("not an OSError")) is None
     assert ResourceError.from_os_error("/x/o.mp4", OSError(errno.EINVAL, "Invalid argument")) is None
+
+
+@pytest.mark.parametrize("moment", ["claiming the temporary name", "opening the container"])
+def test_a_signal_while_the_output_file_is_being_made_leaves_no_partial_file(moment: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a SIGTERM that lands just after the .part file exists, before the writer is built
+    # (so the render has no writer to abort): the writer removes its own file
+    import signal
+    from fractions import Fraction
+
+    from clipkit.errors import Interrupted
+    from clipkit.render.profiles import get_profile
+
+    def signal_then(real):  # noqa: ANN001, ANN202
+        def call(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            os.kill(os.getpid(), signal.SIGTERM)  # delivered at the next bytecode, in this frame
+            return real(*args, **kwargs)
+        return call
+
+    if moment == "opening the container":
+        monkeypatch.setattr(encoder.av, "open", signal_then(encoder.av.open))
+    else:
+        monkeypatch.setattr(safety.fcntl, "flock", signal_then(safety.fcntl.flock))
+    with pytest.raises(Interrupted), safety.handle_signals():
+        encoder.Mp4Writer(str(tmp_path / "out.mp4"), width=64, height=64, fps=Fraction(30), profile=get_profile("tiktok"))
+    assert os.listdir(tmp_path) == []

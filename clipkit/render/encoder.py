@@ -158,16 +158,24 @@ class Mp4Writer:
         if not os.path.isdir(self.folder):
             raise MediaError(self.path, f"output folder {self.folder} does not exist")
         safety.remove_stale_parts(self.folder)  # what renders killed with kill -9 left
-        self.tmp_path, self._lock_fd = safety.claim_temporary(self.path)
+        self.tmp_path = ""
         metadata = {k: v for k, v in (metadata or {}).items() if k.lower() not in _CONTAINER_TAGS}
         # without use_metadata_tags the MP4 muxer drops every tag outside its short
         # iTunes list (device make/model among them), so kept metadata needs it
         movflags = "+faststart+use_metadata_tags" if metadata else "+faststart"
         try:
+            # a signal while the temporary file is made waits until its name is kept here,
+            # then unwinds through the handlers below (which remove it): the constructor
+            # has not returned, so nobody else could
+            with safety.critical_section():
+                self.tmp_path, self._lock_fd = safety.claim_temporary(self.path)
             self.container = av.open(self.tmp_path, "w", format="mp4", options={"movflags": movflags})
         except (av.error.FFmpegError, OSError) as exc:
             self.abort()
             raise self._write_error(exc, "cannot be written") from None
+        except BaseException:
+            self.abort()
+            raise
         self._closed = False
         try:
             self._setup(audio, metadata)
@@ -306,7 +314,8 @@ class Mp4Writer:
                 except Exception:  # noqa: BLE001 - the file is being thrown away anyway
                     pass
             try:
-                os.unlink(self.tmp_path)
+                if self.tmp_path:
+                    os.unlink(self.tmp_path)
             except FileNotFoundError:
                 pass
             except OSError:  # a vanished or read-only mount: nothing more can be done here
