@@ -18,7 +18,7 @@ from clipkit.render.fit import Fitter
 from clipkit.render.stream import ClipStream
 from clipkit.nodes import RenderContext
 from clipkit.vision import FaceBox, detect_faces, default_face_detector
-from clipkit.vision.framing import crop_score, group_target, subject_cover
+from clipkit.vision.framing import SubjectFollower, centre_weight, crop_score, group_target, subject_cover
 from clipkit.vision.tracking import FaceTracker
 
 MEDIA = Path(__file__).resolve().parents[2] / "shared" / "media" / "video"
@@ -147,3 +147,38 @@ def test_the_streaming_framing_paces_itself_by_the_real_frame_rate(tmp_path: Pat
     ctx = RenderContext(width=180, height=320, fps=Fraction(25))
     stream = ClipStream(ck.open(path), ctx=ctx, size=(180, 320), fit="cover", background=(0, 0, 0), fps=Fraction(25))
     assert stream.fitter.geometry((320, 180)).fps == 25.0
+
+
+def _squares(*boxes: tuple[int, int, int]) -> Frame:
+    grey = np.full((1080, 1920), 60, np.uint8)
+    for x, y, side in boxes:
+        grey[y : y + side, x : x + side] = 200
+    return Frame(grey, np.full((540, 960), 128, np.uint8), np.full((540, 960), 128, np.uint8))
+
+
+def _follower() -> SubjectFollower:
+    return SubjectFollower((0.0, 0.0, 1920.0, 1080.0), (1080 * 1080 / 1920, 1080.0), fps=30.0, faces=_SquareDetector(), motion=False)
+
+
+def test_the_streaming_crop_takes_the_face_in_the_middle_over_a_larger_one_at_the_edge() -> None:
+    # the camera framed the person in the middle; a bigger face at the side is a passer-by
+    follower = _follower()
+    for _ in range(20):
+        x, _ = follower(_squares((60, 400, 130), (920, 420, 90)))
+    assert abs(x - 965) < 0.1 * follower.vis[0], x
+    assert centre_weight(FaceBox(920, 420, 90, 90), 1920) > 0.9 > 0.2 > centre_weight(FaceBox(60, 400, 130, 130), 1920)
+
+
+def test_a_new_subject_is_reached_by_a_capped_pan_never_a_jump() -> None:
+    # the face followed leaves; another appears at the far right: the crop pans to it
+    follower = _follower()
+    positions = []
+    for k in range(90):
+        frame = _squares((900, 420, 100)) if k < 15 else _squares((1700, 420, 100))
+        positions.append(follower(frame)[0])
+    steps = np.abs(np.diff(positions))
+    cap = (2.0 + SubjectFollower.PULL_SPEED) * follower.vis[0] / 30.0  # the spring's cap plus the pull's
+    assert steps.max() <= cap + 1e-6, (steps.max(), cap)
+    assert steps.max() < 0.25 * follower.vis[0]
+    half = follower.vis[0] / 2
+    assert positions[-1] - half <= 1700 and positions[-1] + half >= 1800  # and it got there
