@@ -104,3 +104,40 @@ def test_planned_reframe_keeps_the_shots_main_person_not_whoever_passes_by_large
     assert np.nanmax(track.x[:10]) > 300  # B, larger, first
     with pytest.raises(ParameterError, match=r"aspect: 0 is outside 0.1..10"):
         analyze_subject(clip, sample_fps=12, faces=_levels, aspect=0)
+
+
+class _Counted:
+    def __init__(self) -> None:
+        self.frames: list[int] = []
+        self.k = 0
+
+    def __call__(self, grey: np.ndarray) -> list[FaceBox]:
+        self.frames.append(self.k)
+        return _bright_box(grey)
+
+
+def test_a_shot_without_faces_is_searched_less_often_until_a_face_or_a_cut() -> None:
+    detector = _Counted()
+    tracker = FaceTracker(detector, detect_every=3, idle_every=12, analysis_width=400, optical_flow=False, look_closer=False)
+    empty = np.full((240, 400), 60, np.uint8)
+    found_at = None
+    for k in range(120):
+        detector.k = k
+        if k < 60:
+            y = empty
+        elif k < 90:
+            y = np.full((240, 400), 20, np.uint8)  # a new shot (much darker): a scene cut at 60
+        else:
+            y = np.where(_scene(100.0) == 60, 20, _scene(100.0)).astype(np.uint8)  # a face walks into the dark shot
+        faces = tracker.update(y, k / 30)
+        if faces and found_at is None:
+            found_at = k
+    before_cut = [k for k in detector.frames if k < 60]
+    # every 3rd frame until 12 frames went by without a face, then 12 frames apart
+    assert before_cut == [0, 3, 6, 9, 21, 33, 45, 57], before_cut
+    assert 60 in detector.frames  # the cut is searched at once
+    assert found_at is not None and 90 <= found_at < 90 + 12  # found within one idle interval
+    after = [k for k in detector.frames if k >= found_at]
+    assert after[:3] == [found_at, found_at + 3, found_at + 6]  # and followed at the full rate again
+    with pytest.raises(ParameterError, match="idle_every"):
+        FaceTracker(detector, idle_every=0)

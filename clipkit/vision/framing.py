@@ -187,6 +187,9 @@ class SubjectFinder:
         Mean absolute luma change (0..255) of the moving pixels needed to count as motion.
     detect_every : int >= 1
         Frames between face detections (faces are tracked in between).
+    idle_every : int >= 1, optional
+        Frames between face detections once none has found a face for that long (see
+        :class:`~clipkit.vision.tracking.FaceTracker`); ``None``: always ``detect_every``.
     hold : float >= 0
         Seconds a missed face still counts.
 
@@ -206,6 +209,7 @@ class SubjectFinder:
         faces: Any = "default",
         motion_threshold: float = 12.0,
         detect_every: int = 1,
+        idle_every: int | None = None,
         hold: float = 0.5,
         fps: float = 30.0,
         crop_width: float | None = None,
@@ -228,7 +232,7 @@ class SubjectFinder:
         # nor does a box's exact place between detections: no optical flow (with it, the
         # streaming crop on the faces_video crowd held a face in 89% of frames, without 94-97%)
         self.tracker = (
-            FaceTracker(detector, max_faces=8, detect_every=detect_every, smoothing=0.3, hold=hold, look_closer=False, optical_flow=False)
+            FaceTracker(detector, max_faces=8, detect_every=detect_every, idle_every=idle_every, smoothing=0.3, hold=hold, look_closer=False, optical_flow=False)
             if detector is not None
             else None
         )
@@ -664,6 +668,12 @@ class SubjectFollower:
     # Measured on the real clips (bench_faces --framing): every 0.2 s -> 0.3 s kept the
     # face in the crop in 92-100 % of frames (94-100 % before) at half the cost.
     DETECT_SECONDS = 0.3
+    # Once no face has been found for this long (scenery, products, pets, cartoons), look
+    # only this often until one is: a face that walks in is followed within two seconds,
+    # and a scene cut looks at once. Measured (bench_faces --framing): at 1 s, chaplin's
+    # cover crop fell from 92% to 89% (its small face is missed for a second at a time and
+    # was found again later); at 2 s every figure is unchanged.
+    IDLE_SECONDS = 2.0
     # Faces narrower than this share of the frame's width do not steer a crop; the CNN's
     # first stage costs about the inverse square of its smallest face.
     # 0.04 changed no framing figure there and cut the detector's cost by about a third.
@@ -698,8 +708,15 @@ class SubjectFollower:
             except PluginError:
                 pass  # no CNN weights: the default detector falls back to Haar
         hold = max(0.5, 2.0 * detect_every / max(fps, 1e-6))
+        idle_every = max(detect_every, int(round(self.IDLE_SECONDS * fps)))
         self.finder = SubjectFinder(
-            follow="auto" if motion else "faces", faces=faces, detect_every=detect_every, hold=hold, fps=fps, crop_width=crop[0]
+            follow="auto" if motion else "faces",
+            faces=faces,
+            detect_every=detect_every,
+            idle_every=idle_every,
+            hold=hold,
+            fps=fps,
+            crop_width=crop[0],
         )
         self.dead = (dead_zone * crop[0], dead_zone * crop[1])
         self.response = response

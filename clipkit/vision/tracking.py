@@ -112,6 +112,11 @@ class FaceTracker:
         that identities hold.
     detect_every : int >= 1
         Run the detector on every n-th frame (tracks are predicted in between).
+    idle_every : int >= 1, optional
+        Once the detections of this many frames have found no face, detect only on every
+        n-th frame until one is found again or a scene cut (which detects at once): a shot
+        without faces costs a few detections a second less. ``None``: always every
+        ``detect_every``.
     smoothing : float in [0, 1)
         Weight of the prediction against a new detection (0: boxes jump to each detection).
     hold : float >= 0
@@ -144,6 +149,7 @@ class FaceTracker:
         *,
         max_faces: int = 1,
         detect_every: int = 3,
+        idle_every: int | None = None,
         smoothing: float = 0.6,
         hold: float = 0.5,
         analysis_width: int = 480,
@@ -155,6 +161,8 @@ class FaceTracker:
             raise ParameterError(f"max_faces: {max_faces!r} is outside 1..16")
         if isinstance(detect_every, bool) or not isinstance(detect_every, int) or detect_every < 1:
             raise ParameterError(f"detect_every: {detect_every!r} is not a whole number >= 1")
+        if idle_every is not None and (isinstance(idle_every, bool) or not isinstance(idle_every, int) or idle_every < 1):
+            raise ParameterError(f"idle_every: {idle_every!r} is not a whole number >= 1 (or None)")
         if isinstance(smoothing, bool) or not isinstance(smoothing, (int, float)) or not 0 <= smoothing < 1:
             raise ParameterError(f"smoothing: {smoothing!r} is outside [0, 1)")
         if isinstance(hold, bool) or not isinstance(hold, (int, float)) or hold < 0:
@@ -164,6 +172,8 @@ class FaceTracker:
         self.detector = detector
         self.max_faces = max_faces
         self.detect_every = detect_every
+        self.idle_every = idle_every
+        self._faceless = 0  # frames since a detection last found a face (or the shot began)
         self.smoothing = float(smoothing)
         self.hold = float(hold)
         self.analysis_width = analysis_width
@@ -183,6 +193,7 @@ class FaceTracker:
         """Forget every track (after a seek or between unrelated clips)."""
         self.tracks = []
         self._since_detect = 0
+        self._faceless = 0
         self._calls = 0
         self._last_t = None
         self._flow_prev = None
@@ -367,7 +378,8 @@ class FaceTracker:
             tr.last_update = t
             tr.flowed = t
 
-    def _detect(self, y: np.ndarray, u: np.ndarray | None, v: np.ndarray | None, t: float) -> None:
+    def _detect(self, y: np.ndarray, u: np.ndarray | None, v: np.ndarray | None, t: float) -> bool:
+        """One detection step; whether it found any face."""
         image, k = analysis_image(y, u, v, width=self.analysis_width, rgb=bool(getattr(self.detector, "wants_rgb", False)))
         small = list(self.detector(image))
         looks = [_appearance(image, b) for b in small]
@@ -415,6 +427,7 @@ class FaceTracker:
                 continue
             self.tracks.append(_Track(self._next_id, b, 0.0, 0.0, t, t, t, looks[di], (*b.center, t)))
             self._next_id += 1
+        return bool(found)
 
     def update(self, y: np.ndarray, t: float, u: np.ndarray | None = None, v: np.ndarray | None = None) -> list[TrackedFace]:
         """Advance to time ``t`` (seconds) with the current frame's planes.
@@ -438,13 +451,17 @@ class FaceTracker:
             self.tracks = []
             self.cut_count += 1
             self._since_detect = 0
+            self._faceless = 0
             self._flow_prev = None
         if self.optical_flow:
             self._follow_flow(y, t)
-        if self._since_detect % self.detect_every == 0:
-            self._detect(y, u, v, t)
+        idle = self.idle_every is not None and self._faceless >= self.idle_every
+        if self._since_detect % (self.idle_every if idle else self.detect_every) == 0:  # type: ignore[operator]
+            if self._detect(y, u, v, t):
+                self._faceless = 0
             self._since_detect = 0
         self._since_detect += 1
+        self._faceless += 1
         self._calls += 1
         self._last_t = t
         self.tracks = [tr for tr in self.tracks if t - tr.last_seen <= self.hold]
