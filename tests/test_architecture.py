@@ -32,6 +32,7 @@ LAYERS: dict[str, int] = {
     "clipkit.jit": 1,  # numba, imported when a kernel first runs
     "clipkit.frame": 1,
     "clipkit.nodes": 2,
+    "clipkit.cube": 2,  # colour cubes: applied by looks (effects) and the decoder's HDR conversion
     "clipkit.envelope": 3,
     "clipkit.media": 4,  # decoding
     "clipkit.audio": 5,  # tracks (data), mixer, finishing

@@ -143,6 +143,7 @@ def test_folded_luma_tables_equal_the_cube_then_the_table() -> None:
 
 
 def test_a_cube_read_band_by_band_is_each_pixels_own_entry(monkeypatch: pytest.MonkeyPatch) -> None:
+    from clipkit import cube as cube_module
     from clipkit.effects import kernels
 
     rng = np.random.default_rng(6)
@@ -156,9 +157,9 @@ def test_a_cube_read_band_by_band_is_each_pixels_own_entry(monkeypatch: pytest.M
     want_y = entries[..., 0]
     means = entries.reshape(h // 2, 2, w // 2, 2, 3).mean(axis=(1, 3))
     want_u, want_v = np.floor(means[..., 1] + 0.5), np.floor(means[..., 2] + 0.5)
-    monkeypatch.setattr(kernels, "_CUBE_BAND_PIXELS", 6 * w)  # bands of 6 rows, the last one of 4
+    monkeypatch.setattr(cube_module, "_CUBE_BAND_PIXELS", 6 * w)  # bands of 6 rows, the last one of 4
     got = kernels.apply_cube(y, u, v, cube, 1.0)
-    monkeypatch.setattr(kernels, "_CUBE_BAND_PIXELS", 10**9)
+    monkeypatch.setattr(cube_module, "_CUBE_BAND_PIXELS", 10**9)
     whole = kernels.apply_cube(y, u, v, cube, 1.0)
     assert np.array_equal(got[0], want_y) and np.array_equal(got[1], want_u) and np.array_equal(got[2], want_v)
     assert all(np.array_equal(a, b) for a, b in zip(got, whole))
