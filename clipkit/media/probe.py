@@ -15,6 +15,7 @@ import av
 import numpy as np
 
 from ..errors import MediaError, ParameterError, ResourceError
+from .colour import hdr_kind
 
 __all__ = ["MediaInfo", "VideoInfo", "AudioInfo", "probe", "clear_probe_cache", "open_container", "ON_TRUNCATED", "MIN_VIDEO_SIZE"]
 
@@ -64,6 +65,10 @@ class VideoInfo:
         True for full ("PC"/JPEG) range.
     codec : str
         Codec name.
+    hdr : {'pq', 'hlg', 'bt2020'} or None
+        An HDR curve or BT.2020 primaries, from the colour tags; such frames are
+        converted to SDR BT.709 as they are decoded (:mod:`clipkit.media.colour`).
+        None for SDR BT.709 (and untagged) video.
     """
 
     width: int
@@ -80,6 +85,7 @@ class VideoInfo:
     pix_fmt: str
     full_range: bool
     codec: str
+    hdr: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -437,4 +443,5 @@ def _probe_video(
         pix_fmt=fmt_name,
         full_range=full_range,
         codec=cc.name,
+        hdr=hdr_kind(first),
     ), truncated_at

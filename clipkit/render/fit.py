@@ -349,16 +349,30 @@ class Fitter:
             crop = (x / sx, y / sy, w / sx, h / sy)
         return FitGeometry(frame_size, display, crop, self.canvas, self.background, self.fps)
 
-    def __call__(self, frame: Frame, pre: PointOps | None = None) -> Frame:
+    def __call__(self, frame: Frame, pre: PointOps | None = None, *, source: Callable[[Frame], Frame] | None = None) -> Frame:
         """Fit ``frame``; ``pre`` (see :data:`PointOps`) runs exactly once, before the
-        scaling when the fit mode can do that and the picture is scaled up, else after."""
+        scaling when the fit mode can do that and the picture is scaled up, else after.
+
+        ``source`` (the source's own colour conversion, e.g. HDR to SDR) runs exactly
+        once on the source's pixels, never on the background a fit adds: inside the fit
+        with ``pre`` when the fit mode can, else on the whole frame before the fit.
+        """
         size = (frame.width, frame.height)
         if self._fn is None or size != self._frame_size:
             first = self._fn is None and self._frame_size is None
             self._fn = (self._taken_over(size) if first else None) or self._factory(self.geometry(size))
             self._frame_size = size
+        takes = getattr(self._fn, "takes_point_ops", False) and frame.alpha is None
+        if source is not None:
+            if not takes:
+                frame = source(frame)
+            elif pre is None:
+                pre = lambda f, scale=1.0: source(f)  # noqa: E731
+            else:
+                then = pre
+                pre = lambda f, scale=1.0: then(source(f), scale=scale)  # noqa: E731
         if pre is None:
             return self._fn(frame)
-        if getattr(self._fn, "takes_point_ops", False) and frame.alpha is None:
+        if takes:
             return self._fn(frame, pre)  # type: ignore[call-arg]
         return pre(self._fn(frame))

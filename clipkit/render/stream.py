@@ -169,6 +169,11 @@ class ClipStream:
         clip = self.clip
         first = clip.start + max(0.0, start) * clip.speed
         self._fit.plays(first, first + count / float(self.fps) * clip.speed * self.speed)
+        # an HDR file's frames come undecorated and are made SDR inside the fit, on the
+        # fewest pixels (the crop before an upscale, the output after a downscale)
+        from ..edit.sources import VideoSource
+
+        self._hdr = clip.source.hdr if isinstance(clip.source, VideoSource) else None
         self._frames = clip.source.frames(
             ctx=self.ctx,
             start=clip.start + max(0.0, start) * clip.speed,
@@ -177,6 +182,7 @@ class ClipStream:
             width=self.size[0],
             height=self.size[1],
             speed=clip.speed * self.speed,
+            **({"sdr": False} if self._hdr else {}),
         )
 
     def pull(self) -> tuple[Frame, float]:
@@ -199,14 +205,17 @@ class ClipStream:
         the clip has no effects of its own, whose order it would otherwise change
         (:meth:`takes_point_ops`).
         """
+        source = None if self._hdr is None else _sdr_ops(self._hdr)
         if point_ops is not None:
             if not self.takes_point_ops:
                 raise ValueError("point_ops given to a clip stream with effects of its own")
-            return self.fitter(frame, point_ops)
-        frame = self.fitter(frame)
+            return self.fitter(frame, point_ops, source=source)
+        frame = self.fitter(frame, source=source)
         for fx in self.effects:
             frame = fx(frame, time)
         return frame
+
+    _hdr: str | None = None  # the source's HDR kind while open (see open)
 
     @property
     def takes_point_ops(self) -> bool:
@@ -361,6 +370,17 @@ def _outside(profiler: StageProfiler, stage: str, fn: Callable[..., Frame], *arg
         return fn(*args, **kwargs)
     finally:
         profiler.add(stage, cpu - _time.thread_time(), wall - _time.perf_counter(), calls=0)
+
+
+def _sdr_ops(kind: str) -> Callable[[Frame], Frame]:
+    """An HDR source's planes to SDR BT.709 (the fit runs it on the source's pixels)."""
+    from ..media.colour import to_sdr
+
+    def ops(frame: Frame) -> Frame:
+        y, u, v = to_sdr(frame.y, frame.u, frame.v, kind)
+        return Frame(y, u, v, frame.alpha)
+
+    return ops
 
 
 def _point_ops_first(bound: list[BoundFrameNode]) -> tuple[BoundFrameNode | None, list[BoundFrameNode]]:

@@ -8,6 +8,9 @@ import sys
 from typing import Any
 
 
+_HDR_NAMES = {"pq": "HDR PQ (HDR10)", "hlg": "HDR HLG", "bt2020": "BT.2020 wide gamut"}
+
+
 def register(sub: Any) -> None:
     p = sub.add_parser("probe", help="show what clipkit sees in a media file")
     p.add_argument("file")
@@ -36,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
     elif v is not None:
         lines.append(
             f"  video: {v.codec} {v.width}x{v.height} {v.pix_fmt}{' full range' if v.full_range else ''}{sar}"
+            + (f", {_HDR_NAMES[v.hdr]} (converted to SDR BT.709)" if v.hdr else "")
         )
         lines.append(
             f"         shown as {v.display_width}x{v.display_height}, rotation {v.rotation}°, "

@@ -1,0 +1,192 @@
+"""HDR and wide-gamut sources on clipkit's SDR BT.709 output.
+
+Phones record HDR by default (iPhones HEVC 10-bit HLG, many Android phones HLG or
+HDR10 PQ), with BT.2020 primaries. clipkit writes SDR BT.709 H.264, what upload apps
+take and every screen shows. Passing an HDR clip's values through unchanged, as a plain
+decode does, gives a flat, washed-out and desaturated picture. So each decoded frame of
+such a source is converted to SDR, the way an editor's "HDR to SDR" does:
+
+1. Y'CbCr (BT.2020 matrix, limited range) to R'G'B';
+2. to display light in nits: the PQ EOTF (SMPTE ST 2084), or for HLG the inverse OETF
+   and the OOTF of a 1000-nit display (system gamma 1.2, BT.2100);
+3. HDR reference white (203 nits, BT.2408) becomes SDR white, and the light is taken to
+   BT.709 primaries (colours outside BT.709 are desaturated towards their own luminance,
+   not clipped channel by channel, so their hue holds);
+4. highlights above :data:`KNEE` of SDR white roll off smoothly up to :data:`HDR_PEAK`
+   (hue-preserving, on the largest channel) instead of clipping at 203 nits: a bright
+   sky keeps its gradation;
+5. the SDR display encoding (BT.1886, gamma 2.4) and Y'CbCr in BT.709, limited range.
+
+A source with BT.2020 primaries and an SDR curve gets steps 1, 3 and 5 (gamut only).
+
+The whole mapping is one colour cube (:func:`clipkit.cube.apply_cube`), built
+once per kind and kept in clipkit's cube cache like a look's. It runs on the decoded
+8-bit planes (FFmpeg's scaler reduces the 10-bit planes first), at about a look's cost
+per frame; SDR BT.709 sources, almost every clip, are not touched.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["HDR_KINDS", "REFERENCE_WHITE", "KNEE", "HDR_PEAK", "hdr_kind", "convert_rgb", "sdr_cube", "to_sdr"]
+
+HDR_KINDS = ("pq", "hlg", "bt2020")
+"""What a source needs converting from: ``pq`` (HDR10, SMPTE ST 2084), ``hlg`` (hybrid
+log-gamma, ARIB STD-B67) or ``bt2020`` (an SDR curve with BT.2020 primaries)."""
+
+REFERENCE_WHITE = 203.0
+"""Nits of HDR reference (diffuse) white, mapped to SDR white (BT.2408)."""
+
+KNEE = 0.75
+"""Share of SDR white above which highlights roll off (below it the light is kept)."""
+
+HDR_PEAK = 1000.0
+"""Nits that become SDR white: the display HLG's OOTF renders for (BT.2100's reference),
+and the mastering peak assumed for PQ (most HDR10 and phone footage); brighter PQ
+highlights clip."""
+
+# FFmpeg's enum values (AVColorTransferCharacteristic, AVColorPrimaries)
+_TRC_PQ, _TRC_HLG = 16, 18
+_PRIMARIES_BT2020 = 9
+
+# BT.2020 primaries to BT.709, on linear light (ITU-R BT.2087)
+_BT2020_TO_709 = np.array(
+    [[1.6605, -0.5876, -0.0728], [-0.1246, 1.1329, -0.0083], [-0.0182, -0.1006, 1.1187]],
+    np.float32,
+)
+
+
+def hdr_kind(frame: Any) -> str | None:
+    """Which conversion a decoded frame (``av.VideoFrame``) needs, or None for SDR BT.709.
+
+    Read from the frame's colour tags (transfer curve, primaries), as players do.
+    """
+    trc = int(getattr(frame, "color_trc", 0) or 0)
+    if trc == _TRC_PQ:
+        return "pq"
+    if trc == _TRC_HLG:
+        return "hlg"
+    if int(getattr(frame, "color_primaries", 0) or 0) == _PRIMARIES_BT2020:
+        return "bt2020"
+    return None
+
+
+def _pq_nits(e: np.ndarray) -> np.ndarray:
+    m1, m2 = 2610 / 16384, 2523 / 4096 * 128
+    c1, c2, c3 = 3424 / 4096, 2413 / 4096 * 32, 2392 / 4096 * 32
+    p = np.power(np.clip(e, 0.0, 1.0), 1.0 / m2)
+    return 10000.0 * np.power(np.maximum(p - c1, 0.0) / (c2 - c3 * p), 1.0 / m1)
+
+
+def _hlg_nits(rgb: np.ndarray) -> np.ndarray:
+    """HLG signal (R'G'B', 0..1) to display light in nits on a :data:`HDR_PEAK` display."""
+    a = 0.17883277
+    b = 1.0 - 4.0 * a
+    c = 0.5 - a * np.log(4.0 * a)
+    e = np.clip(rgb, 0.0, 1.0)
+    scene = np.where(e <= 0.5, e * e / 3.0, (np.exp((e - c) / a) + b) / 12.0)
+    ys = scene @ np.array([0.2627, 0.6780, 0.0593], np.float32)
+    gamma = 1.2  # BT.2100's system gamma at 1000 nits
+    return HDR_PEAK * np.power(np.maximum(ys, 1e-6), gamma - 1.0)[..., None] * scene
+
+
+def _roll_off(linear: np.ndarray) -> np.ndarray:
+    """Highlights above :data:`KNEE` eased so that :data:`HDR_PEAK` nits reach SDR white.
+
+    Above the knee, ``z`` (the light past the knee, in units of what is left up to white)
+    becomes ``z (1 + z / W**2) / (1 + z)`` (extended Reinhard: slope 1 at the knee, 1 at
+    ``W``, the peak), scaled on each pixel's largest channel so its hue is kept.
+    """
+    peak = linear.max(axis=-1)
+    span = 1.0 - KNEE
+    w = (HDR_PEAK / REFERENCE_WHITE - KNEE) / span
+    z = np.maximum(peak - KNEE, 0.0) / span
+    eased = np.where(peak > KNEE, KNEE + span * z * (1.0 + z / (w * w)) / (1.0 + z), peak)
+    scale = np.where(peak > 1e-6, np.minimum(eased, 1.0) / np.maximum(peak, 1e-6), 1.0)
+    return linear * scale[..., None]
+
+
+def _into_gamut(linear709: np.ndarray) -> np.ndarray:
+    """Colours outside BT.709 (a negative channel) desaturated towards their luminance."""
+    lum = linear709 @ np.array([0.2126, 0.7152, 0.0722], np.float32)
+    low = linear709.min(axis=-1)
+    lum = np.maximum(lum, 0.0)
+    t = np.where(low < 0.0, lum / np.maximum(lum - low, 1e-6), 1.0)
+    return lum[..., None] + t[..., None] * (linear709 - lum[..., None])
+
+
+def convert_rgb(rgb2020: np.ndarray, kind: str) -> np.ndarray:
+    """Source R'G'B' (BT.2020 primaries, 0..1, last axis the channels) to SDR BT.709 R'G'B'.
+
+    Parameters
+    ----------
+    rgb2020 : np.ndarray
+        Non-linear source values in 0..1.
+    kind : {'pq', 'hlg', 'bt2020'}
+        The source's curve (see :data:`HDR_KINDS`).
+
+    Returns
+    -------
+    np.ndarray
+        BT.709 R'G'B' for an SDR display (BT.1886), 0..1, float32.
+    """
+    rgb = np.asarray(rgb2020, np.float32)
+    if kind == "pq":
+        linear = _pq_nits(rgb) / REFERENCE_WHITE
+    elif kind == "hlg":
+        linear = _hlg_nits(rgb) / REFERENCE_WHITE
+    elif kind == "bt2020":
+        linear = np.power(np.clip(rgb, 0.0, 1.0), 2.4)
+    else:
+        raise ValueError(f"kind: {kind!r} is not one of {', '.join(HDR_KINDS)}")
+    linear = _into_gamut(linear.astype(np.float32) @ _BT2020_TO_709.T)
+    if kind != "bt2020":
+        linear = _roll_off(linear)
+    return np.power(np.clip(linear, 0.0, 1.0), 1.0 / 2.4).astype(np.float32)
+
+
+def _build(kind: str) -> np.ndarray:
+    from ..cube import CUBE_CHROMA, CUBE_SHAPE
+
+    cube = np.empty(CUBE_SHAPE, np.uint8)
+    y = (np.arange(256, dtype=np.float32) - 16.0) / 219.0
+    # each entry serves chroma 2i and 2i + 1; it is built for 2i, so that neutral (128)
+    # is exact: PQ's steep curve turns half a level of chroma into 2-3 levels of tint
+    c = (2.0 * np.arange(CUBE_CHROMA, dtype=np.float32) - 128.0) / 224.0
+    kr, kb = 0.2627, 0.0593  # BT.2020 (non-constant luminance) Y'CbCr
+    kg = 1.0 - kr - kb
+    for iu in range(CUBE_CHROMA):  # one chroma row of the cube at a time: 128 x 256 pixels
+        cb = c[iu]
+        cr = c[:, None]
+        r = y[None, :] + 2.0 * (1.0 - kr) * cr
+        b = y[None, :] + 2.0 * (1.0 - kb) * cb
+        g = (y[None, :] - kr * r - kb * b) / kg
+        rgb = np.stack(np.broadcast_arrays(r, g, b), axis=-1)
+        out = convert_rgb(rgb, kind)
+        yo = 0.2126 * out[..., 0] + 0.7152 * out[..., 1] + 0.0722 * out[..., 2]
+        cube[iu, :, :, 0] = np.clip(np.floor(16.0 + 219.0 * yo + 0.5), 0, 255)
+        cube[iu, :, :, 1] = np.clip(np.floor(128.0 + 224.0 * (out[..., 2] - yo) / 1.8556 + 0.5), 0, 255)
+        cube[iu, :, :, 2] = np.clip(np.floor(128.0 + 224.0 * (out[..., 0] - yo) / 1.5748 + 0.5), 0, 255)
+    return cube
+
+
+def sdr_cube(kind: str) -> np.ndarray:
+    """The colour cube that takes a ``kind`` source's Y'CbCr to SDR BT.709 Y'CbCr.
+
+    Built once (about a second) and kept in clipkit's cube cache (memory and disk).
+    """
+    if kind not in HDR_KINDS:
+        raise ValueError(f"kind: {kind!r} is not one of {', '.join(HDR_KINDS)}")
+    from ..cube import CUBES
+
+    return CUBES.get(("hdr-to-sdr", kind, REFERENCE_WHITE, KNEE, HDR_PEAK), lambda: _build(kind))
+
+
+def to_sdr(y: np.ndarray, u: np.ndarray, v: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The 8-bit planes of a ``kind`` source (limited range) in SDR BT.709: (y, u, v)."""
+    from ..cube import apply_cube
+
+    return apply_cube(y, u, v, sdr_cube(kind), 1.0)

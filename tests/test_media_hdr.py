@@ -1,0 +1,148 @@
+"""HDR (PQ, HLG) and BT.2020 sources become SDR BT.709 as they are decoded."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+import clipkit as ck
+from clipkit.media import colour
+from clipkit.media.video import read_video_frames
+
+# FFmpeg's colour tags: (primaries, transfer, matrix)
+HLG = (9, 18, 9)
+PQ = (9, 16, 9)
+BT2020_SDR = (9, 14, 9)
+BT709 = (1, 1, 1)
+
+
+def _pq_signal(nits: float) -> float:
+    m1, m2 = 2610 / 16384, 2523 / 4096 * 128
+    c1, c2, c3 = 3424 / 4096, 2413 / 4096 * 32, 2392 / 4096 * 32
+    lum = (nits / 10000) ** m1
+    return ((c1 + c2 * lum) / (1 + c3 * lum)) ** m2
+
+
+def _write(path: Path, signals: list[float], tags: tuple[int, int, int], *, codec: str = "libx264", pix_fmt: str = "yuv420p") -> str:
+    """Grey bars of the given signal levels (0..1 of the curve), tagged as ``tags``."""
+    w, h = 64 * len(signals), 64
+    rgb = np.zeros((h, w, 3), np.uint8)
+    for k, e in enumerate(signals):
+        rgb[:, 64 * k : 64 * (k + 1)] = int(round(255 * e))
+    with av.open(str(path), "w") as c:
+        s = c.add_stream(codec, rate=10)
+        s.width, s.height, s.pix_fmt = w, h, pix_fmt
+        cc = s.codec_context
+        cc.color_primaries, cc.color_trc, cc.colorspace = tags
+        if codec == "libx265":
+            s.options = {"x265-params": "log-level=error"}
+        else:
+            s.options = {"crf": "4"}
+        for _ in range(5):
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format=pix_fmt, dst_color_range=1)
+            for p in s.encode(frame):
+                c.mux(p)
+        for p in s.encode():
+            c.mux(p)
+    return str(path)
+
+
+def _bars(path: str, n: int) -> list[float]:
+    frame, _ = next(read_video_frames(path, start=0.0, count=1, fps=Fraction(10)))
+    return [float(frame.y[16:48, 64 * k + 16 : 64 * k + 48].mean()) for k in range(n)]
+
+
+def _sdr_y(value: float) -> float:
+    return 16 + 219 * value
+
+
+def _source_bars(path: str, n: int) -> list[float]:
+    """The bars' source signal (0..1) as the 8-bit planes the conversion reads hold it."""
+    with av.open(path) as c:
+        y = next(c.decode(video=0)).reformat(format="yuv420p").to_ndarray()[:64]
+    return [(float(np.round(y[16:48, 64 * k + 16 : 64 * k + 48].mean())) - 16) / 219 for k in range(n)]
+
+
+def test_the_curves_put_hdr_reference_white_near_sdr_white_and_keep_highlights_apart() -> None:
+    grey = lambda e, kind: float(colour.convert_rgb(np.array([[e, e, e]], np.float32), kind)[0, 1])  # noqa: E731
+    ramp = np.linspace(0, 1, 41)
+    for kind, signal in (("hlg", lambda x: x), ("pq", lambda x: _pq_signal(1000 * x**2.4))):
+        values = [grey(signal(x), kind) for x in ramp]
+        assert values[0] == 0.0 and values[-1] == pytest.approx(1.0, abs=1e-3)
+        assert all(b >= a for a, b in zip(values, values[1:]))  # monotone: no band folds over
+    # reference white (75% HLG, 203 nits PQ) a little under SDR white, with room above it
+    assert 0.92 <= grey(0.75, "hlg") <= 0.97
+    assert grey(_pq_signal(203), "pq") == pytest.approx(grey(0.75, "hlg"), abs=0.01)
+    assert grey(_pq_signal(400), "pq") < grey(_pq_signal(800), "pq") < 1.0  # highlights roll off, not clip
+    # a neutral stays neutral; a saturated BT.2020 green is green and inside BT.709
+    neutral = colour.convert_rgb(np.array([[0.5, 0.5, 0.5]], np.float32), "hlg")[0]
+    assert np.ptp(neutral) < 2e-3
+    green = colour.convert_rgb(np.array([[0.1, 0.7, 0.1]], np.float32), "hlg")[0]
+    assert green.min() >= 0.0 and green[1] > green[0] + 0.3 and green[1] > green[2] + 0.3
+
+
+@pytest.mark.parametrize("tags, kind, signals, expected", [
+    (HLG, "hlg", [0.0, 0.5, 0.75], [0.0, 0.561, 0.946]),
+    (PQ, "pq", [_pq_signal(0.0), _pq_signal(100), _pq_signal(203)], [0.0, 0.745, 0.946]),
+])
+def test_an_hdr_clip_decodes_to_sdr_levels(tags: tuple[int, int, int], kind: str, signals: list[float], expected: list[float], tmp_path: Path) -> None:
+    path = _write(tmp_path / f"{kind}.mp4", signals, tags)
+    assert ck.probe(path).video.hdr == kind
+    got = _bars(path, len(signals))
+    for g, e in zip(got, expected):
+        # within a few levels of the curve's value: PQ's 8-bit steps are ~2 SDR levels here
+        assert g == pytest.approx(_sdr_y(e), abs=5.0), (got, expected)
+    # and exactly the curve's value for the code levels the source holds (within rounding)
+    for g, e in zip(got, _source_bars(path, len(signals))):
+        want = float(colour.convert_rgb(np.array([[e, e, e]], np.float32), kind)[0, 1])
+        assert g == pytest.approx(_sdr_y(want), abs=1.5), (got, e)
+
+
+def test_a_10_bit_hlg_phone_style_clip_is_converted(tmp_path: Path) -> None:
+    path = _write(tmp_path / "hlg10.mp4", [0.25, 0.75], HLG, codec="libx265", pix_fmt="yuv420p10le")
+    info = ck.probe(path).video
+    assert info.pix_fmt == "yuv420p10le" and info.hdr == "hlg"
+    got = _bars(path, 2)
+    assert got[1] == pytest.approx(_sdr_y(0.946), abs=3.0)
+    assert got[0] == pytest.approx(_sdr_y(float(colour.convert_rgb(np.array([[0.25] * 3], np.float32), "hlg")[0, 1])), abs=3.0)
+
+
+def test_sdr_bt709_clips_are_left_exactly_as_decoded(tmp_path: Path) -> None:
+    signals = [0.1, 0.5, 0.9]
+    path = _write(tmp_path / "sdr.mp4", signals, BT709)
+    assert ck.probe(path).video.hdr is None
+    frame, _ = next(read_video_frames(path, start=0.0, count=1, fps=Fraction(10)))
+    with av.open(path) as c:
+        plain = next(c.decode(video=0)).to_ndarray(format="yuv420p")[:64]
+    assert np.array_equal(frame.y, plain)
+
+
+def test_bt2020_primaries_with_an_sdr_curve_change_only_the_gamut(tmp_path: Path) -> None:
+    path = _write(tmp_path / "wide.mp4", [0.2, 0.5, 0.8], BT2020_SDR)
+    assert ck.probe(path).video.hdr == "bt2020"
+    got = _bars(path, 3)  # greys: the same light in either gamut
+    for g, e in zip(got, [0.2, 0.5, 0.8]):
+        assert g == pytest.approx(_sdr_y(e), abs=2.0)
+    # a saturated wide-gamut colour: more saturated once shown in BT.709 terms
+    wide = colour.convert_rgb(np.array([[0.2, 0.6, 0.2]], np.float32), "bt2020")[0]
+    assert wide[1] - wide[0] > 0.4
+
+
+@pytest.mark.parametrize("fit", ["cover", "contain"])
+def test_a_render_converts_the_hdr_picture_and_never_the_background(fit: str, tmp_path: Path) -> None:
+    # cover scales the source up (converted inside the fit, on the crop); contain lays it
+    # on a coloured background, which must keep its colour exactly
+    path = _write(tmp_path / "hlg.mp4", [0.75, 0.75, 0.75, 0.75], HLG)  # 256x64 of reference white
+    out = tmp_path / f"{fit}.mp4"
+    edit = ck.sequence([ck.open(path)], canvas=ck.Canvas(128, 128, 10, background=(200, 40, 40)), fit=fit)
+    edit.render(str(out))
+    with av.open(str(out)) as c:
+        y = next(c.decode(video=0)).to_ndarray(format="yuv420p")
+        rgb = next(c.decode(video=0)).to_ndarray(format="rgb24") if fit == "contain" else None
+    assert float(y[56:72, 56:72].mean()) == pytest.approx(_sdr_y(0.946), abs=3.0)
+    if rgb is not None:
+        assert np.abs(rgb[4, 4].astype(int) - (200, 40, 40)).max() <= 3
