@@ -106,18 +106,19 @@ class VideoSource(Source):
         return self.info.audio is not None
 
     def frames(
-        self, *, ctx: RenderContext, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0, sdr: bool = True
+        self, *, ctx: RenderContext, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0, convert_colour: bool = True
     ) -> Iterator[tuple[Frame, float]]:
-        """Decoded frames (see :meth:`Source.frames`); ``sdr=False`` leaves an HDR source's
-        frames in its own colours, for a caller that converts them (:attr:`hdr`)."""
+        """Decoded frames (see :meth:`Source.frames`); ``convert_colour=False`` leaves the frames of a
+        source not in BT.709 in its own colours, for a caller that converts them
+        (:attr:`colour`)."""
         rotation = self.info.video.rotation if self.info.video else 0
         # a shot that ends hands its decoder to the next shot of this file (frame_stream closes the last)
-        return read_video_frames(self.path, start=start, count=count, fps=fps, rotation=rotation, speed=speed, hand_over=True, sdr=sdr)
+        return read_video_frames(self.path, start=start, count=count, fps=fps, rotation=rotation, speed=speed, hand_over=True, convert_colour=convert_colour)
 
     @property
-    def hdr(self) -> str | None:
-        """The source's HDR curve or wide gamut (:data:`clipkit.media.colour.HDR_KINDS`), or None."""
-        return self.info.video.hdr if self.info.video else None
+    def colour(self) -> str | None:
+        """The source's colours when not SDR BT.709 (:data:`clipkit.media.colour.COLOURS`), or None."""
+        return self.info.video.colour if self.info.video else None
 
 
 class ImageSource(Source):

@@ -374,6 +374,11 @@ class _CellRender:
             sx, sy, sw, sh = self._source_rect(raw)
             for plane, out, half in ((raw.y, dst[0], 1), (raw.u, dst[1], 2), (raw.v, dst[2], 2)):
                 _resize_into(plane[sy // half : (sy + sh) // half, sx // half : (sx + sw) // half], out)
+            if self.stream.colour is not None:  # a source not in BT.709: converted on the cell's pixels
+                from ..media.colour import to_bt709
+
+                for out, converted in zip(dst, to_bt709(*dst, self.stream.colour)):
+                    out[...] = converted
             return
         if self.processed_for != id(raw) or self.processed is None or self.effects:
             self.processed = self._process(raw, source_t, k)

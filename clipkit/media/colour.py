@@ -1,4 +1,4 @@
-"""HDR and wide-gamut sources on clipkit's SDR BT.709 output.
+"""Sources in other colours than clipkit's output (SDR BT.709): HDR, BT.2020, BT.601.
 
 Phones record HDR by default (iPhones HEVC 10-bit HLG, many Android phones HLG or
 HDR10 PQ), with BT.2020 primaries. clipkit writes SDR BT.709 H.264, what upload apps
@@ -19,10 +19,18 @@ such a source is converted to SDR, the way an editor's "HDR to SDR" does:
 
 A source with BT.2020 primaries and an SDR curve gets steps 1, 3 and 5 (gamut only).
 
+Standard-definition video (and JPEG-based video such as MJPEG webcams) is coded with
+the BT.601 matrix: decoded as if it were BT.709, its reds and greens shift by several
+levels (mean 2.5-5.5 on Big Buck Bunny's 720p, which is tagged BT.601; up to 18). Its
+R'G'B' is kept as it is and only re-coded with BT.709's matrix (what players do when
+they show it; BT.601's primaries are within a few percent of BT.709's and are not
+converted). Tagged files follow their tag; an untagged one is BT.601 when it is
+standard definition (narrower than 1280 and at most 576 lines, mpv's rule) or JPEG.
+
 The whole mapping is one colour cube (:func:`clipkit.cube.apply_cube`), built
 once per kind and kept in clipkit's cube cache like a look's. It runs on the decoded
 8-bit planes (FFmpeg's scaler reduces the 10-bit planes first), at about a look's cost
-per frame; SDR BT.709 sources, almost every clip, are not touched.
+per frame; SDR BT.709 sources (almost every HD clip) are not touched.
 """
 
 from __future__ import annotations
@@ -31,11 +39,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["HDR_KINDS", "REFERENCE_WHITE", "KNEE", "HDR_PEAK", "hdr_kind", "convert_rgb", "sdr_cube", "to_sdr"]
+from ..cube import CUBE_CHROMA, CUBE_SHAPE, CUBES, apply_cube
 
-HDR_KINDS = ("pq", "hlg", "bt2020")
+__all__ = ["COLOURS", "REFERENCE_WHITE", "KNEE", "HDR_PEAK", "colour_of", "convert_rgb", "bt709_cube", "to_bt709"]
+
+COLOURS = ("pq", "hlg", "bt2020", "bt601")
 """What a source needs converting from: ``pq`` (HDR10, SMPTE ST 2084), ``hlg`` (hybrid
-log-gamma, ARIB STD-B67) or ``bt2020`` (an SDR curve with BT.2020 primaries)."""
+log-gamma, ARIB STD-B67), ``bt2020`` (an SDR curve with BT.2020 primaries) or
+``bt601`` (the standard-definition matrix)."""
 
 REFERENCE_WHITE = 203.0
 """Nits of HDR reference (diffuse) white, mapped to SDR white (BT.2408)."""
@@ -48,9 +59,10 @@ HDR_PEAK = 1000.0
 and the mastering peak assumed for PQ (most HDR10 and phone footage); brighter PQ
 highlights clip."""
 
-# FFmpeg's enum values (AVColorTransferCharacteristic, AVColorPrimaries)
+# FFmpeg's enum values (AVColorTransferCharacteristic, AVColorPrimaries, AVColorSpace)
 _TRC_PQ, _TRC_HLG = 16, 18
 _PRIMARIES_BT2020 = 9
+_MATRIX_BT709, _MATRIX_UNSPECIFIED, _MATRIX_BT601 = 1, 2, (5, 6)  # 5 BT470BG, 6 SMPTE170M
 
 # BT.2020 primaries to BT.709, on linear light (ITU-R BT.2087)
 _BT2020_TO_709 = np.array(
@@ -59,10 +71,11 @@ _BT2020_TO_709 = np.array(
 )
 
 
-def hdr_kind(frame: Any) -> str | None:
+def colour_of(frame: Any) -> str | None:
     """Which conversion a decoded frame (``av.VideoFrame``) needs, or None for SDR BT.709.
 
-    Read from the frame's colour tags (transfer curve, primaries), as players do.
+    Read from the frame's colour tags (transfer curve, primaries, matrix), as players
+    do; an untagged matrix is BT.601 for standard definition and JPEG (``yuvj``) video.
     """
     trc = int(getattr(frame, "color_trc", 0) or 0)
     if trc == _TRC_PQ:
@@ -71,6 +84,13 @@ def hdr_kind(frame: Any) -> str | None:
         return "hlg"
     if int(getattr(frame, "color_primaries", 0) or 0) == _PRIMARIES_BT2020:
         return "bt2020"
+    matrix = int(getattr(frame, "colorspace", 0) or 0)
+    if matrix in _MATRIX_BT601:
+        return "bt601"
+    if matrix in (0, _MATRIX_UNSPECIFIED):
+        fmt = getattr(getattr(frame, "format", None), "name", "") or ""
+        if fmt.startswith("yuvj") or (frame.width < 1280 and frame.height <= 576):
+            return "bt601"
     return None
 
 
@@ -124,9 +144,9 @@ def convert_rgb(rgb2020: np.ndarray, kind: str) -> np.ndarray:
     Parameters
     ----------
     rgb2020 : np.ndarray
-        Non-linear source values in 0..1.
-    kind : {'pq', 'hlg', 'bt2020'}
-        The source's curve (see :data:`HDR_KINDS`).
+        Non-linear source values in 0..1 (BT.2020 primaries, or BT.601's for ``bt601``).
+    kind : {'pq', 'hlg', 'bt2020', 'bt601'}
+        The source's colours (see :data:`COLOURS`).
 
     Returns
     -------
@@ -140,8 +160,10 @@ def convert_rgb(rgb2020: np.ndarray, kind: str) -> np.ndarray:
         linear = _hlg_nits(rgb) / REFERENCE_WHITE
     elif kind == "bt2020":
         linear = np.power(np.clip(rgb, 0.0, 1.0), 2.4)
+    elif kind == "bt601":
+        return rgb  # the same R'G'B' (even outside 0..1), only coded with another matrix
     else:
-        raise ValueError(f"kind: {kind!r} is not one of {', '.join(HDR_KINDS)}")
+        raise ValueError(f"kind: {kind!r} is not one of {', '.join(COLOURS)}")
     linear = _into_gamut(linear.astype(np.float32) @ _BT2020_TO_709.T)
     if kind != "bt2020":
         linear = _roll_off(linear)
@@ -149,14 +171,12 @@ def convert_rgb(rgb2020: np.ndarray, kind: str) -> np.ndarray:
 
 
 def _build(kind: str) -> np.ndarray:
-    from ..cube import CUBE_CHROMA, CUBE_SHAPE
-
     cube = np.empty(CUBE_SHAPE, np.uint8)
     y = (np.arange(256, dtype=np.float32) - 16.0) / 219.0
     # each entry serves chroma 2i and 2i + 1; it is built for 2i, so that neutral (128)
     # is exact: PQ's steep curve turns half a level of chroma into 2-3 levels of tint
     c = (2.0 * np.arange(CUBE_CHROMA, dtype=np.float32) - 128.0) / 224.0
-    kr, kb = 0.2627, 0.0593  # BT.2020 (non-constant luminance) Y'CbCr
+    kr, kb = (0.299, 0.114) if kind == "bt601" else (0.2627, 0.0593)  # the source's Y'CbCr matrix (BT.2020: non-constant luminance)
     kg = 1.0 - kr - kb
     for iu in range(CUBE_CHROMA):  # one chroma row of the cube at a time: 128 x 256 pixels
         cb = c[iu]
@@ -173,20 +193,16 @@ def _build(kind: str) -> np.ndarray:
     return cube
 
 
-def sdr_cube(kind: str) -> np.ndarray:
-    """The colour cube that takes a ``kind`` source's Y'CbCr to SDR BT.709 Y'CbCr.
+def bt709_cube(kind: str) -> np.ndarray:
+    """The colour cube that takes a ``kind`` source's Y'CbCr (limited range) to SDR BT.709 Y'CbCr.
 
     Built once (about a second) and kept in clipkit's cube cache (memory and disk).
     """
-    if kind not in HDR_KINDS:
-        raise ValueError(f"kind: {kind!r} is not one of {', '.join(HDR_KINDS)}")
-    from ..cube import CUBES
-
-    return CUBES.get(("hdr-to-sdr", kind, REFERENCE_WHITE, KNEE, HDR_PEAK), lambda: _build(kind))
+    if kind not in COLOURS:
+        raise ValueError(f"kind: {kind!r} is not one of {', '.join(COLOURS)}")
+    return CUBES.get(("to-bt709", kind, REFERENCE_WHITE, KNEE, HDR_PEAK), lambda: _build(kind))
 
 
-def to_sdr(y: np.ndarray, u: np.ndarray, v: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def to_bt709(y: np.ndarray, u: np.ndarray, v: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The 8-bit planes of a ``kind`` source (limited range) in SDR BT.709: (y, u, v)."""
-    from ..cube import apply_cube
-
-    return apply_cube(y, u, v, sdr_cube(kind), 1.0)
+    return apply_cube(y, u, v, bt709_cube(kind), 1.0)

@@ -15,7 +15,7 @@ import av
 import numpy as np
 
 from ..errors import MediaError, ParameterError, ResourceError
-from .colour import hdr_kind
+from .colour import colour_of
 
 __all__ = ["MediaInfo", "VideoInfo", "AudioInfo", "probe", "clear_probe_cache", "open_container", "ON_TRUNCATED", "MIN_VIDEO_SIZE"]
 
@@ -65,10 +65,11 @@ class VideoInfo:
         True for full ("PC"/JPEG) range.
     codec : str
         Codec name.
-    hdr : {'pq', 'hlg', 'bt2020'} or None
-        An HDR curve or BT.2020 primaries, from the colour tags; such frames are
-        converted to SDR BT.709 as they are decoded (:mod:`clipkit.media.colour`).
-        None for SDR BT.709 (and untagged) video.
+    colour : {'pq', 'hlg', 'bt2020', 'bt601'} or None
+        The source's colours when they are not SDR BT.709 (the output's), from its
+        colour tags (:func:`clipkit.media.colour.colour_of`): an HDR curve, BT.2020
+        primaries, or the BT.601 matrix of standard-definition video. Such frames are
+        converted to BT.709 as they are decoded or fitted. None for BT.709.
     """
 
     width: int
@@ -85,7 +86,7 @@ class VideoInfo:
     pix_fmt: str
     full_range: bool
     codec: str
-    hdr: str | None = None
+    colour: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -443,5 +444,5 @@ def _probe_video(
         pix_fmt=fmt_name,
         full_range=full_range,
         codec=cc.name,
-        hdr=hdr_kind(first),
+        colour=colour_of(first),
     ), truncated_at

@@ -32,7 +32,7 @@ import numpy as np
 
 from ..errors import MediaError
 from ..frame import Frame
-from .colour import hdr_kind, to_sdr
+from .colour import colour_of, to_bt709
 from .image import decoded_by_pillow, iter_animated_frames, rgba_to_frame
 from .probe import _video_stream, open_container
 
@@ -50,7 +50,7 @@ def _plane_view(plane: av.video.plane.VideoPlane, width: int, height: int) -> np
     return buf.reshape(-1, plane.line_size)[:height, :width]
 
 
-def frame_to_planes(frame: av.VideoFrame, *, rotation: int = 0, path: str = "<frame>", sdr: bool = True) -> Frame:
+def frame_to_planes(frame: av.VideoFrame, *, rotation: int = 0, path: str = "<frame>", convert_colour: bool = True) -> Frame:
     """Turn a decoded PyAV frame into upright 8-bit limited-range YUV 4:2:0 planes.
 
     ``yuv420p`` frames are viewed without copying; anything else (10-bit, 4:2:2,
@@ -65,15 +65,16 @@ def frame_to_planes(frame: av.VideoFrame, *, rotation: int = 0, path: str = "<fr
         Clockwise rotation to apply.
     path : str
         The file the frame comes from, named in errors.
-    sdr : bool
-        Convert an HDR or BT.2020 frame to SDR BT.709 (:mod:`clipkit.media.colour`);
-        off, its planes are left in the source's colours for a caller that converts
-        them later (a render's clip stream does it where the fit has the fewest pixels).
+    convert_colour : bool
+        Convert a frame in other colours than SDR BT.709 (HDR, BT.2020, BT.601) to
+        SDR BT.709 (:mod:`clipkit.media.colour`); off, its planes are left in the
+        source's colours for a caller that converts them later (a render's clip stream
+        does it where the fit has the fewest pixels).
     """
     full_range = frame.format.name.startswith("yuvj") or int(frame.color_range or 0) == 2
-    hdr = hdr_kind(frame)  # HDR or BT.2020 sources become SDR BT.709 (clipkit.media.colour)
+    colour = colour_of(frame)  # HDR, BT.2020 and BT.601 sources become BT.709 (clipkit.media.colour)
     width, height = frame.width, frame.height
-    untouched = frame.format.name == "yuv420p" and not (width % 2 or height % 2) and not full_range and not rotation and hdr is None
+    untouched = frame.format.name == "yuv420p" and not (width % 2 or height % 2) and not full_range and not rotation and colour is None
     if frame.format.name not in ("yuv420p", "yuvj420p") or width % 2 or height % 2:
         even_w, even_h = width - width % 2, height - height % 2
         if even_w < 2 or even_h < 2:
@@ -87,8 +88,8 @@ def frame_to_planes(frame: av.VideoFrame, *, rotation: int = 0, path: str = "<fr
         y = cv2.LUT(y, _Y_FULL_TO_LIMITED)
         u = cv2.LUT(u, _C_FULL_TO_LIMITED)
         v = cv2.LUT(v, _C_FULL_TO_LIMITED)
-    if hdr is not None and sdr:
-        y, u, v = to_sdr(y, u, v, hdr)
+    if colour is not None and convert_colour:
+        y, u, v = to_bt709(y, u, v, colour)
     if rotation:
         code = _ROTATE[rotation]
         y, u, v = cv2.rotate(y, code), cv2.rotate(u, code), cv2.rotate(v, code)
@@ -170,7 +171,7 @@ def read_video_frames(
     rotation: int = 0,
     speed: float = 1.0,
     hand_over: bool = False,
-    sdr: bool = True,
+    convert_colour: bool = True,
 ) -> Iterator[tuple[Frame, float]]:
     """Yield ``count`` frames on the output grid, starting at ``start`` seconds.
 
@@ -196,8 +197,8 @@ def read_video_frames(
         Leave the decoder open when the reader ends (is closed or done), for the next
         reader of the same file in this thread to continue from (see the module's notes);
         whoever asks for it closes the last one with :func:`close_handed_over`.
-    sdr : bool
-        HDR and BT.2020 frames converted to SDR BT.709 (see :func:`frame_to_planes`).
+    convert_colour : bool
+        Frames in other colours than SDR BT.709 converted to it (see :func:`frame_to_planes`).
 
     Yields
     ------
@@ -231,7 +232,7 @@ def read_video_frames(
             container, pending = opened.container, opened.frames  # a demuxer that cannot seek is opened again
 
         def convert(frame: av.VideoFrame) -> Frame:
-            return frame_to_planes(frame, rotation=rotation, path=path, sdr=sdr)
+            return frame_to_planes(frame, rotation=rotation, path=path, convert_colour=convert_colour)
 
         try:
             yield from _pick_frames(path, pending, convert, start=start, count=count, fps=fps, speed=speed, end=end)

@@ -144,7 +144,7 @@ def score_clip(clip: Any, *, sample_fps: float = 4.0, width: int = 128) -> ClipS
     cut_at: list[int] = []
     cuts = SceneCutDetector()
     # motion and sharpness read luma structure: an HDR clip needs no SDR conversion for them
-    frames = read_video_frames(source.path, start=clip.start, count=count, fps=rate, rotation=rotation, speed=float(clip.speed), sdr=False)
+    frames = read_video_frames(source.path, start=clip.start, count=count, fps=rate, rotation=rotation, speed=float(clip.speed), convert_colour=False)
     try:
         for k, (frame, _) in enumerate(frames):
             y = frame.y

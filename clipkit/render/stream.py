@@ -169,11 +169,12 @@ class ClipStream:
         clip = self.clip
         first = clip.start + max(0.0, start) * clip.speed
         self._fit.plays(first, first + count / float(self.fps) * clip.speed * self.speed)
-        # an HDR file's frames come undecorated and are made SDR inside the fit, on the
-        # fewest pixels (the crop before an upscale, the output after a downscale)
+        # the frames of a file not in SDR BT.709 (HDR, BT.2020, BT.601) come unconverted and
+        # are converted inside the fit, on the fewest pixels (the crop before an upscale,
+        # the output after a downscale; never the fit's background)
         from ..edit.sources import VideoSource
 
-        self._hdr = clip.source.hdr if isinstance(clip.source, VideoSource) else None
+        self._colour = clip.source.colour if isinstance(clip.source, VideoSource) else None
         self._frames = clip.source.frames(
             ctx=self.ctx,
             start=clip.start + max(0.0, start) * clip.speed,
@@ -182,7 +183,7 @@ class ClipStream:
             width=self.size[0],
             height=self.size[1],
             speed=clip.speed * self.speed,
-            **({"sdr": False} if self._hdr else {}),
+            **({"convert_colour": False} if self._colour else {}),
         )
 
     def pull(self) -> tuple[Frame, float]:
@@ -205,7 +206,7 @@ class ClipStream:
         the clip has no effects of its own, whose order it would otherwise change
         (:meth:`takes_point_ops`).
         """
-        source = None if self._hdr is None else _sdr_ops(self._hdr)
+        source = None if self._colour is None else _bt709_ops(self._colour)
         if point_ops is not None:
             if not self.takes_point_ops:
                 raise ValueError("point_ops given to a clip stream with effects of its own")
@@ -215,7 +216,14 @@ class ClipStream:
             frame = fx(frame, time)
         return frame
 
-    _hdr: str | None = None  # the source's HDR kind while open (see open)
+    _colour: str | None = None  # the source's colours while open, when not BT.709 (see open)
+
+    @property
+    def colour(self) -> str | None:
+        """The colours of the frames :meth:`pull` gives, when not BT.709
+        (:data:`clipkit.media.colour.COLOURS`): :meth:`process` converts them; a caller
+        that draws pulled frames itself must too."""
+        return self._colour
 
     @property
     def takes_point_ops(self) -> bool:
@@ -372,12 +380,12 @@ def _outside(profiler: StageProfiler, stage: str, fn: Callable[..., Frame], *arg
         profiler.add(stage, cpu - _time.thread_time(), wall - _time.perf_counter(), calls=0)
 
 
-def _sdr_ops(kind: str) -> Callable[[Frame], Frame]:
-    """An HDR source's planes to SDR BT.709 (the fit runs it on the source's pixels)."""
-    from ..media.colour import to_sdr
+def _bt709_ops(kind: str) -> Callable[[Frame], Frame]:
+    """A source's planes to SDR BT.709 (the fit runs it on the source's pixels)."""
+    from ..media.colour import to_bt709
 
     def ops(frame: Frame) -> Frame:
-        y, u, v = to_sdr(frame.y, frame.u, frame.v, kind)
+        y, u, v = to_bt709(frame.y, frame.u, frame.v, kind)
         return Frame(y, u, v, frame.alpha)
 
     return ops

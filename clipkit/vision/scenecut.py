@@ -131,7 +131,7 @@ def find_scene_cuts(clip: Any, *, sample_fps: float = 10.0, detector: SceneCutDe
     count = max(1, int(math.floor(float(clip.duration) * sample_fps + 1e-9)))
     rotation = source.info.video.rotation if source.info.video else 0
     # cuts are read from luma structure: an HDR clip needs no SDR conversion for them
-    frames: Iterator[Any] = read_video_frames(source.path, start=clip.start, count=count, fps=rate, rotation=rotation, speed=float(clip.speed), sdr=False)
+    frames: Iterator[Any] = read_video_frames(source.path, start=clip.start, count=count, fps=rate, rotation=rotation, speed=float(clip.speed), convert_colour=False)
     spans = []
     try:
         for k, (frame, _) in enumerate(frames):

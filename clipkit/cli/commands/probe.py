@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 
-_HDR_NAMES = {"pq": "HDR PQ (HDR10)", "hlg": "HDR HLG", "bt2020": "BT.2020 wide gamut"}
+_COLOUR_NAMES = {"pq": "HDR PQ (HDR10)", "hlg": "HDR HLG", "bt2020": "BT.2020 wide gamut", "bt601": "BT.601 colours"}
 
 
 def register(sub: Any) -> None:
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     elif v is not None:
         lines.append(
             f"  video: {v.codec} {v.width}x{v.height} {v.pix_fmt}{' full range' if v.full_range else ''}{sar}"
-            + (f", {_HDR_NAMES[v.hdr]} (converted to SDR BT.709)" if v.hdr else "")
+            + (f", {_COLOUR_NAMES[v.colour]} (converted to BT.709)" if v.colour else "")
         )
         lines.append(
             f"         shown as {v.display_width}x{v.display_height}, rotation {v.rotation}°, "

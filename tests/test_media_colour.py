@@ -1,4 +1,4 @@
-"""HDR (PQ, HLG) and BT.2020 sources become SDR BT.709 as they are decoded."""
+"""Sources in other colours than the output's SDR BT.709: HDR (PQ, HLG), BT.2020 and BT.601."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def test_the_curves_put_hdr_reference_white_near_sdr_white_and_keep_highlights_a
 ])
 def test_an_hdr_clip_decodes_to_sdr_levels(tags: tuple[int, int, int], kind: str, signals: list[float], expected: list[float], tmp_path: Path) -> None:
     path = _write(tmp_path / f"{kind}.mp4", signals, tags)
-    assert ck.probe(path).video.hdr == kind
+    assert ck.probe(path).video.colour == kind
     got = _bars(path, len(signals))
     for g, e in zip(got, expected):
         # within a few levels of the curve's value: PQ's 8-bit steps are ~2 SDR levels here
@@ -105,7 +105,7 @@ def test_an_hdr_clip_decodes_to_sdr_levels(tags: tuple[int, int, int], kind: str
 def test_a_10_bit_hlg_phone_style_clip_is_converted(tmp_path: Path) -> None:
     path = _write(tmp_path / "hlg10.mp4", [0.25, 0.75], HLG, codec="libx265", pix_fmt="yuv420p10le")
     info = ck.probe(path).video
-    assert info.pix_fmt == "yuv420p10le" and info.hdr == "hlg"
+    assert info.pix_fmt == "yuv420p10le" and info.colour == "hlg"
     got = _bars(path, 2)
     assert got[1] == pytest.approx(_sdr_y(0.946), abs=3.0)
     assert got[0] == pytest.approx(_sdr_y(float(colour.convert_rgb(np.array([[0.25] * 3], np.float32), "hlg")[0, 1])), abs=3.0)
@@ -114,7 +114,7 @@ def test_a_10_bit_hlg_phone_style_clip_is_converted(tmp_path: Path) -> None:
 def test_sdr_bt709_clips_are_left_exactly_as_decoded(tmp_path: Path) -> None:
     signals = [0.1, 0.5, 0.9]
     path = _write(tmp_path / "sdr.mp4", signals, BT709)
-    assert ck.probe(path).video.hdr is None
+    assert ck.probe(path).video.colour is None
     frame, _ = next(read_video_frames(path, start=0.0, count=1, fps=Fraction(10)))
     with av.open(path) as c:
         plain = next(c.decode(video=0)).to_ndarray(format="yuv420p")[:64]
@@ -123,7 +123,7 @@ def test_sdr_bt709_clips_are_left_exactly_as_decoded(tmp_path: Path) -> None:
 
 def test_bt2020_primaries_with_an_sdr_curve_change_only_the_gamut(tmp_path: Path) -> None:
     path = _write(tmp_path / "wide.mp4", [0.2, 0.5, 0.8], BT2020_SDR)
-    assert ck.probe(path).video.hdr == "bt2020"
+    assert ck.probe(path).video.colour == "bt2020"
     got = _bars(path, 3)  # greys: the same light in either gamut
     for g, e in zip(got, [0.2, 0.5, 0.8]):
         assert g == pytest.approx(_sdr_y(e), abs=2.0)
@@ -146,3 +146,66 @@ def test_a_render_converts_the_hdr_picture_and_never_the_background(fit: str, tm
     assert float(y[56:72, 56:72].mean()) == pytest.approx(_sdr_y(0.946), abs=3.0)
     if rgb is not None:
         assert np.abs(rgb[4, 4].astype(int) - (200, 40, 40)).max() <= 3
+
+
+def _colour_bars(path: Path, colours: list[tuple[int, int, int]], *, size: tuple[int, int], matrix: int, coded: str, fmt: str = "yuv420p") -> str:
+    """Bars of RGB colours coded with the ``coded`` matrix and tagged ``matrix`` (5 BT.601, 1 BT.709, 2 untagged)."""
+    w, h = size
+    rgb = np.zeros((h, w, 3), np.uint8)
+    bw = w // len(colours)
+    for k, c in enumerate(colours):
+        rgb[:, k * bw : (k + 1) * bw] = c
+    with av.open(str(path), "w") as c:
+        s = c.add_stream("libx264", rate=10)
+        s.width, s.height, s.pix_fmt = w, h, fmt
+        s.options = {"crf": "2"}
+        s.codec_context.colorspace = matrix
+        for _ in range(3):
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format=fmt, dst_colorspace=coded)
+            for p in s.encode(frame):
+                c.mux(p)
+        for p in s.encode():
+            c.mux(p)
+    return str(path)
+
+
+def _rgb709(frame) -> np.ndarray:  # noqa: ANN001
+    from clipkit.effects.kernels import ref_yuv420_to_rgb
+
+    return ref_yuv420_to_rgb(frame.y, frame.u, frame.v)
+
+
+COLOURFUL = [(220, 40, 40), (40, 200, 60), (50, 60, 210), (230, 200, 60)]
+
+
+@pytest.mark.parametrize("size, matrix, expected", [
+    ((640, 360), 2, "bt601"),  # untagged standard definition: BT.601, as players read it
+    ((1280, 720), 5, "bt601"),  # tagged BT.601 (Big Buck Bunny's 720p is)
+    ((1280, 720), 2, None),  # untagged HD: BT.709
+    ((640, 360), 1, None),  # tagged BT.709
+])
+def test_bt601_video_is_recoded_so_its_colours_show_as_coded(size: tuple[int, int], matrix: int, expected: str | None, tmp_path: Path) -> None:
+    # coded as a camera or encoder following the same convention would code it
+    path = _colour_bars(tmp_path / "bars.mp4", COLOURFUL, size=size, matrix=matrix, coded="ITU601" if expected else "ITU709")
+    assert ck.probe(path).video.colour == expected
+    frame, _ = next(read_video_frames(path, start=0.0, count=1, fps=Fraction(10)))
+    rgb = _rgb709(frame)  # how clipkit's output (BT.709) shows it
+    bw = size[0] // len(COLOURFUL)
+    for k, want in enumerate(COLOURFUL):
+        got = rgb[size[1] // 4 : 3 * size[1] // 4, k * bw + bw // 4 : k * bw + 3 * bw // 4].reshape(-1, 3).mean(0)
+        assert np.abs(got - want).max() <= 4.0, (k, got, want)
+
+
+@pytest.mark.parametrize("fit", ["cover", "stretch"])
+def test_a_layout_cell_shows_a_bt601_or_hdr_clip_in_bt709(fit: str, tmp_path: Path) -> None:
+    # grid cells draw their frames straight into the canvas (no per-cell fit pass) where
+    # they can: the conversion must happen there too
+    from clipkit import layouts
+
+    sd = _colour_bars(tmp_path / "sd.mp4", [(220, 40, 40)], size=(320, 240), matrix=2, coded="ITU601")
+    hlg = _write(tmp_path / "hlg.mp4", [0.75], HLG)
+    duet = layouts.duet(ck.open(sd), ck.open(hlg), arrangement="top-bottom", fit=fit)
+    frame = next(iter(ck.sequence([duet], canvas=ck.Canvas(160, 240, 10)).frames(stop=1)))
+    rgb = _rgb709(frame)
+    assert np.abs(rgb[60, 80].astype(float) - (220, 40, 40)).max() <= 5, rgb[60, 80]  # the top cell
+    assert float(frame.y[180, 80]) == pytest.approx(_sdr_y(0.946), abs=3.0)  # the bottom cell
