@@ -95,6 +95,14 @@ def warmup(ids: list[str] | None = None, *, progress: Callable[[str, float], Non
         timings["(look colour cubes)"] = time.perf_counter() - started
         if progress is not None:
             progress("(look colour cubes)", timings["(look colour cubes)"])
+        started = time.perf_counter()
+        from ..media.colour import COLOURS, bt709_cube
+
+        for kind in COLOURS:  # HDR, BT.2020 and BT.601 sources: about a second each to build
+            bt709_cube(kind)
+        timings["(source colour cubes)"] = time.perf_counter() - started
+        if progress is not None:
+            progress("(source colour cubes)", timings["(source colour cubes)"])
     return timings
 
 
