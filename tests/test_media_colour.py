@@ -209,3 +209,24 @@ def test_a_layout_cell_shows_a_bt601_or_hdr_clip_in_bt709(fit: str, tmp_path: Pa
     rgb = _rgb709(frame)
     assert np.abs(rgb[60, 80].astype(float) - (220, 40, 40)).max() <= 5, rgb[60, 80]  # the top cell
     assert float(frame.y[180, 80]) == pytest.approx(_sdr_y(0.946), abs=3.0)  # the bottom cell
+
+
+def test_bt601_recoding_is_the_matrix_pair_within_rounding() -> None:
+    rng = np.random.default_rng(3)
+    h, w = 48, 64
+    y = rng.integers(16, 236, (h, w), dtype=np.uint8)
+    u = rng.integers(16, 241, (h // 2, w // 2), dtype=np.uint8)
+    v = rng.integers(16, 241, (h // 2, w // 2), dtype=np.uint8)
+    oy, ou, ov = colour.to_bt709(y, u, v, "bt601")
+    # reference: each pixel with its 2x2 block's chroma, to R'G'B' by BT.601, back by BT.709
+    up = lambda p: np.repeat(np.repeat(p.astype(np.float64), 2, 0), 2, 1)  # noqa: E731
+    yn, cb, cr = (y - 16.0) / 219, (up(u) - 128) / 224, (up(v) - 128) / 224
+    r, b = yn + 1.402 * cr, yn + 1.772 * cb
+    g = (yn - 0.299 * r - 0.114 * b) / 0.587
+    y709 = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    want_y = np.clip(16 + 219 * y709, 0, 255)  # random planes hold codes outside R'G'B'
+    want_u = np.clip(128 + 224 * (b - y709) / 1.8556, 0, 255)[::2, ::2]
+    want_v = np.clip(128 + 224 * (r - y709) / 1.5748, 0, 255)[::2, ::2]
+    assert np.abs(oy - want_y).max() <= 1.0 and np.abs(ou - want_u).max() <= 1.0 and np.abs(ov - want_v).max() <= 1.0
+    grey = np.full((h // 2, w // 2), 128, np.uint8)
+    assert [np.array_equal(a, b) for a, b in zip(colour.to_bt709(y, grey, grey, "bt601"), (y, grey, grey))] == [True] * 3

@@ -96,9 +96,9 @@ def warmup(ids: list[str] | None = None, *, progress: Callable[[str, float], Non
         if progress is not None:
             progress("(look colour cubes)", timings["(look colour cubes)"])
         started = time.perf_counter()
-        from ..media.colour import COLOURS, bt709_cube
+        from ..media.colour import CUBE_COLOURS, bt709_cube
 
-        for kind in COLOURS:  # HDR, BT.2020 and BT.601 sources: about a second each to build
+        for kind in CUBE_COLOURS:  # HDR and BT.2020 sources: about a second each to build
             bt709_cube(kind)
         timings["(source colour cubes)"] = time.perf_counter() - started
         if progress is not None:

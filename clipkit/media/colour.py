@@ -28,7 +28,8 @@ converted). Tagged files follow their tag; an untagged one is BT.601 when it is
 standard definition (narrower than 1280 and at most 576 lines, mpv's rule) or JPEG.
 
 The whole mapping is one colour cube (:func:`clipkit.cube.apply_cube`), built
-once per kind and kept in clipkit's cube cache like a look's. It runs on the decoded
+once per kind and kept in clipkit's cube cache like a look's (BT.601's re-coding is
+linear and needs none: about 0.9 ms for a 406x720 crop against the cube's 2.9). It runs on the decoded
 8-bit planes (FFmpeg's scaler reduces the 10-bit planes first), at about a look's cost
 per frame; SDR BT.709 sources (almost every HD clip) are not touched.
 """
@@ -41,12 +42,15 @@ import numpy as np
 
 from ..cube import CUBE_CHROMA, CUBE_SHAPE, CUBES, apply_cube
 
-__all__ = ["COLOURS", "REFERENCE_WHITE", "KNEE", "HDR_PEAK", "colour_of", "convert_rgb", "bt709_cube", "to_bt709"]
+__all__ = ["COLOURS", "CUBE_COLOURS", "REFERENCE_WHITE", "KNEE", "HDR_PEAK", "colour_of", "convert_rgb", "bt709_cube", "to_bt709"]
 
 COLOURS = ("pq", "hlg", "bt2020", "bt601")
 """What a source needs converting from: ``pq`` (HDR10, SMPTE ST 2084), ``hlg`` (hybrid
 log-gamma, ARIB STD-B67), ``bt2020`` (an SDR curve with BT.2020 primaries) or
 ``bt601`` (the standard-definition matrix)."""
+
+CUBE_COLOURS = ("pq", "hlg", "bt2020")
+"""The colours converted through a colour cube (BT.601 is a linear re-coding instead)."""
 
 REFERENCE_WHITE = 203.0
 """Nits of HDR reference (diffuse) white, mapped to SDR white (BT.2408)."""
@@ -144,9 +148,9 @@ def convert_rgb(rgb2020: np.ndarray, kind: str) -> np.ndarray:
     Parameters
     ----------
     rgb2020 : np.ndarray
-        Non-linear source values in 0..1 (BT.2020 primaries, or BT.601's for ``bt601``).
-    kind : {'pq', 'hlg', 'bt2020', 'bt601'}
-        The source's colours (see :data:`COLOURS`).
+        Non-linear source values in 0..1.
+    kind : {'pq', 'hlg', 'bt2020'}
+        The source's colours (see :data:`CUBE_COLOURS`).
 
     Returns
     -------
@@ -160,10 +164,8 @@ def convert_rgb(rgb2020: np.ndarray, kind: str) -> np.ndarray:
         linear = _hlg_nits(rgb) / REFERENCE_WHITE
     elif kind == "bt2020":
         linear = np.power(np.clip(rgb, 0.0, 1.0), 2.4)
-    elif kind == "bt601":
-        return rgb  # the same R'G'B' (even outside 0..1), only coded with another matrix
     else:
-        raise ValueError(f"kind: {kind!r} is not one of {', '.join(COLOURS)}")
+        raise ValueError(f"kind: {kind!r} is not one of {', '.join(CUBE_COLOURS)}")
     linear = _into_gamut(linear.astype(np.float32) @ _BT2020_TO_709.T)
     if kind != "bt2020":
         linear = _roll_off(linear)
@@ -176,7 +178,7 @@ def _build(kind: str) -> np.ndarray:
     # each entry serves chroma 2i and 2i + 1; it is built for 2i, so that neutral (128)
     # is exact: PQ's steep curve turns half a level of chroma into 2-3 levels of tint
     c = (2.0 * np.arange(CUBE_CHROMA, dtype=np.float32) - 128.0) / 224.0
-    kr, kb = (0.299, 0.114) if kind == "bt601" else (0.2627, 0.0593)  # the source's Y'CbCr matrix (BT.2020: non-constant luminance)
+    kr, kb = 0.2627, 0.0593  # BT.2020's Y'CbCr matrix (non-constant luminance)
     kg = 1.0 - kr - kb
     for iu in range(CUBE_CHROMA):  # one chroma row of the cube at a time: 128 x 256 pixels
         cb = c[iu]
@@ -198,11 +200,40 @@ def bt709_cube(kind: str) -> np.ndarray:
 
     Built once (about a second) and kept in clipkit's cube cache (memory and disk).
     """
-    if kind not in COLOURS:
-        raise ValueError(f"kind: {kind!r} is not one of {', '.join(COLOURS)}")
+    if kind not in CUBE_COLOURS:
+        raise ValueError(f"kind: {kind!r} is not one of {', '.join(CUBE_COLOURS)}")
     return CUBES.get(("to-bt709", kind, REFERENCE_WHITE, KNEE, HDR_PEAK), lambda: _build(kind))
+
+
+def _matrix(kr: float, kb: float) -> np.ndarray:
+    """R'G'B' -> (Y', Cb, Cr) for a Y'CbCr matrix (Y' in 0..1, chroma in -0.5..0.5)."""
+    kg = 1.0 - kr - kb
+    return np.array([[kr, kg, kb], [-kr / (2 - 2 * kb), -kg / (2 - 2 * kb), 0.5], [0.5, -kg / (2 - 2 * kr), -kb / (2 - 2 * kr)]])
+
+
+# BT.601 (Y', Cb, Cr) to BT.709's, the same R'G'B' in between: Y' keeps its own value and
+# gains a little of each chroma, each chroma is a mix of both (code levels, limited range)
+_601_TO_709 = _matrix(0.2126, 0.0722) @ np.linalg.inv(_matrix(0.299, 0.114))
+_Y_FROM_CB, _Y_FROM_CR = (219.0 / 224.0) * _601_TO_709[0, 1], (219.0 / 224.0) * _601_TO_709[0, 2]
+
+
+def _recode_601(y: np.ndarray, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """BT.601 planes re-coded with BT.709's matrix: linear, so no cube is needed (about a
+    fifth of a cube's cost). Luma takes its 2x2 block's chroma, as a cube's lookup does."""
+    import cv2
+
+    cb = u.astype(np.float32) - 128.0
+    cr = v.astype(np.float32) - 128.0
+    dy = np.rint(_Y_FROM_CB * cb + _Y_FROM_CR * cr).astype(np.int16)
+    out_y = cv2.add(y, cv2.resize(dy, (y.shape[1], y.shape[0]), interpolation=cv2.INTER_NEAREST), dtype=cv2.CV_8U)
+    m = _601_TO_709
+    out_u = np.clip(np.floor(128.5 + m[1, 1] * cb + m[1, 2] * cr), 0, 255).astype(np.uint8)
+    out_v = np.clip(np.floor(128.5 + m[2, 1] * cb + m[2, 2] * cr), 0, 255).astype(np.uint8)
+    return out_y, out_u, out_v
 
 
 def to_bt709(y: np.ndarray, u: np.ndarray, v: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The 8-bit planes of a ``kind`` source (limited range) in SDR BT.709: (y, u, v)."""
+    if kind == "bt601":
+        return _recode_601(y, u, v)
     return apply_cube(y, u, v, bt709_cube(kind), 1.0)
