@@ -31,6 +31,7 @@ from ..audio.mix import Segment
 from ..edit.sources import Source
 from ..errors import MediaError, ParameterError, check_within
 from ..frame import REFERENCE_SHORT_SIDE, Frame, color_yuv8, parse_color
+from ..media.colour import to_bt709
 from ..nodes import BoundFrameNode, FrameTime, RenderContext
 from ..edit.clip import check_fit
 from ..edit.framing import Reframe
@@ -375,8 +376,6 @@ class _CellRender:
             for plane, out, half in ((raw.y, dst[0], 1), (raw.u, dst[1], 2), (raw.v, dst[2], 2)):
                 _resize_into(plane[sy // half : (sy + sh) // half, sx // half : (sx + sw) // half], out)
             if self.stream.colour is not None:  # a source not in BT.709: converted on the cell's pixels
-                from ..media.colour import to_bt709
-
                 for out, converted in zip(dst, to_bt709(*dst, self.stream.colour)):
                     out[...] = converted
             return

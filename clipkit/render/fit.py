@@ -121,6 +121,16 @@ def upscale(src: tuple[int, int], dst: tuple[int, int]) -> float:
     return float(np.sqrt((dst[0] * dst[1]) / max(1, src[0] * src[1])))
 
 
+def _source_first(source: Callable[[Frame], Frame], then: PointOps | None) -> PointOps:
+    """Point ops that convert the source's colours first, then run ``then`` (if any)."""
+
+    def ops(frame: Frame, scale: float = 1.0) -> Frame:
+        converted = source(frame)
+        return converted if then is None else then(converted, scale=scale)
+
+    return ops
+
+
 def _resize_region(frame: Frame, rect: tuple[int, int, int, int], size: tuple[int, int], pre: PointOps | None = None) -> Frame:
     x, y, w, h = rect
     tw, th = size
@@ -366,11 +376,8 @@ class Fitter:
         if source is not None:
             if not takes:
                 frame = source(frame)
-            elif pre is None:
-                pre = lambda f, scale=1.0: source(f)  # noqa: E731
             else:
-                then = pre
-                pre = lambda f, scale=1.0: then(source(f), scale=scale)  # noqa: E731
+                pre = _source_first(source, pre)
         if pre is None:
             return self._fn(frame)
         if takes:

@@ -21,8 +21,10 @@ from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 from typing import Any
 
+from ..edit.sources import VideoSource
 from ..errors import MediaError
 from ..frame import Frame
+from ..media.colour import to_bt709
 from ..media.video import close_handed_over
 from ..nodes import BoundFrameNode, FrameNode, FrameTime, RenderContext
 from ..registry import AUDIO_PROCESSORS
@@ -172,9 +174,8 @@ class ClipStream:
         # the frames of a file not in SDR BT.709 (HDR, BT.2020, BT.601) come unconverted and
         # are converted inside the fit, on the fewest pixels (the crop before an upscale,
         # the output after a downscale; never the fit's background)
-        from ..edit.sources import VideoSource
-
         self._colour = clip.source.colour if isinstance(clip.source, VideoSource) else None
+        self._to_bt709 = None if self._colour is None else _bt709_ops(self._colour)
         self._frames = clip.source.frames(
             ctx=self.ctx,
             start=clip.start + max(0.0, start) * clip.speed,
@@ -206,17 +207,17 @@ class ClipStream:
         the clip has no effects of its own, whose order it would otherwise change
         (:meth:`takes_point_ops`).
         """
-        source = None if self._colour is None else _bt709_ops(self._colour)
         if point_ops is not None:
             if not self.takes_point_ops:
                 raise ValueError("point_ops given to a clip stream with effects of its own")
-            return self.fitter(frame, point_ops, source=source)
-        frame = self.fitter(frame, source=source)
+            return self.fitter(frame, point_ops, source=self._to_bt709)
+        frame = self.fitter(frame, source=self._to_bt709)
         for fx in self.effects:
             frame = fx(frame, time)
         return frame
 
     _colour: str | None = None  # the source's colours while open, when not BT.709 (see open)
+    _to_bt709: Callable[[Frame], Frame] | None = None
 
     @property
     def colour(self) -> str | None:
@@ -382,7 +383,6 @@ def _outside(profiler: StageProfiler, stage: str, fn: Callable[..., Frame], *arg
 
 def _bt709_ops(kind: str) -> Callable[[Frame], Frame]:
     """A source's planes to SDR BT.709 (the fit runs it on the source's pixels)."""
-    from ..media.colour import to_bt709
 
     def ops(frame: Frame) -> Frame:
         y, u, v = to_bt709(frame.y, frame.u, frame.v, kind)
