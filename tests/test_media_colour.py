@@ -230,3 +230,30 @@ def test_bt601_recoding_is_the_matrix_pair_within_rounding() -> None:
     assert np.abs(oy - want_y).max() <= 1.0 and np.abs(ou - want_u).max() <= 1.0 and np.abs(ov - want_v).max() <= 1.0
     grey = np.full((h // 2, w // 2), 128, np.uint8)
     assert [np.array_equal(a, b) for a, b in zip(colour.to_bt709(y, grey, grey, "bt601"), (y, grey, grey))] == [True] * 3
+
+
+@pytest.mark.parametrize("codec, fmt, size", [("png", "rgb24", (1280, 720)), ("png", "rgb24", (320, 240)), ("libx264rgb", "rgb24", (640, 360))])
+def test_rgb_video_is_coded_with_the_output_matrix(codec: str, fmt: str, size: tuple[int, int], tmp_path: Path) -> None:
+    # RGB codecs (PNG in QuickTime, x264's RGB mode) have no Y'CbCr matrix of their own
+    w, h = size
+    rgb = np.zeros((h, w, 3), np.uint8)
+    bw = w // len(COLOURFUL)
+    for k, c in enumerate(COLOURFUL):
+        rgb[:, k * bw : (k + 1) * bw] = c
+    path = str(tmp_path / ("rgb.mov" if codec == "png" else "rgb.mkv"))
+    with av.open(path, "w") as c:
+        s = c.add_stream(codec, rate=10)
+        s.width, s.height, s.pix_fmt = w, h, fmt
+        if codec == "libx264rgb":
+            s.options = {"crf": "0"}
+        for _ in range(2):
+            for p in s.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
+                c.mux(p)
+        for p in s.encode():
+            c.mux(p)
+    assert ck.probe(path).video.colour is None
+    frame, _ = next(read_video_frames(path, start=0.0, count=1, fps=Fraction(10)))
+    shown = _rgb709(frame)
+    for k, want in enumerate(COLOURFUL):
+        got = shown[h // 4 : 3 * h // 4, k * bw + bw // 4 : k * bw + 3 * bw // 4].reshape(-1, 3).mean(0)
+        assert np.abs(got - want).max() <= 4.0, (k, got, want)

@@ -80,7 +80,12 @@ def colour_of(frame: Any) -> str | None:
 
     Read from the frame's colour tags (transfer curve, primaries, matrix), as players
     do; an untagged matrix is BT.601 for standard definition and JPEG (``yuvj``) video.
+    RGB video (PNG, QuickTime RLE, x264 RGB) has no matrix: FFmpeg's scaler codes it with
+    BT.709's when the frame is read (:func:`clipkit.media.video.frame_to_planes`).
     """
+    fmt = getattr(frame, "format", None)
+    if fmt is not None and (getattr(fmt, "is_rgb", False) or getattr(fmt, "has_palette", False)):
+        return None
     trc = int(getattr(frame, "color_trc", 0) or 0)
     if trc == _TRC_PQ:
         return "pq"
@@ -92,8 +97,8 @@ def colour_of(frame: Any) -> str | None:
     if matrix in _MATRIX_BT601:
         return "bt601"
     if matrix in (0, _MATRIX_UNSPECIFIED):
-        fmt = getattr(getattr(frame, "format", None), "name", "") or ""
-        if fmt.startswith("yuvj") or (frame.width < 1280 and frame.height <= 576):
+        name = getattr(fmt, "name", "") or ""
+        if name.startswith("yuvj") or (frame.width < 1280 and frame.height <= 576):
             return "bt601"
     return None
 

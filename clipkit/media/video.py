@@ -79,7 +79,9 @@ def frame_to_planes(frame: av.VideoFrame, *, rotation: int = 0, path: str = "<fr
         even_w, even_h = width - width % 2, height - height % 2
         if even_w < 2 or even_h < 2:
             raise MediaError(path, f"video frame of {width}x{height} pixels is too small (at least 2x2)")
-        frame = frame.reformat(width=even_w, height=even_h, format="yuv420p")
+        # RGB frames are coded with BT.709's matrix, the output's (the scaler's default is BT.601)
+        coded = {"dst_colorspace": "ITU709"} if frame.format.is_rgb or frame.format.has_palette else {}
+        frame = frame.reformat(width=even_w, height=even_h, format="yuv420p", **coded)
         width, height = even_w, even_h
     y = _plane_view(frame.planes[0], width, height)
     u = _plane_view(frame.planes[1], width // 2, height // 2)
