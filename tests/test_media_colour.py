@@ -132,7 +132,7 @@ def test_bt2020_primaries_with_an_sdr_curve_change_only_the_gamut(tmp_path: Path
     assert wide[1] - wide[0] > 0.4
 
 
-@pytest.mark.parametrize("fit", ["cover", "contain"])
+@pytest.mark.parametrize("fit", ["cover", "contain", "blur", "stretch"])
 def test_a_render_converts_the_hdr_picture_and_never_the_background(fit: str, tmp_path: Path) -> None:
     # cover scales the source up (converted inside the fit, on the crop); contain lays it
     # on a coloured background, which must keep its colour exactly
@@ -146,6 +146,8 @@ def test_a_render_converts_the_hdr_picture_and_never_the_background(fit: str, tm
     assert float(y[56:72, 56:72].mean()) == pytest.approx(_sdr_y(0.946), abs=3.0)
     if rgb is not None:
         assert np.abs(rgb[4, 4].astype(int) - (200, 40, 40)).max() <= 3
+    if fit == "blur":  # the backdrop is the clip too, dimmed (0.75 Y + 4): converted as well
+        assert float(y[4:12, 56:72].mean()) == pytest.approx(0.75 * _sdr_y(0.946) + 4, abs=6.0)
 
 
 def _colour_bars(path: Path, colours: list[tuple[int, int, int]], *, size: tuple[int, int], matrix: int, coded: str, fmt: str = "yuv420p") -> str:

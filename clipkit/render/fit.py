@@ -230,12 +230,13 @@ def contain_fit(g: FitGeometry) -> Callable[[Frame], Frame]:
     rect = _rect(*g.crop, g.frame_size)
     background = Frame.solid(*g.canvas, g.background)
 
-    def fit(frame: Frame) -> Frame:
-        top = _resize_region(frame, rect, size)
+    def fit(frame: Frame, source: Callable[[Frame], Frame] | None = None) -> Frame:
+        top = _resize_region(frame, rect, size, None if source is None else _source_first(source, None))
         if size == g.canvas and top.alpha is None:
             return top
         return _paste(background.copy(), top)
 
+    fit.takes_source_ops = True  # type: ignore[attr-defined]  # see Fitter.__call__
     return fit
 
 
@@ -247,28 +248,41 @@ def blur_fit(g: FitGeometry) -> Callable[[Frame], Frame]:
     small = (max(8, W // 16) // 2 * 2, max(8, H // 16) // 2 * 2)
     background = Frame.solid(W, H, g.background)
 
-    def fit(frame: Frame) -> Frame:
-        top = _resize_region(frame, rect, size)
+    def fit(frame: Frame, source: Callable[[Frame], Frame] | None = None) -> Frame:
+        top = _resize_region(frame, rect, size, None if source is None else _source_first(source, None))
         if size == g.canvas and top.alpha is None:
             return top
         # transparent pixels carry arbitrary colour: the backdrop is blurred from the
         # clip as seen over the background, not from what hides under its alpha
-        filled = composite_over(cover(frame), background)
+        covered = cover(frame)
+        if source is not None and covered.alpha is not None:
+            covered, source = source(covered), None  # converted before the background shows through
+        filled = composite_over(covered, background)
+        chroma = (small[0] // 2, small[1] // 2)
+        tiny = [cv2.resize(p, size_, interpolation=cv2.INTER_AREA) for p, size_ in ((filled.y, small), (filled.u, chroma), (filled.v, chroma))]
+        if source is not None:  # the source's colours converted on the backdrop's few pixels
+            converted = source(Frame(*tiny))
+            tiny = [converted.y, converted.u, converted.v]
         planes = []
-        for plane, (w, h) in ((filled.y, small), (filled.u, (small[0] // 2, small[1] // 2)), (filled.v, (small[0] // 2, small[1] // 2))):
-            tiny = cv2.resize(plane, (w, h), interpolation=cv2.INTER_AREA)
-            tiny = cv2.GaussianBlur(tiny, (0, 0), sigmaX=max(1.0, w / 40))
-            planes.append(cv2.resize(tiny, (plane.shape[1], plane.shape[0]), interpolation=cv2.INTER_LINEAR))
+        for t, plane in zip(tiny, (filled.y, filled.u, filled.v)):
+            t = cv2.GaussianBlur(t, (0, 0), sigmaX=max(1.0, t.shape[1] / 40))
+            planes.append(cv2.resize(t, (plane.shape[1], plane.shape[0]), interpolation=cv2.INTER_LINEAR))
         # dim the backdrop a little so the sharp clip stands out
         planes[0] = cv2.convertScaleAbs(planes[0], alpha=0.75, beta=4)
         return _paste(Frame(planes[0], planes[1], planes[2]), top)
 
+    fit.takes_source_ops = True  # type: ignore[attr-defined]  # see Fitter.__call__
     return fit
 
 
 def stretch_fit(g: FitGeometry) -> Callable[[Frame], Frame]:
     rect = _rect(*g.crop, g.frame_size)
-    return lambda frame: _resize_region(frame, rect, g.canvas)
+
+    def fit(frame: Frame, source: Callable[[Frame], Frame] | None = None) -> Frame:
+        return _resize_region(frame, rect, g.canvas, None if source is None else _source_first(source, None))
+
+    fit.takes_source_ops = True  # type: ignore[attr-defined]  # see Fitter.__call__
+    return fit
 
 
 register_fit_mode("cover", cover_fit, source="builtin")
@@ -364,8 +378,10 @@ class Fitter:
         scaling when the fit mode can do that and the picture is scaled up, else after.
 
         ``source`` (the source's own colour conversion, e.g. HDR to SDR) runs exactly
-        once on the source's pixels, never on the background a fit adds: inside the fit
-        with ``pre`` when the fit mode can, else on the whole frame before the fit.
+        once on the source's pixels, never on the background a fit adds: with ``pre``
+        inside a fit that takes point ops; inside a fit that takes source ops
+        (``takes_source_ops``: contain, blur, stretch convert the scaled picture and the
+        blurred backdrop's few pixels); else on the whole frame before the fit.
         """
         size = (frame.width, frame.height)
         if self._fn is None or size != self._frame_size:
@@ -374,10 +390,13 @@ class Fitter:
             self._frame_size = size
         takes = getattr(self._fn, "takes_point_ops", False) and frame.alpha is None
         if source is not None:
-            if not takes:
-                frame = source(frame)
-            else:
+            if takes:
                 pre = _source_first(source, pre)
+            elif getattr(self._fn, "takes_source_ops", False):
+                out = self._fn(frame, source=source)  # type: ignore[call-arg]
+                return out if pre is None else pre(out)
+            else:
+                frame = source(frame)
         if pre is None:
             return self._fn(frame)
         if takes:
