@@ -22,8 +22,8 @@ How it moves: a dead zone keeps the crop still while the subject wobbles inside 
 critically damped spring eases moves in and out (no jitter, no overshoot), pan speed is
 capped (``max_speed`` crop widths per second), except that the face followed, about to
 leave the crop, pulls it along (at up to ``PULL_SPEED``; a newly chosen face is reached by
-the capped pan first, so a change of subject is never a jump), and at a scene cut the crop jumps to the new shot's subject at once
-(never pans across the cut).
+the capped pan first, so a change of subject is never a jump), and at a scene cut the crop
+jumps to the new shot's subject at once (never pans across the cut).
 
 Two ways to use it:
 
