@@ -31,7 +31,7 @@ from .frame import Frame
 from .nodes import RenderContext
 from .render.profiles import get_profile
 from .resources import samples_dir, templates_dir
-from .template import Template, load_template
+from .template import Template, bundled_template_ids, load_template, resolve_template
 
 __all__ = [
     "TemplateInfo",
@@ -99,20 +99,19 @@ def list_templates(folder: str | os.PathLike[str] | None = None) -> list[Templat
 def find_template(name: str) -> Path:
     """A template file: a path, or the id of a bundled template (``beat_montage``).
 
+    The same lookup as :func:`clipkit.template.resolve_template`, which every template
+    reader uses (``clipkit render duet ...``), for a file that must exist.
+
     Raises
     ------
     TemplateError
         When it is neither.
     """
-    path = Path(name)
-    if path.is_file():
-        return path
-    for suffix in (".yaml", ".json"):
-        candidate = templates_dir() / f"{name}{suffix}"
-        if candidate.is_file():
-            return candidate
-    known = ", ".join(p.stem for p in sorted(templates_dir().glob("*.yaml")))
-    raise TemplateError(f"no template file or bundled template named {name!r} (bundled: {known})")
+    path = resolve_template(name)
+    if not path.is_file():
+        known = ", ".join(bundled_template_ids())
+        raise TemplateError(f"no template file or bundled template named {name!r} (bundled: {known})")
+    return path
 
 
 def sample_clips(template: Template, *, include_optional: bool = True) -> dict[str, str]:

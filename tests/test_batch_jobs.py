@@ -92,6 +92,22 @@ def test_validation_messages_name_the_line_the_field_and_the_value(folder: Path)
     assert errors["nomusic"] == f"{b}:13: music: {folder / 'gone.m4a'}: file not found"
 
 
+def test_a_job_may_name_a_bundled_template_by_its_id(folder: Path) -> None:
+    from clipkit.resources import templates_dir
+
+    batch = write_jsonl(folder / "ids.jsonl", [
+        {"id": "a", "template": "duet", "clips": {"me": "a.mp4", "partner": "b.mp4"}},
+        {"id": "b", "template": "dute", "clips": {"me": "a.mp4"}},
+        {"id": "c", "template": "story", "clips": {"intro": "a.mp4"}},  # no such file, no such id
+    ])
+    prepared = {j.id: j for j in prepare_jobs(load_jobs(batch), output_dir=folder / "out")}
+    assert prepared["a"].error is None and prepared["a"].template == str(templates_dir() / "duet.yaml")
+    assert prepared["b"].error.startswith(f"{batch}:2: template: 'dute' is neither a template file nor a bundled template; did you mean 'duet'?")
+    assert prepared["c"].error.startswith(f"{batch}:3: template: 'story' is neither")
+    # a file of that name beside the batch file wins
+    assert Job.from_dict({"template": "story.yaml", "clips": {}}, base_dir=folder).template == str(folder / "story.yaml")
+
+
 def test_variants_expand_to_the_cartesian_product_in_a_stable_order_with_patterned_outputs(folder: Path) -> None:
     job = Job.from_dict(
         {"id": "promo", "template": "story.yaml", "clips": {"intro": "a.mp4"}, "output": "out/{id}-{look.name}-{music.start}.mp4",

@@ -116,6 +116,33 @@ def test_template_preview_uses_placeholders_when_no_clips_are_given(tmp_path: Pa
     assert "bundled template" in capsys.readouterr().err
 
 
+def test_a_bundled_template_is_named_by_its_id(tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `clipkit render duet ...`: an installed clipkit's templates are in site-packages, so
+    # the id is how a user reaches them (as `clipkit templates list` shows them)
+    clips = sample_clips(load_template(templates_dir() / "duet.yaml"))
+    out = tmp_path / "duet.mp4"
+    argv = ["render", "duet", "-o", str(out), "--quiet", "--set", "canvas.width=144", "--set", "canvas.height=256", "--profile", "preview"]
+    argv += [arg for slot, file in clips.items() for arg in ("--clip", f"{slot}={file}")]
+    assert main(argv) == 0, capsys.readouterr().err
+    assert _probe(out)[:2] == (72, 128)
+    assert main(["template", "validate", "grid_challenge"]) == 0
+    assert "grid_challenge: ok" in capsys.readouterr().out
+    assert load_template("duet").path == templates_dir() / "duet.yaml"
+    # a misspelt id: one line, the closest ids, nothing written
+    missing = tmp_path / "no.mp4"
+    assert main(["render", "dute", "-o", str(missing), "--clip", f"me={next(iter(clips.values()))}"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "'dute'" in err and "did you mean 'duet'?" in err and "beat_montage" in err
+    assert not missing.exists()
+    # a file of that name in the working folder wins; a name with an ending is always a file
+    monkeypatch.chdir(tmp_path)
+    document = load_template(templates_dir() / "slowmo_hero.yaml").document
+    (tmp_path / "duet").write_text(json.dumps({**document, "name": "My own duet"}), encoding="utf-8")
+    assert load_template("duet").name == "My own duet"
+    assert main(["template", "validate", "duet.yaml"]) == 2
+    assert "duet.yaml: file not found" in capsys.readouterr().err
+
+
 def test_placeholders_and_samples_respect_slot_constraints() -> None:
     landscape = placeholder_clip({"id": "wide", "orientation": "landscape", "min_duration": 40})
     assert isinstance(landscape.source, PlaceholderSource)

@@ -94,7 +94,9 @@ class Job:
         ``set``, ``output``, ``profile``, ``variants``).
 
         Relative ``template``, ``clips`` and ``music`` paths resolve against
-        ``base_dir`` (the batch file's folder; the current folder by default).
+        ``base_dir`` (the batch file's folder; the current folder by default); a
+        ``template`` without a folder or an ending that names no file there is a
+        bundled template's id (``duet``).
 
         Raises
         ------
@@ -113,8 +115,8 @@ class Job:
                 hint = difflib.get_close_matches(str(key), JOB_FIELDS, n=1)
                 raise err(str(key), "is not a job field" + (f"; did you mean {hint[0]!r}?" if hint else f" (fields: {', '.join(JOB_FIELDS)})"))
         if "template" not in data or data["template"] in (None, ""):
-            raise err("template", "is required (the template file to render)")
-        template = _path_field(data["template"], "template", base, err)
+            raise err("template", "is required (the template file to render, or a bundled template's id)")
+        template = _template_field(data["template"], base, err)
         clips_raw = data.get("clips") or {}
         if not isinstance(clips_raw, Mapping):
             raise err("clips", f"{describe_value(clips_raw)} is not a mapping of slot to file")
@@ -175,6 +177,21 @@ def _path_field(value: Any, where: str, base: Path, err: Any) -> str:
         raise err(where, f"{value!r} is a URL; jobs take paths on storage every worker can read")
     path = Path(os.path.expanduser(value))
     return str(path if path.is_absolute() else (base / path))
+
+
+def _template_field(value: Any, base: Path, err: Any) -> str:
+    """A job's template: a path (relative to the batch file's folder) or a bundled template's id."""
+    path = _path_field(value, "template", base, err)
+    if os.path.exists(path):
+        return path
+    from ..errors import TemplateError
+    from ..template import resolve_template
+
+    try:
+        found = resolve_template(value.strip())  # a bare name: the bundled template of that id
+    except TemplateError as exc:
+        raise err("template", str(exc)) from None
+    return str(found) if found.is_file() else path  # a path that names no file: reported as not found
 
 
 def _overrides(raw: Any, err: Any) -> dict[str, Any]:

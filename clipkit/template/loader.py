@@ -25,11 +25,12 @@ from ..edit.edit import Edit, sequence
 from ..errors import _UNSET, ClipkitError, MediaError, ParameterError, TemplateError
 from ..frame import parse_color
 from ..render.profiles import Profile, get_profile
+from ..resources import templates_dir
 from ..transitions import transition_from_spec
 from .sections import sections, shot_keys
 from .schema import field_path, schema_errors
 
-__all__ = ["Template", "TemplateContext", "load_template", "parse_set_options", "apply_overrides"]
+__all__ = ["Template", "TemplateContext", "load_template", "resolve_template", "bundled_template_ids", "parse_set_options", "apply_overrides"]
 
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
@@ -499,6 +500,61 @@ def _combined(problems: list[TemplateError]) -> TemplateError:
     return TemplateError(first.detail + more, path=first.path, field=first.field, value=value, allowed=first.allowed, problems=problems)
 
 
+TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def bundled_template_ids() -> list[str]:
+    """The ids of the bundled templates (``presets/templates/*.yaml``), sorted."""
+    root = templates_dir()
+    return sorted({p.stem for suffix in TEMPLATE_SUFFIXES for p in root.glob(f"*{suffix}")})
+
+
+def resolve_template(source: str | os.PathLike[str]) -> Path:
+    """The file a template reference names: a path, or the id of a bundled template.
+
+    Parameters
+    ----------
+    source : str or path
+        A template file (YAML or JSON), or a bundled template's id such as ``duet``
+        (``clipkit templates list``). A file or folder of that name in the working
+        folder wins; a name ending in ``.yaml``, ``.yml`` or ``.json`` is always a file.
+
+    Returns
+    -------
+    Path
+        The template file (for a path that does not exist, the path itself: loading it
+        reports it as not found).
+
+    Raises
+    ------
+    TemplateError
+        For a name without a folder or a ``.yaml``/``.json`` ending that is neither a
+        file nor a bundled template: naming it, the closest bundled ids and every bundled id.
+    """
+    path = Path(os.fspath(source))
+    if path.exists() or not isinstance(source, str):
+        return path
+    text = source.strip()
+    if not text or "/" in text or os.sep in text:
+        return path
+    if Path(text).suffix.lower() in TEMPLATE_SUFFIXES:
+        return path  # a file name: loading it reports it as not found
+    for ending in TEMPLATE_SUFFIXES:
+        candidate = templates_dir() / f"{text}{ending}"
+        if candidate.is_file():
+            return candidate
+    import difflib
+
+    known = bundled_template_ids()
+    close = difflib.get_close_matches(text, known, n=3, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    raise TemplateError(
+        f"{text!r} is neither a template file nor a bundled template{hint} (bundled: {', '.join(known)})",
+        value=text,
+        allowed="a template file (YAML or JSON) or a bundled template's id",
+    )
+
+
 def load_template(
     source: str | os.PathLike[str] | Mapping[str, Any],
     *,
@@ -509,8 +565,9 @@ def load_template(
 
     Parameters
     ----------
-    source : path or mapping
-        The template.
+    source : path, str or mapping
+        The template: a file (YAML or JSON), a bundled template's id (``"duet"``; see
+        :func:`resolve_template`), or an in-memory document.
     overrides : mapping, optional
         ``--set`` values: template variables, or dotted field paths.
     allowed_roots : tuple of path
@@ -526,7 +583,7 @@ def load_template(
         document: Any = dict(source)
         base = Path.cwd().resolve()
     else:
-        path = Path(source)
+        path = resolve_template(source)
         if path.is_dir():
             raise TemplateError("is a folder, not a template file", path=path)
         document = _load_document(path)

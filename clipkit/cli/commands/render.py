@@ -24,7 +24,7 @@ DEMO_MUSIC = "lets_go_fishin.m4a"
 
 def register(sub: Any) -> None:
     p = sub.add_parser("render", help="render a template with your clips to an MP4", description="Render a template.")
-    p.add_argument("template", help="template file (YAML or JSON)")
+    p.add_argument("template", help="template file (YAML or JSON), or the id of a bundled template (clipkit templates list)")
     p.add_argument("--clip", action="append", default=[], metavar="SLOT=FILE", help="fill a slot (repeat per slot)")
     p.add_argument("--music", metavar="FILE", help="soundtrack (overrides the template's)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="set a template variable or field")

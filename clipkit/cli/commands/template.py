@@ -18,7 +18,7 @@ def register(sub: Any) -> None:
     s.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     s.set_defaults(func=run_schema)
     v = tsub.add_parser("validate", help="check a template without rendering")
-    v.add_argument("template")
+    v.add_argument("template", help="template file, or the id of a bundled template (e.g. duet)")
     v.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     v.set_defaults(func=run_validate)
     from .templates import add_preview_parser
