@@ -285,6 +285,39 @@ def test_jpeg_exif_orientation(jpeg_exif: str) -> None:
     assert float(frame.y[110:].mean()) < 26  # black below
 
 
+def test_heic_photo_renders_upright_with_its_colours(tmp_path: Path) -> None:
+    """An iPhone-style HEIC still (HEVC-coded HEIF, EXIF orientation 6) is an image clip,
+    read whole by pillow-heif, upright and in its colours (FFmpeg alone would take it for
+    a one-frame video, and a tiled one for its first tile)."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "IMG_0001.HEIC"
+    # written as a phone does (stored landscape, an irot box turning it upright), in a child
+    # so that this process's Pillow has no HEIF reader unless clipkit registers one
+    subprocess.run([sys.executable, "-c", f"""
+import numpy as np, pillow_heif
+from PIL import Image
+pillow_heif.register_heif_opener()
+stored = np.zeros((120, 200, 3), np.uint8)
+stored[:, :100] = (230, 30, 30)  # left half red, right half blue: upright, red on top
+stored[:, 100:] = (30, 30, 230)
+pic = Image.fromarray(stored)
+exif = pic.getexif()
+exif[0x0112] = 6
+pic.save({str(path)!r}, format="HEIF", exif=exif.tobytes(), quality=90)
+"""], check=True)
+    shown = subprocess.run([sys.executable, "-c", f"import clipkit as ck; print(ck.open({str(path)!r}).source.display_size)"], check=True, capture_output=True, text=True)
+    assert shown.stdout.strip() == "(120, 200)"  # a fresh process: clipkit switches HEIF on itself
+    clip = ck.open(str(path))
+    assert type(clip.source).__name__ == "ImageSource" and clip.source.display_size == (120, 200)
+    frame = next(iter(ck.sequence([ck.image(str(path), duration=0.1)], canvas=ck.Canvas(120, 200, 30), fit="stretch").frames()))
+    red, blue = solid_yuv((230, 30, 30)), solid_yuv((30, 30, 230))
+    top, bottom = (slice(10, 40), slice(20, 100)), (slice(60, 90), slice(20, 100))
+    assert float(frame.v[top].mean()) == pytest.approx(red[2], abs=6) and float(frame.u[top].mean()) == pytest.approx(red[1], abs=6)
+    assert float(frame.u[bottom].mean()) == pytest.approx(blue[1], abs=6) and float(frame.v[bottom].mean()) == pytest.approx(blue[2], abs=6)
+
+
 @pytest.mark.parametrize("value, rgb", [("#ff0000", (255, 0, 0)), ("white", (255, 255, 255)), ((0, 128, 0), (0, 128, 0)), ("#08f", (0, 136, 255))])
 def test_colour_clip(value: object, rgb: tuple[int, int, int], out_dir: Path) -> None:
     out = out_dir / "o.mp4"

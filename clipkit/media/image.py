@@ -1,4 +1,9 @@
-"""Still images as sources: read once with Pillow, held for a duration."""
+"""Still images as sources: read once with Pillow, held for a duration.
+
+Pillow reads PNG, JPEG, WebP, AVIF, GIF and the rest; HEIF/HEIC (what iPhones take
+photos in) is read through ``pillow-heif``, registered with Pillow when a file's header
+says HEIF. Every reader here opens files with :func:`open_image`.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +26,45 @@ __all__ = [
     "iter_animated_frames",
     "decoded_by_pillow",
     "rgba_to_frame",
+    "open_image",
 ]
+
+# ISO base media brands of HEIF images (HEVC-coded; AVIF, Pillow reads itself)
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1"}
+_HEIF_READY: list[bool] = []
+
+
+def _looks_like_heif(path: str | os.PathLike[str]) -> bool:
+    """Whether the file starts with an ISO ``ftyp`` box naming a HEIF brand (cheap: 64 bytes)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(64)
+    except OSError:
+        return False
+    if len(head) < 16 or head[4:8] != b"ftyp":
+        return False
+    size = min(len(head), int.from_bytes(head[0:4], "big") or len(head))
+    brands = {head[8:12]} | {head[i : i + 4] for i in range(16, size - 3, 4)}
+    return bool(brands & _HEIF_BRANDS)
+
+
+def open_image(path: str | os.PathLike[str]) -> Image.Image:
+    """``PIL.Image.open``, with HEIF/HEIC support switched on first when the file is one.
+
+    ``pillow-heif`` (libheif in a wheel) decodes the whole picture, tiled grids as
+    iPhones write them included, with its rotation and mirroring applied (its EXIF
+    orientation then reads 1). Importing it costs ~40 ms, so that happens only for the
+    first HEIF file a process opens.
+    """
+    if not _HEIF_READY and _looks_like_heif(path):
+        try:
+            import pillow_heif
+
+            pillow_heif.register_heif_opener()
+        except ImportError:  # not installed: Pillow reports the file as unreadable
+            pass
+        _HEIF_READY.append(True)
+    return Image.open(path)
 
 
 # Pillow's parsers report damaged files with whatever went wrong inside them
@@ -41,7 +84,7 @@ def _pillow_problem(exc: BaseException) -> str:
 def is_still_image(path: str | os.PathLike[str]) -> bool:
     """True when Pillow recognises the file (by content) as a single-frame image."""
     try:
-        with Image.open(path) as im:
+        with open_image(path) as im:
             return int(getattr(im, "n_frames", 1)) == 1
     except _PILLOW_ERRORS:  # damaged or not an image: FFmpeg gets to judge it
         return False
@@ -50,7 +93,7 @@ def is_still_image(path: str | os.PathLike[str]) -> bool:
 def image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
     """Upright ``(width, height)`` of an image, EXIF orientation applied, made even."""
     try:
-        with Image.open(path) as im:
+        with open_image(path) as im:
             w, h = im.size
             orientation = im.getexif().get(0x0112, 1)
     except _PILLOW_ERRORS as exc:
@@ -68,7 +111,7 @@ def load_image_frame(path: str | os.PathLike[str]) -> Frame:
     """
     path = os.fspath(path)
     try:
-        with Image.open(path) as im:
+        with open_image(path) as im:
             im = ImageOps.exif_transpose(im)
             has_alpha = im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info)
             rgba = im.convert("RGBA") if has_alpha else im.convert("RGB")
@@ -132,7 +175,7 @@ def animated_image_info(path: str | os.PathLike[str]) -> Any:
 
     path = os.fspath(path)
     try:
-        with Image.open(path) as im:
+        with open_image(path) as im:
             if int(getattr(im, "n_frames", 1)) < 2:
                 return None
             fmt = (im.format or "image").lower()
@@ -182,7 +225,7 @@ def iter_animated_frames(path: str | os.PathLike[str]) -> Iterator[tuple[np.ndar
     (disposal and blending applied), with its start time in seconds."""
     path = os.fspath(path)
     try:
-        with Image.open(path) as im:
+        with open_image(path) as im:
             t = 0.0
             for index in range(int(getattr(im, "n_frames", 1))):
                 im.seek(index)

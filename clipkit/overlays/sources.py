@@ -27,6 +27,7 @@ import numpy as np
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from ..errors import MediaError, ParameterError
+from ..media.image import open_image
 
 __all__ = ["StickerMedia", "load_sticker_media", "VIDEO_SUFFIXES", "MAX_DECODED_BYTES"]
 
@@ -178,7 +179,7 @@ def _image(path: Path) -> StickerMedia:
         if still is not None:
             return StickerMedia((still,), (1.0,), label)
     try:
-        with Image.open(path) as im:
+        with open_image(path) as im:
             n = int(getattr(im, "n_frames", 1))
             if n <= 1:
                 im.load()
