@@ -436,3 +436,53 @@ def write_grey_video(path: str | Path, frames: list[np.ndarray], *, fps: int = 3
             out.mux(p)
     return Path(path)
 
+
+
+# -- ICC profiles ----------------------------------------------------------------------------
+_D50 = np.array([0.9642, 1.0, 0.8249])
+_BRADFORD = np.array([[0.8951, 0.2664, -0.1614], [-0.7502, 1.7135, 0.0367], [0.0389, -0.0685, 1.0296]])
+
+
+def _xyz(x: float, y: float) -> np.ndarray:
+    return np.array([x / y, 1.0, (1.0 - x - y) / y])
+
+
+def icc_rgb_profile(primaries: tuple[tuple[float, float], ...], *, gamma: float, description: str, white: tuple[float, float] = (0.3127, 0.3290)) -> bytes:
+    """A matrix/TRC RGB display profile (ICC v2): chromaticities of R, G, B, a white and
+    one gamma for all three channels; its colorants adapted to D50 (Bradford), as ICC asks."""
+    import struct
+
+    w = _xyz(*white)
+    m = np.stack([_xyz(*p) for p in primaries], axis=1)
+    m = m * np.linalg.solve(m, w)  # columns scaled so R + G + B = the white
+    cone = _BRADFORD @ _D50 / (_BRADFORD @ w)
+    adapt = np.linalg.inv(_BRADFORD) @ np.diag(cone) @ _BRADFORD
+    colorants = adapt @ m
+
+    def s15(v: float) -> bytes:
+        return struct.pack(">i", int(round(v * 65536)))
+
+    def xyz_tag(v: np.ndarray) -> bytes:
+        return b"XYZ " + b"\0" * 4 + b"".join(s15(c) for c in v)
+
+    ascii_text = description.encode("ascii") + b"\0"
+    desc = b"desc" + b"\0" * 4 + struct.pack(">I", len(ascii_text)) + ascii_text + b"\0" * 8 + b"\0\0\0" + b"\0" * 67
+    curve = b"curv" + b"\0" * 4 + struct.pack(">IH", 1, int(round(gamma * 256))) + b"\0\0"
+    text = b"text" + b"\0" * 4 + b"public domain test profile\0"
+    tags = [(b"desc", desc), (b"wtpt", xyz_tag(_D50)), (b"rXYZ", xyz_tag(colorants[:, 0])), (b"gXYZ", xyz_tag(colorants[:, 1])),
+            (b"bXYZ", xyz_tag(colorants[:, 2])), (b"rTRC", curve), (b"gTRC", curve), (b"bTRC", curve), (b"cprt", text)]
+    offset = 128 + 4 + 12 * len(tags)
+    table, data = b"", b""
+    for sig, body in tags:
+        body = body + b"\0" * (-len(body) % 4)
+        table += sig + struct.pack(">II", offset + len(data), len(body))
+        data += body
+    size = offset + len(data)
+    header = struct.pack(">I", size) + b"\0" * 4 + struct.pack(">I", 0x02100000) + b"mntrRGB XYZ " + b"\0" * 12 + b"acsp"
+    header += b"\0" * (68 - len(header)) + b"".join(s15(c) for c in _D50)
+    header += b"\0" * (128 - len(header))
+    return header + struct.pack(">I", len(tags)) + table + data
+
+
+SRGB_PRIMARIES = ((0.64, 0.33), (0.30, 0.60), (0.15, 0.06))
+P3_PRIMARIES = ((0.680, 0.320), (0.265, 0.690), (0.150, 0.060))

@@ -318,6 +318,43 @@ pic.save({str(path)!r}, format="HEIF", exif=exif.tobytes(), quality=90)
     assert float(frame.u[bottom].mean()) == pytest.approx(blue[1], abs=6) and float(frame.v[bottom].mean()) == pytest.approx(blue[2], abs=6)
 
 
+def test_stills_are_read_through_their_icc_profile(tmp_path: Path) -> None:
+    """Display P3 (phones), Adobe RGB (cameras): the picture is converted to sRGB as a
+    gallery shows it, not read as if its values were sRGB's."""
+    from PIL import Image
+
+    from clipkit.media.image import load_image_frame
+    from mediagen import P3_PRIMARIES, SRGB_PRIMARIES, icc_rgb_profile
+
+    def rgb_of(path: Path) -> np.ndarray:
+        return load_image_frame(path).to_rgb()[4:12, 4:12].reshape(-1, 3).mean(axis=0)
+
+    grey = Image.fromarray(np.full((16, 16, 3), 64, np.uint8))
+    linear = icc_rgb_profile(SRGB_PRIMARIES, gamma=1.0, description="linear-light RGB")
+    grey.save(tmp_path / "linear.png", icc_profile=linear)
+    grey.save(tmp_path / "untagged.png")
+    assert rgb_of(tmp_path / "untagged.png") == pytest.approx([64, 64, 64], abs=1.5)
+    assert rgb_of(tmp_path / "linear.png") == pytest.approx([137, 137, 137], abs=2)  # 64/255 of linear light, sRGB-coded
+    # in a render too (a JPEG, the commonest tagged still)
+    grey.save(tmp_path / "linear.jpg", icc_profile=linear, quality=95)
+    frame = next(iter(ck.sequence([ck.image(str(tmp_path / "linear.jpg"), duration=0.1)], canvas=ck.Canvas(16, 16, 30)).frames()))
+    assert float(frame.y.mean()) == pytest.approx(16 + 219 * 137 / 255, abs=2.5)
+    # Display P3: an orange's green is lower in sRGB; a grey stays grey
+    patches = np.zeros((16, 32, 3), np.uint8)
+    patches[:, :16] = (255, 128, 0)
+    patches[:, 16:] = (128, 128, 128)
+    Image.fromarray(patches).save(tmp_path / "p3.png", icc_profile=icc_rgb_profile(P3_PRIMARIES, gamma=2.2, description="Display P3 (test)"))
+    rgb = load_image_frame(tmp_path / "p3.png").to_rgb()
+    orange, neutral = rgb[4:12, 4:12].reshape(-1, 3).mean(axis=0), rgb[4:12, 20:28].reshape(-1, 3).mean(axis=0)
+    assert orange[0] > 250 and 114 <= orange[1] <= 124 and orange[2] < 6, orange
+    assert np.ptp(neutral) <= 2 and abs(float(neutral.mean()) - 128) <= 3, neutral
+    # a profile that calls itself sRGB, or one that cannot be read, leaves the values as they are
+    grey.save(tmp_path / "named.png", icc_profile=icc_rgb_profile(SRGB_PRIMARIES, gamma=1.0, description="sRGB IEC61966-2.1"))
+    grey.save(tmp_path / "broken.png", icc_profile=b"not a profile" * 20)
+    assert rgb_of(tmp_path / "named.png") == pytest.approx([64, 64, 64], abs=1.5)
+    assert rgb_of(tmp_path / "broken.png") == pytest.approx([64, 64, 64], abs=1.5)
+
+
 @pytest.mark.parametrize("value, rgb", [("#ff0000", (255, 0, 0)), ("white", (255, 255, 255)), ((0, 128, 0), (0, 128, 0)), ("#08f", (0, 136, 255))])
 def test_colour_clip(value: object, rgb: tuple[int, int, int], out_dir: Path) -> None:
     out = out_dir / "o.mp4"

@@ -27,6 +27,7 @@ __all__ = [
     "decoded_by_pillow",
     "rgba_to_frame",
     "open_image",
+    "to_srgb",
 ]
 
 # ISO base media brands of HEIF images (HEVC-coded; AVIF, Pillow reads itself)
@@ -106,15 +107,16 @@ def image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
 def load_image_frame(path: str | os.PathLike[str]) -> Frame:
     """Decode an image to YUV planes with an alpha plane when it has transparency.
 
-    EXIF orientation is applied; odd sizes lose their last row/column so chroma
-    subsampling is exact.
+    EXIF orientation is applied, and an embedded ICC profile (Display P3 from phones,
+    Adobe RGB, CMYK) is honoured (:func:`to_srgb`); odd sizes lose their last row/column
+    so chroma subsampling is exact.
     """
     path = os.fspath(path)
     try:
         with open_image(path) as im:
             im = ImageOps.exif_transpose(im)
             has_alpha = im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info)
-            rgba = im.convert("RGBA") if has_alpha else im.convert("RGB")
+            rgba = to_srgb(im, alpha=has_alpha)
             data = np.asarray(rgba)
     except _PILLOW_ERRORS as exc:
         raise MediaError(path, _pillow_problem(exc)) from None
@@ -126,6 +128,49 @@ def load_image_frame(path: str | os.PathLike[str]) -> Frame:
     if alpha is not None and alpha.min() == 255:
         alpha = None
     return Frame.from_rgb(np.ascontiguousarray(data[:, :, :3]), alpha)
+
+
+_SRGB: list[Any] = []
+
+
+def to_srgb(im: Image.Image, *, alpha: bool) -> Image.Image:
+    """An RGB (``alpha``: RGBA) copy of ``im`` in sRGB, through its ICC profile if it has one.
+
+    Phones tag photos Display P3 (its red and green reach past sRGB's), cameras Adobe RGB,
+    print files CMYK; read as they are, such colours come out dull or shifted (a P3
+    orange's green is about 10 levels off). LittleCMS (in Pillow's wheel) converts them
+    with the relative colorimetric intent, as browsers and phone galleries show them.
+    A profile that names itself sRGB, or one LittleCMS cannot read, leaves the values
+    as they are.
+    """
+    mode = "RGBA" if alpha else "RGB"
+    icc = im.info.get("icc_profile")
+    if icc:
+        from io import BytesIO
+
+        from PIL import ImageCms
+
+        try:
+            source = ImageCms.ImageCmsProfile(BytesIO(icc))
+            name = (ImageCms.getProfileDescription(source) or "").lower()
+            if "srgb" not in name and "iec61966-2" not in name and im.mode in ("RGB", "RGBA", "CMYK", "L", "LA", "P", "PA"):
+                if not _SRGB:
+                    _SRGB.append(ImageCms.createProfile("sRGB"))
+                picture = im
+                if picture.mode in ("P", "PA", "LA") or (picture.mode == "L" and alpha):
+                    picture = picture.convert(mode)
+                elif picture.mode == "RGBA" and not alpha:
+                    picture = picture.convert("RGB")
+                elif picture.mode == "RGB" and alpha:
+                    picture = picture.convert("RGBA")
+                in_mode = picture.mode
+                out_mode = mode if in_mode in ("RGB", "RGBA") else "RGB"
+                done = ImageCms.profileToProfile(picture, source, _SRGB[0], renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC, outputMode=out_mode)
+                if done is not None:
+                    return done if done.mode == mode else done.convert(mode)
+        except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+            pass  # an unreadable or unusable profile: the values as they are, as most players show them
+    return im.convert(mode)
 
 
 # -- animated images that FFmpeg refuses -------------------------------------------------------
