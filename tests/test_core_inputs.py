@@ -339,6 +339,9 @@ def test_stills_are_read_through_their_icc_profile(tmp_path: Path) -> None:
     grey.save(tmp_path / "linear.jpg", icc_profile=linear, quality=95)
     frame = next(iter(ck.sequence([ck.image(str(tmp_path / "linear.jpg"), duration=0.1)], canvas=ck.Canvas(16, 16, 30)).frames()))
     assert float(frame.y.mean()) == pytest.approx(16 + 219 * 137 / 255, abs=2.5)
+    from clipkit.overlays.sources import load_sticker_media  # stickers too
+
+    assert load_sticker_media(tmp_path / "linear.png").frames[0][4:12, 4:12, :3].mean() == pytest.approx(137, abs=2)
     # Display P3: an orange's green is lower in sRGB; a grey stays grey
     patches = np.zeros((16, 32, 3), np.uint8)
     patches[:, :16] = (255, 128, 0)

@@ -27,7 +27,7 @@ import numpy as np
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from ..errors import MediaError, ParameterError
-from ..media.image import open_image
+from ..media.image import open_image, to_srgb
 
 __all__ = ["StickerMedia", "load_sticker_media", "VIDEO_SUFFIXES", "MAX_DECODED_BYTES"]
 
@@ -162,6 +162,8 @@ def _check_size(frames: list[np.ndarray], label: str) -> None:
 
 
 def _to_rgba(im: Image.Image) -> np.ndarray:
+    if im.info.get("icc_profile") and im.mode not in ("I;16", "I;16B", "I;16L", "I"):
+        return np.asarray(to_srgb(im, alpha=True), np.uint8).copy()  # a P3 or Adobe RGB sticker: in sRGB
     if im.mode == "RGBA":
         return np.asarray(im, np.uint8).copy()
     if im.mode in ("I;16", "I;16B", "I;16L", "I"):
