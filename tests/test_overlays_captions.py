@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 import clipkit as ck
-from clipkit.errors import MediaError, ParameterError, TemplateError
+from clipkit.errors import ClipkitError, MediaError, ParameterError, TemplateError
 from clipkit.frame import Frame
 from clipkit.nodes import FrameTime, RenderContext
 from clipkit.overlays import Captions, Cue, Sticker, Text, load_cues
@@ -62,6 +62,43 @@ def test_subtitle_formats_load(subs: Path) -> None:
     (subs / "bad.srt").write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(MediaError, match="bad.srt"):
         load_cues(subs / "bad.srt")
+
+
+SUBTITLE_TEXTS = {
+    "fr": ["Café crème, déjà vu, naïve!", "Über straße"],
+    "ru": ["Привет, как дела? Это проверка субтитров.", "Спасибо большое, до свидания!"],
+    "zh": ["你好，今天天气很好，我们去公园吧。", "谢谢大家的观看，下次再见！"],
+    "ja": ["こんにちは、今日はいい天気ですね。", "ご視聴ありがとうございました！"],
+}
+
+
+@pytest.mark.parametrize("lang, encoding", [
+    ("fr", "utf-8-sig"), ("fr", "utf-16"), ("ja", "utf-16-be"), ("fr", "cp1252"), ("ru", "cp1251"), ("zh", "gbk"), ("ja", "shift_jis"), ("ru", "utf-8"),
+])
+def test_subtitle_files_in_real_world_encodings_load(tmp_path: Path, lang: str, encoding: str) -> None:
+    """Windows editors save UTF-16 with a byte-order mark; old subtitle sites serve
+    Windows-1252, -1251, GBK and Shift JIS. Each reads as written (encoding='auto')."""
+    lines = SUBTITLE_TEXTS[lang]
+    text = "".join(f"{i + 1}\n00:00:0{2 * i},500 --> 00:00:0{2 * i + 1},900\n{line}\n\n" for i, line in enumerate(lines))
+    path = tmp_path / f"{lang}-{encoding}.srt"
+    path.write_bytes(text.encode(encoding))
+    assert [c.text for c in load_cues(path)] == lines
+    assert [c.text for c in Captions.from_file(path).cues] == lines
+
+
+def test_subtitle_encoding_errors_say_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "latin.srt"
+    path.write_bytes("1\n00:00:00,500 --> 00:00:01,500\nCafé\n".encode("cp1252"))
+    with pytest.raises(MediaError, match=r"latin.srt: is not utf-8 text .*leave encoding at 'auto'"):
+        load_cues(path, encoding="utf-8")
+    assert [c.text for c in load_cues(path, encoding="cp1252")] == ["Café"]
+    with pytest.raises(ParameterError, match=r"encoding: 'utf9' is not a text encoding"):
+        load_cues(path, encoding="utf9")
+    bad = _template(tmp_path, "overlays:\n  captions: {file: latin.srt, encoding: utf9}\n")
+    with pytest.raises(ClipkitError, match=r"overlays.captions.encoding: 'utf9' is not a text encoding"):
+        load_template(bad).build({"a": _clip(tmp_path)})
+    fine = _template(tmp_path, "overlays:\n  captions: {file: latin.srt}\n")
+    assert [c.text for c in load_template(fine).build({"a": _clip(tmp_path)}).overlays[0].node.cues] == ["Café"]
 
 
 def test_captions_show_the_right_cue_inside_the_safe_area(subs: Path) -> None:

@@ -108,23 +108,91 @@ def _karaoke(raw: str, start: float, end: float) -> tuple[str, tuple[tuple[float
     return plain, tuple(times)
 
 
-def load_cues(path: str | os.PathLike[str], *, encoding: str = "utf-8", fps: float | None = None) -> tuple[Cue, ...]:
+# byte-order marks, longest first (UTF-32's starts with UTF-16's)
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
+def _subtitle_text(p: Path, encoding: str) -> str:
+    """The file's text: in ``encoding``, or (``"auto"``) by its byte-order mark, as UTF-8
+    when it is valid UTF-8, else in the encoding charset-normalizer finds most coherent."""
+    data = p.read_bytes()
+    if encoding != "auto":
+        try:
+            return data.decode(encoding)
+        except LookupError:
+            raise ParameterError(f"encoding: {encoding!r} is not a text encoding (use 'auto', 'utf-8', 'cp1252', 'gbk', ...)", field="encoding", value=encoding, allowed="'auto' or a text encoding's name") from None
+        except UnicodeDecodeError as exc:
+            raise MediaError(p, f"is not {encoding} text ({exc.reason} at byte {exc.start}); leave encoding at 'auto' to detect it") from None
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(name)
+            except UnicodeDecodeError as exc:
+                raise MediaError(p, f"starts with a {name} byte-order mark but is not {name} text ({exc.reason} at byte {exc.start})") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(data))
+    if not matches:
+        raise MediaError(p, "is not text in any encoding clipkit recognises; give the captions' encoding (e.g. 'cp1252', 'gbk')")
+    best = matches[0]
+    # Shift JIS Japanese also decodes, without errors, as Korean (cp949) Hangul, which
+    # charset-normalizer may rank first; hiragana, which every Japanese sentence has and
+    # no other language's bytes decode to, settle it
+    for m in matches:
+        if m.encoding in _JAPANESE and m.chaos <= best.chaos + 0.1 and _hiragana_share(str(m)) >= 0.1:
+            return str(m)
+    # a short Western text decodes as well in several code pages: Windows-1252, the one
+    # most old subtitle files are in, wins those ties
+    tied = [m for m in matches if m.chaos == best.chaos and m.coherence == best.coherence]
+    return str(next((m for m in tied if m.encoding == "cp1252"), best))
+
+
+_JAPANESE = {"cp932", "shift_jis", "shift_jis_2004", "shift_jisx0213", "euc_jp", "euc_jis_2004", "iso2022_jp"}
+
+
+def _hiragana_share(text: str) -> float:
+    """Share of hiragana among a text's non-ASCII characters (0 without any)."""
+    wide = [c for c in text if ord(c) > 0x7F and not c.isspace()]
+    return sum(1 for c in wide if "\u3040" <= c <= "\u309f") / len(wide) if wide else 0.0
+
+
+def load_cues(path: str | os.PathLike[str], *, encoding: str = "auto", fps: float | None = None) -> tuple[Cue, ...]:
     """Read cues from an SRT, WebVTT, ASS/SSA (or other pysubs2) subtitle file.
 
     ASS override tags are dropped except karaoke ``{\\k}`` timings, which become word
     timings; comment lines are skipped.
 
+    Parameters
+    ----------
+    path : str or path
+        The subtitle file.
+    encoding : str
+        Its text encoding; ``"auto"`` (default) reads a byte-order mark (UTF-8, UTF-16
+        and UTF-32 files from Windows editors), takes valid UTF-8 as UTF-8, and otherwise
+        detects a legacy encoding (Windows-1252, -1251, GBK, Shift JIS...) with
+        charset-normalizer.
+    fps : float, optional
+        Frame rate of frame-based formats (MicroDVD).
+
     Raises
     ------
     MediaError
-        When the file is missing or not a subtitle format pysubs2 can read.
+        When the file is missing, its text cannot be decoded, or it is not a subtitle
+        format pysubs2 can read.
+    ParameterError
+        For an encoding Python does not know.
     """
     p = Path(path)
     if not p.is_file():
         raise MediaError(p, "captions file does not exist")
+    text = _subtitle_text(p, encoding)
     try:
-        subs = pysubs2.load(str(p), encoding=encoding, fps=fps)
-    except (pysubs2.exceptions.Pysubs2Error, UnicodeDecodeError, ValueError) as exc:
+        subs = pysubs2.SSAFile.from_string(text, fps=fps)
+    except (pysubs2.exceptions.Pysubs2Error, ValueError) as exc:
         raise MediaError(p, f"is not a subtitle file pysubs2 can read (SRT, WebVTT, ASS): {exc}") from None
     cues: list[Cue] = []
     for ev in subs.events:
@@ -235,7 +303,7 @@ class Captions(Layer):
         set_(self, "cue_exit", Animation.parse(self.cue_exit, field="Captions.cue_exit"))
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike[str], *, encoding: str = "utf-8", **options: Any) -> Captions:
+    def from_file(cls, path: str | os.PathLike[str], *, encoding: str = "auto", **options: Any) -> Captions:
         """Captions from an SRT, WebVTT or ASS file (see :func:`load_cues`)."""
         return cls(load_cues(path, encoding=encoding), **options)
 

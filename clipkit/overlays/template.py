@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..easing import ease_spellings
-from ..errors import ClipkitError, MediaError, TemplateError
+from ..errors import ClipkitError, MediaError, ParameterError, TemplateError
 from .animation import ANIMATIONS, DIRECTIONS, EASES, ENVELOPE_SOURCES
 from .captions import HIGHLIGHTS, Captions, Cue, load_cues
 from .faces import FaceSticker
@@ -312,7 +312,10 @@ def _captions(spec: Mapping[str, Any], where: str, ctx: TemplateContext) -> Capt
         if key in spec:
             options[key] = spec[key]
     if "file" in spec:
-        cues = load_cues(ctx.resolve_path(spec["file"], f"{where}.file"), encoding=spec.get("encoding", "utf-8"))
+        try:
+            cues = load_cues(ctx.resolve_path(spec["file"], f"{where}.file"), encoding=spec.get("encoding", "auto"))
+        except ParameterError as exc:  # an unknown encoding: name the field
+            raise ParameterError(f"{where}.{exc}", field=f"{where}.encoding", value=exc.value, allowed=exc.allowed) from None
     else:
         cues = tuple(
             Cue(c["start"], c["end"], c["text"], tuple(tuple(w) for w in c["words"]) if c.get("words") else None) for c in spec["cues"]
