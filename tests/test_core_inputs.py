@@ -358,6 +358,63 @@ def test_stills_are_read_through_their_icc_profile(tmp_path: Path) -> None:
     assert rgb_of(tmp_path / "broken.png") == pytest.approx([64, 64, 64], abs=1.5)
 
 
+def test_a_large_photo_is_read_at_the_size_its_shot_needs(tmp_path: Path) -> None:
+    """A 48 MP phone photo in a small video: read shrunk (1.5x the cover size), upright, the
+    same picture as the full-size read fitted; its display size is the file's."""
+    import cv2
+    from PIL import Image
+
+    from clipkit.edit.sources import STILL_HEADROOM
+    from clipkit.media.image import load_image_frame
+
+    stored = np.zeros((1500, 2400, 3), np.uint8)  # stored landscape, shown portrait (EXIF 6)
+    stored[:, :, 0] = np.linspace(0, 255, 2400)[None, :]
+    stored[:, :1200, 1] = 200
+    stored[700:800, :, 2] = 255
+    path = tmp_path / "photo.jpg"
+    pic = Image.fromarray(stored)
+    exif = pic.getexif()
+    exif[0x0112] = 6
+    pic.save(path, exif=exif, quality=95)
+    clip = ck.image(str(path), duration=0.2)
+    assert clip.source.display_size == (1500, 2400)
+    canvas = ck.Canvas(90, 160, 30)
+    frames = list(ck.sequence([clip], canvas=canvas, fit="cover").frames())
+    assert len(frames) == 6
+    shrunk = load_image_frame(path, needed=(int(90 * STILL_HEADROOM), int(160 * STILL_HEADROOM)))
+    assert (shrunk.width, shrunk.height) == (150, 240)  # covers 135x240 upright, aspect kept
+    full = load_image_frame(path)
+    assert (full.width, full.height) == (1500, 2400)
+    # the render's picture against the full-size picture scaled down by area (cv2)
+    want = cv2.resize(full.y[75:2325], (90, 160), interpolation=cv2.INTER_AREA)  # the cover's centre crop, 1500x2250
+    assert float(np.abs(frames[0].y.astype(float) - want.astype(float)).mean()) < 2.0
+    assert all(np.array_equal(f.y, frames[0].y) for f in frames)
+    assert load_image_frame(path, needed=(1200, 2000)).width == 1500  # needed at 0.83 of its size: read whole
+
+
+def test_a_still_is_fitted_once_and_point_ops_run_at_every_frame() -> None:
+    from clipkit.render.fit import Fitter
+
+    still = Frame.solid(400, 400, (200, 100, 50)).shared()
+    calls: list[int] = []
+
+    def brighten(frame: Frame, scale: float = 1.0) -> Frame:  # a look's hoisted point op, changing with time
+        calls.append(frame.width)
+        return Frame(np.minimum(255, frame.y.astype(np.int16) + len(calls)).astype(np.uint8), frame.u, frame.v)
+
+    for mode in ("cover", "contain", "blur", "stretch", "center"):
+        fitter = Fitter(mode, display_size=None, crop_box=None, canvas=(90, 160), background=(0, 0, 0))
+        first, second = fitter(still), fitter(still)
+        assert second is first and not first.y.flags.writeable, mode  # run once, handed on read-only
+        calls.clear()
+        a, b = fitter(still, brighten), fitter(still, brighten)
+        assert calls == [90, 90] and int(b.y[0, 0]) == int(a.y[0, 0]) + 1, mode  # the point ops ran on each frame
+    # a video's frames (writable: each one new) are fitted each time
+    fitter = Fitter("center", display_size=None, crop_box=None, canvas=(90, 160), background=(0, 0, 0))
+    video = Frame.solid(400, 400, (200, 100, 50))
+    assert fitter(video) is not fitter(video)
+
+
 @pytest.mark.parametrize("value, rgb", [("#ff0000", (255, 0, 0)), ("white", (255, 255, 255)), ((0, 128, 0), (0, 128, 0)), ("#08f", (0, 136, 255))])
 def test_colour_clip(value: object, rgb: tuple[int, int, int], out_dir: Path) -> None:
     out = out_dir / "o.mp4"

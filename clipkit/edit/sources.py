@@ -121,8 +121,19 @@ class VideoSource(Source):
         return self.info.video.colour if self.info.video else None
 
 
+STILL_HEADROOM = 1.5
+"""A still is read at the size that covers its shot's box this many times over (a crop
+or a zoom of up to 1.5x stays at full sharpness); a larger photo is shrunk as it is read
+(:func:`clipkit.media.image.load_image_frame`)."""
+
+
 class ImageSource(Source):
-    """A still image held for as long as the clip lasts."""
+    """A still image held for as long as the clip lasts.
+
+    Its frames are the picture at the size its shot needs (:data:`STILL_HEADROOM`), not
+    always the file's: a 48 MP photo in a 1080x1920 video is read at 3840x2880. Its
+    :attr:`display_size` stays the file's; fits work in that space at any frame size.
+    """
 
     kind = "image"
 
@@ -137,7 +148,9 @@ class ImageSource(Source):
     def frames(
         self, *, ctx: RenderContext, start: float, count: int, fps: Fraction, width: int, height: int, speed: float = 1.0
     ) -> Iterator[tuple[Frame, float]]:
-        frame = load_image_frame(self.path).shared()
+        # the pixels the shot can show sharply: its box with room for a crop or a zoom
+        needed = (int(width * STILL_HEADROOM), int(height * STILL_HEADROOM))
+        frame = load_image_frame(self.path, needed=needed).shared()
         for k in range(count):
             yield frame, start + k * speed / float(fps)
 

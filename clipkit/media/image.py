@@ -104,16 +104,34 @@ def image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
     return max(2, w - w % 2), max(2, h - h % 2)
 
 
-def load_image_frame(path: str | os.PathLike[str]) -> Frame:
+SHRINK_BELOW = 0.75
+"""A still is shrunk at load when the scale it is needed at is below this (see
+:func:`load_image_frame`); closer to full size, the saving is not worth a resample."""
+
+
+def load_image_frame(path: str | os.PathLike[str], *, needed: tuple[int, int] | None = None) -> Frame:
     """Decode an image to YUV planes with an alpha plane when it has transparency.
 
     EXIF orientation is applied, and an embedded ICC profile (Display P3 from phones,
     Adobe RGB, CMYK) is honoured (:func:`to_srgb`); odd sizes lose their last row/column
     so chroma subsampling is exact.
+
+    Parameters
+    ----------
+    path : str or path
+        The image.
+    needed : (width, height), optional
+        The size of the box the picture must cover at full sharpness (a render asks for
+        1.5 times its canvas or cell, room for a crop or a zoom). A photo much larger than
+        that (a 48 MP phone photo for a 1080x1920 video: 8064x6048) is shrunk as it is read,
+        its aspect kept, before the colour work: a JPEG is decoded at a reduced DCT scale
+        (Pillow's ``draft``), then area-averaged. Without it, the picture keeps its size.
     """
     path = os.fspath(path)
     try:
         with open_image(path) as im:
+            if needed is not None:
+                im = _shrunk_still(im, needed)
             im = ImageOps.exif_transpose(im)
             has_alpha = im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info)
             rgba = to_srgb(im, alpha=has_alpha)
@@ -128,6 +146,28 @@ def load_image_frame(path: str | os.PathLike[str]) -> Frame:
     if alpha is not None and alpha.min() == 255:
         alpha = None
     return Frame.from_rgb(np.ascontiguousarray(data[:, :, :3]), alpha)
+
+
+def _shrunk_still(im: Image.Image, needed: tuple[int, int]) -> Image.Image:
+    """``im`` (as stored, before its EXIF turn) at the smallest size that still covers ``needed`` upright."""
+    w, h = im.size
+    if im.getexif().get(0x0112, 1) in (5, 6, 7, 8):
+        needed = (needed[1], needed[0])  # the box is upright; the stored picture is turned
+    scale = max(needed[0] / max(1, w), needed[1] / max(1, h))
+    if scale >= SHRINK_BELOW:
+        return im
+    size = (max(2, int(round(w * scale))), max(2, int(round(h * scale))))
+    if im.format == "JPEG" and im.mode in ("RGB", "L", "CMYK", "YCbCr"):
+        im.draft(im.mode, size)  # decoded at 1/2, 1/4 or 1/8 where that still covers the size
+    if im.size != size:
+        exif = im.getexif()
+        info = dict(im.info)
+        # Pillow's filters widen with the reduction (an area average, as cv2's INTER_AREA)
+        im = im.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+        im.info.update(info)
+        if exif:
+            im.info["exif"] = exif.tobytes()
+    return im
 
 
 _SRGB: list[Any] = []

@@ -198,6 +198,7 @@ def center_fit(g: FitGeometry) -> Callable[[Frame], Frame]:
         return _resize_region(frame, rect, (W, H), pre)
 
     fit.takes_point_ops = True  # type: ignore[attr-defined]
+    fit.repeatable = True  # type: ignore[attr-defined]  # see Fitter.__call__
     return fit
 
 
@@ -237,6 +238,7 @@ def contain_fit(g: FitGeometry) -> Callable[[Frame], Frame]:
         return _paste(background.copy(), top)
 
     fit.takes_source_ops = True  # type: ignore[attr-defined]  # see Fitter.__call__
+    fit.repeatable = True  # type: ignore[attr-defined]
     return fit
 
 
@@ -272,6 +274,7 @@ def blur_fit(g: FitGeometry) -> Callable[[Frame], Frame]:
         return _paste(Frame(planes[0], planes[1], planes[2]), top)
 
     fit.takes_source_ops = True  # type: ignore[attr-defined]  # see Fitter.__call__
+    fit.repeatable = True  # type: ignore[attr-defined]
     return fit
 
 
@@ -282,6 +285,7 @@ def stretch_fit(g: FitGeometry) -> Callable[[Frame], Frame]:
         return _resize_region(frame, rect, g.canvas, None if source is None else _source_first(source, None))
 
     fit.takes_source_ops = True  # type: ignore[attr-defined]  # see Fitter.__call__
+    fit.repeatable = True  # type: ignore[attr-defined]
     return fit
 
 
@@ -302,6 +306,16 @@ _waiting = threading.local()
 def close_fit_hand_over() -> None:
     """Drop the fit a finished shot left for the next shot of its file in this thread (a render's end)."""
     _waiting.fit = None
+
+
+def _scales_down(g: FitGeometry) -> bool:
+    """Whether the picture a fit shows is no larger than the source region it shows (so
+    point ops run after the scaling, on the fitted picture)."""
+    sx, sy = g.pixel_scale
+    cw, ch = g.crop_display_size
+    W, H = g.canvas
+    s = max(W / cw, H / ch)
+    return (W / s / sx) * (H / s / sy) >= W * H
 
 
 class Fitter:
@@ -336,6 +350,8 @@ class Fitter:
         self._fn: Callable[[Frame], Frame] | None = None
         self._frame_size: tuple[int, int] | None = None
         self._span: tuple[float, float] | None = None  # source seconds this shot plays
+        self._last: tuple[Frame, Frame] | None = None  # (frame, its fitted picture before point ops)
+        self._scales_down = False  # the fit's picture is no larger than its source region
 
     def _key(self, size: tuple[int, int]) -> tuple:
         return (self.source, self.mode, self.display_size, self.crop_box, self.canvas, self.background, self.fps, size)
@@ -377,6 +393,11 @@ class Fitter:
         """Fit ``frame``; ``pre`` (see :data:`PointOps`) runs exactly once, before the
         scaling when the fit mode can do that and the picture is scaled up, else after.
 
+        A fit function that says ``repeatable`` (the same frame again gives the same
+        picture: every built-in mode) runs once for a shared frame (:meth:`Frame.shared`,
+        a still's) given again, and ``pre`` then runs on its picture, when it would have
+        run there anyway.
+
         ``source`` (the source's own colour conversion, e.g. HDR to SDR) runs exactly
         once on the source's pixels, never on the background a fit adds: with ``pre``
         inside a fit that takes point ops; inside a fit that takes source ops
@@ -386,9 +407,22 @@ class Fitter:
         size = (frame.width, frame.height)
         if self._fn is None or size != self._frame_size:
             first = self._fn is None and self._frame_size is None
-            self._fn = (self._taken_over(size) if first else None) or self._factory(self.geometry(size))
+            g = self.geometry(size)
+            self._fn = (self._taken_over(size) if first else None) or self._factory(g)
             self._frame_size = size
+            self._last = None
+            self._scales_down = _scales_down(g)
         takes = getattr(self._fn, "takes_point_ops", False) and frame.alpha is None
+        repeated = not frame.y.flags.writeable  # Frame.shared(): a frame its source yields again and again
+        if repeated and source is None and getattr(self._fn, "repeatable", False) and (pre is None or not takes or self._scales_down):
+            # a still (or a held frame) comes as the same frame again and again: a fit that
+            # gives the same picture for the same frame is run once, and only the point ops,
+            # which may change with time, run on its picture at each frame (a 12 MP photo
+            # in a 1080x1920 video costs its downscale once, not 30 times a second)
+            last = self._last
+            if last is None or last[0] is not frame:
+                last = self._last = (frame, self._fn(frame).shared())
+            return last[1] if pre is None else pre(last[1])
         if source is not None:
             if takes:
                 pre = _source_first(source, pre)

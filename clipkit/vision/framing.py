@@ -840,6 +840,8 @@ def subject_cover(g: FitGeometry, *, faces: Any = "default", motion: bool = True
         return out if pre is None else pre(out)
 
     fit.takes_point_ops = True  # type: ignore[attr-defined]
+    # the same frame again (a still) finds the same faces and the crop at rest: the same picture
+    fit.repeatable = True  # type: ignore[attr-defined]  # see clipkit.render.fit.Fitter
     fit.follower = follower  # type: ignore[attr-defined]  # measurement scripts read the crop position
     fit.continues_across_shots = True  # type: ignore[attr-defined]  # see clipkit.render.fit.Fitter
     return fit
