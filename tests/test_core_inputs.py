@@ -409,6 +409,12 @@ def test_a_still_is_fitted_once_and_point_ops_run_at_every_frame() -> None:
         calls.clear()
         a, b = fitter(still, brighten), fitter(still, brighten)
         assert calls == [90, 90] and int(b.y[0, 0]) == int(a.y[0, 0]) + 1, mode  # the point ops ran on each frame
+        # point ops that say they are static (a look without animated values) run once too
+        calls.clear()
+        brighten.static = True  # type: ignore[attr-defined]
+        c, d = fitter(still, brighten), fitter(still, brighten)
+        assert calls == [90] and d is c and not d.y.flags.writeable, mode
+        del brighten.static  # type: ignore[attr-defined]
     # a video's frames (writable: each one new) are fitted each time
     fitter = Fitter("center", display_size=None, crop_box=None, canvas=(90, 160), background=(0, 0, 0))
     video = Frame.solid(400, 400, (200, 100, 50))

@@ -709,3 +709,13 @@ def test_template_validate_reports_deprecated_names(tmp_path, capsys) -> None:
     err = capsys.readouterr().err.strip().splitlines()
     assert f"clipkit: warning: {path}: shots[0].effects[0]: 'amount' is deprecated; use 'strength' (see docs/glossary.md)" in err
     assert f"clipkit: warning: {path}: look: 'intensity' is deprecated; use 'strength' (see docs/glossary.md)" in err
+
+
+def test_a_chain_head_of_fixed_colour_maps_is_static() -> None:
+    """A still's look is graded once when its head is static (see Fitter): no animated
+    values, only per-pixel maps; a keyframed value or a positional effect makes it not."""
+    ctx = _ctx()
+    head, tail = fx.chain(fx.create("contrast", amount=1.2), fx.create("saturation", amount=1.1), fx.create("sharpen", amount=0.5)).bind(ctx).split_point_ops()
+    assert head is not None and head.is_static() and tail is not None and not tail.is_static()
+    animated, _ = fx.chain(fx.create("contrast", amount={"keyframes": [[0, 1.0], [1, 1.5]]})).bind(ctx).split_point_ops()
+    assert animated is not None and not animated.is_static()

@@ -566,6 +566,13 @@ class BoundChain:
                 b.calls += 1
         return out
 
+    def is_static(self) -> bool:
+        """Whether the chain gives the same picture for the same input at every frame: only
+        effects without animated values, each a pixel-by-pixel map (a luma table, a colour
+        cube) or a :attr:`Effect.before_scaling` filter, which may not depend on time (a
+        head of :meth:`split_point_ops` that says so runs once on a still's picture)."""
+        return all(isinstance(b, BoundEffect) and not b._dynamic and _runs_before_scaling(b) for b in self.bound)
+
     def split_point_ops(self) -> tuple[BoundChain | None, BoundChain | None]:
         """``(leading effects that may run before the scaling, the rest)`` of this chain,
         sharing its bound effects.

@@ -350,7 +350,7 @@ class Fitter:
         self._fn: Callable[[Frame], Frame] | None = None
         self._frame_size: tuple[int, int] | None = None
         self._span: tuple[float, float] | None = None  # source seconds this shot plays
-        self._last: tuple[Frame, Frame] | None = None  # (frame, its fitted picture before point ops)
+        self._last: tuple[Frame, Frame, Frame | None] | None = None  # (frame, its fitted picture, with static point ops)
         self._scales_down = False  # the fit's picture is no larger than its source region
 
     def _key(self, size: tuple[int, int]) -> tuple:
@@ -396,7 +396,8 @@ class Fitter:
         A fit function that says ``repeatable`` (the same frame again gives the same
         picture: every built-in mode) runs once for a shared frame (:meth:`Frame.shared`,
         a still's) given again, and ``pre`` then runs on its picture, when it would have
-        run there anyway.
+        run there anyway; a ``pre`` that says ``static`` (the same picture at every frame:
+        :meth:`~clipkit.effects.base.BoundChain.is_static`) runs once too.
 
         ``source`` (the source's own colour conversion, e.g. HDR to SDR) runs exactly
         once on the source's pixels, never on the background a fit adds: with ``pre``
@@ -421,8 +422,14 @@ class Fitter:
             # in a 1080x1920 video costs its downscale once, not 30 times a second)
             last = self._last
             if last is None or last[0] is not frame:
-                last = self._last = (frame, self._fn(frame).shared())
-            return last[1] if pre is None else pre(last[1])
+                last = self._last = (frame, self._fn(frame).shared(), None)
+            if pre is None:
+                return last[1]
+            if not getattr(pre, "static", False):
+                return pre(last[1])
+            if last[2] is None:  # point ops that give the same picture at every frame: run once too
+                last = self._last = (frame, last[1], pre(last[1]).shared())
+            return last[2]
         if source is not None:
             if takes:
                 pre = _source_first(source, pre)

@@ -315,6 +315,7 @@ def frame_stream(
     # a lone shot's fit, before it scales the source up; transitions, and shots with
     # effects of their own, take the whole chain after (the order there matters).
     hoisted, edit_rest = _point_ops_first(edit_fx)
+    hoisted_static = hoisted is not None and hoisted.is_static()  # type: ignore[attr-defined]
     open_shots: dict[int, _Shot] = {}
     try:
         for index in range(0, stop):
@@ -329,9 +330,11 @@ def frame_stream(
             if hoisted is not None and len(active) == 1 and open_shots[active[0].index].stream.takes_point_ops:
                 lone = open_shots[active[0].index]
                 if profiler is None:
-                    frames = [lone.next(index, lambda f, scale=1.0, t=time_: hoisted(f, t, scale=scale))]
+                    ops = lambda f, scale=1.0, t=time_: hoisted(f, t, scale=scale)  # noqa: E731
                 else:  # the effects keep their own rows: take their time out of the fit's
-                    frames = [lone.next(index, lambda f, scale=1.0, t=time_: _outside(profiler, f"fit {lone.stream.fit_mode}", hoisted, f, t, scale=scale))]
+                    ops = lambda f, scale=1.0, t=time_: _outside(profiler, f"fit {lone.stream.fit_mode}", hoisted, f, t, scale=scale)  # noqa: E731
+                ops.static = hoisted_static  # type: ignore[attr-defined]  # the same picture at every frame: a still's is graded once
+                frames = [lone.next(index, ops)]
                 chain = edit_rest
             else:
                 frames = [open_shots[s.index].next(index) for s in active]
