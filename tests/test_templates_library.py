@@ -134,6 +134,8 @@ def test_a_bundled_template_is_named_by_its_id(tmp_path: Path, capsys, monkeypat
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "'dute'" in err and "did you mean 'duet'?" in err and "beat_montage" in err
     assert not missing.exists()
+    assert main(["render", "duet", "-o", str(missing), "--clip", f"partnr={next(iter(clips.values()))}"]) == 2
+    assert "no slot named 'partnr'; did you mean 'partner'? (slots: me, partner)" in capsys.readouterr().err
     # a file of that name in the working folder wins; a name with an ending is always a file
     monkeypatch.chdir(tmp_path)
     document = load_template(templates_dir() / "slowmo_hero.yaml").document

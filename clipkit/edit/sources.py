@@ -192,7 +192,7 @@ def open_source(path: str | os.PathLike[str], *, on_truncated: str = "refuse") -
         return ImageSource(path=path, size=image_size(path))
     info = probe(path, on_truncated=on_truncated)
     if info.video is None:
-        raise MediaError(path, "has no video stream (an audio file? use clipkit.audio() for sound)")
+        raise MediaError(path, "has no video stream (an audio file? give it as the music: --music FILE, or clipkit.audio() in Python)")
     if info.is_image:
         return ImageSource(path=path, size=(info.video.display_width, info.video.display_height))
     return VideoSource(path=path, info=info, on_truncated=on_truncated)

@@ -335,7 +335,13 @@ class Template:
         slot_ids = {s["id"] for s in self.slots}
         for sid in clips:
             if sid not in slot_ids:
-                raise TemplateError(f"--clip {sid}=...: no slot named {sid!r} (slots: {', '.join(sorted(slot_ids)) or 'none'})", path=self.path)
+                import difflib
+
+                hint = difflib.get_close_matches(str(sid), sorted(slot_ids), n=1)
+                raise TemplateError(
+                    f"--clip {sid}=...: no slot named {sid!r}" + (f"; did you mean {hint[0]!r}?" if hint else "") + f" (slots: {', '.join(sorted(slot_ids)) or 'none'})",
+                    path=self.path,
+                )
         for i, slot in enumerate(self.slots):
             sid = slot["id"]
             if sid not in clips:
