@@ -59,6 +59,40 @@ def test_rotation_with_crop(rotated: tuple[str, int]) -> None:
     assert [read_index(f.y, (0, 0, 64)) for f in frames] == list(range(20))
 
 
+def test_a_rotated_clip_twice_the_size_needed_is_halved_before_it_is_turned(rotated: tuple[str, int]) -> None:
+    """A 4K portrait phone clip in a 1080x1920 video is turned at 1080p: the same picture
+    (2x2 means commute with the turn), a quarter of the bytes turned, nothing left to scale."""
+    import cv2
+
+    from clipkit.media.video import read_video_frames
+
+    path, rotation = rotated
+    source = ck.open(path).source
+    halved = next(iter(source.frames(ctx=None, start=0.0, count=1, fps=Fraction(30), width=80, height=142)))[0]
+    whole = next(iter(read_video_frames(path, start=0.0, count=1, fps=Fraction(30), rotation=rotation)))[0]
+    assert (whole.width, whole.height) == (160, 284)
+    if rotation:
+        assert (halved.width, halved.height) == (80, 142)
+        assert np.array_equal(halved.y, cv2.resize(whole.y, (80, 142), interpolation=cv2.INTER_AREA))
+        assert np.array_equal(halved.u, cv2.resize(whole.u, (40, 71), interpolation=cv2.INTER_AREA))
+    else:  # upright as stored: the fit's own scaling, as before
+        assert (halved.width, halved.height) == (160, 284)
+    # a render: the same frames as with the whole picture turned and then fitted
+    frames = list(ck.sequence([ck.open(path)], canvas=ck.Canvas(80, 142, 30)).frames())
+    import clipkit.edit.sources as sources
+
+    plain = sources.read_video_frames
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sources, "read_video_frames", lambda *a, **k: plain(*a, **{**k, "halve": False}))
+        before = list(ck.sequence([ck.open(path)], canvas=ck.Canvas(80, 142, 30)).frames())
+    assert all(np.array_equal(a.y, b.y) and np.array_equal(a.u, b.u) and np.array_equal(a.v, b.v) for a, b in zip(frames, before))
+    assert [read_index(cv2.resize(f.y, (160, 284), interpolation=cv2.INTER_LINEAR)) for f in frames] == list(range(20))
+    # not when a crop shows a part of it that needs the pixels
+    cropped = ck.open(path).crop(0, 0, 80, 142)
+    full = next(iter(ck.sequence([cropped], canvas=ck.Canvas(80, 142, 30)).frames()))
+    assert np.array_equal(full.y, whole.y[:142, :80])
+
+
 # -- sizes, formats, ranges ------------------------------------------------------------------
 def test_odd_size_source(odd_size: str, out_dir: Path) -> None:
     v = ck.probe(odd_size).video

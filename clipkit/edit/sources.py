@@ -112,8 +112,12 @@ class VideoSource(Source):
         source not in BT.709 in its own colours, for a caller that converts them
         (:attr:`colour`)."""
         rotation = self.info.video.rotation if self.info.video else 0
+        # a rotated picture (a portrait phone clip) twice the size its shot needs or more is
+        # halved before it is turned: a 4K clip in a 1080x1920 video is turned at 1080p
+        dw, dh = self.display_size
+        halve = bool(rotation) and max(width / max(1, dw), height / max(1, dh)) <= 0.5
         # a shot that ends hands its decoder to the next shot of this file (frame_stream closes the last)
-        return read_video_frames(self.path, start=start, count=count, fps=fps, rotation=rotation, speed=speed, hand_over=True, convert_colour=convert_colour)
+        return read_video_frames(self.path, start=start, count=count, fps=fps, rotation=rotation, speed=speed, hand_over=True, convert_colour=convert_colour, halve=halve)
 
     @property
     def colour(self) -> str | None:

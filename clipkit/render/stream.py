@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 from typing import Any
 
-from ..edit.sources import VideoSource
+from ..edit.sources import ImageSource, VideoSource
 from ..errors import MediaError
 from ..frame import Frame
 from ..media.colour import to_bt709
@@ -176,13 +176,19 @@ class ClipStream:
         # the output after a downscale; never the fit's background)
         self._colour = clip.source.colour if isinstance(clip.source, VideoSource) else None
         self._to_bt709 = None if self._colour is None else _bt709_ops(self._colour)
+        # the box the whole source must cover for its shown part to fill the stream (a
+        # crop needs its pixels at full size); sources that shrink what they read use it
+        width, height = self.size
+        if clip.crop_box is not None and isinstance(clip.source, (VideoSource, ImageSource)):
+            dw, dh = clip.source.display_size
+            width, height = int(round(width * dw / max(1, clip.crop_box[2]))), int(round(height * dh / max(1, clip.crop_box[3])))
         self._frames = clip.source.frames(
             ctx=self.ctx,
             start=clip.start + max(0.0, start) * clip.speed,
             count=count,
             fps=self.fps,
-            width=self.size[0],
-            height=self.size[1],
+            width=width,
+            height=height,
             speed=clip.speed * self.speed,
             **({"convert_colour": False} if self._colour else {}),
         )
