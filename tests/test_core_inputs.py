@@ -343,6 +343,8 @@ pic.save({str(path)!r}, format="HEIF", exif=exif.tobytes(), quality=90)
 """], check=True)
     shown = subprocess.run([sys.executable, "-c", f"import clipkit as ck; print(ck.open({str(path)!r}).source.display_size)"], check=True, capture_output=True, text=True)
     assert shown.stdout.strip() == "(120, 200)"  # a fresh process: clipkit switches HEIF on itself
+    info = ck.probe(str(path))  # what `clipkit probe` prints: a still, at its upright size
+    assert info.is_image and (info.video.display_width, info.video.display_height) == (120, 200)
     clip = ck.open(str(path))
     assert type(clip.source).__name__ == "ImageSource" and clip.source.display_size == (120, 200)
     frame = next(iter(ck.sequence([ck.image(str(path), duration=0.1)], canvas=ck.Canvas(120, 200, 30), fit="stretch").frames()))

@@ -296,6 +296,14 @@ def _probe_open(path: str, container: av.container.InputContainer, *, count_fram
     truncated_at = None
     if vstream is not None:
         video, truncated_at = _probe_video(path, container, vstream, origin, container_duration, count_frames, on_truncated)
+    if video is not None and not is_image and not astreams and _heif_still(path):
+        # a HEIC photo: FFmpeg's MP4 reader sees a one-frame HEVC video (of a tiled one, its
+        # first tile); clipkit reads it as a still through pillow-heif, at this upright size
+        from .image import image_size
+
+        is_image = True
+        shown = image_size(path)
+        video = replace(video, display_width=shown[0], display_height=shown[1])
     audio = None
     if astreams:
         s = astreams[0]
@@ -329,6 +337,13 @@ def _probe_open(path: str, container: av.container.InputContainer, *, count_fram
         metadata=metadata,
         truncated_at=truncated_at,
     )
+
+
+def _heif_still(path: str) -> bool:
+    """Whether the file is a HEIF image that Pillow (with pillow-heif) reads as one still."""
+    from .image import _looks_like_heif, is_still_image
+
+    return _looks_like_heif(path) and is_still_image(path)
 
 
 def _probe_video(
