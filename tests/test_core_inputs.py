@@ -428,6 +428,23 @@ def test_a_large_photo_is_read_at_the_size_its_shot_needs(tmp_path: Path) -> Non
     assert load_image_frame(path, needed=(1200, 2000)).width == 1500  # needed at 0.83 of its size: read whole
 
 
+def test_a_cropped_photo_is_read_with_the_pixels_its_crop_needs(tmp_path: Path) -> None:
+    import cv2
+    from PIL import Image
+
+    from clipkit.media.image import load_image_frame
+
+    picture = np.full((1600, 1600, 3), 128, np.uint8)
+    picture[700:900, 700:900] = np.where((np.add.outer(np.arange(200), np.arange(200)) // 4) % 2 == 0, 250, 10)[..., None]  # fine stripes
+    path = tmp_path / "big.png"
+    Image.fromarray(picture).save(path)
+    clip = ck.image(str(path), duration=0.1).crop(700, 700, 200, 200)
+    frame = next(iter(ck.sequence([clip], canvas=ck.Canvas(100, 100, 30), fit="stretch").frames()))
+    want = cv2.resize(load_image_frame(path).y[700:900, 700:900], (100, 100), interpolation=cv2.INTER_AREA)
+    assert float(np.abs(frame.y.astype(float) - want).mean()) < 3.0  # the stripes, not a blur of a 150-pixel copy
+    assert float(frame.y.std()) > 50
+
+
 def test_a_still_is_fitted_once_and_point_ops_run_at_every_frame() -> None:
     from clipkit.render.fit import Fitter
 

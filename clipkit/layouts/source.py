@@ -261,13 +261,14 @@ class _CellRender:
         """One frame at cell second ``local_t`` (a hold before or after the clip plays),
         from a decoder of its own so the main stream keeps its place."""
         clip = self.cell.clip
+        width, height = self.stream.source_box((self.inner[2], self.inner[3]))
         it = clip.source.frames(
             ctx=self.stream.ctx,
             start=clip.start + max(0.0, local_t) * clip.speed,
             count=1,
             fps=self.fps_frac,
-            width=self.inner[2],
-            height=self.inner[3],
+            width=width,
+            height=height,
             speed=clip.speed * self.speed,
         )
         try:

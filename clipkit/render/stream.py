@@ -176,12 +176,7 @@ class ClipStream:
         # the output after a downscale; never the fit's background)
         self._colour = clip.source.colour if isinstance(clip.source, VideoSource) else None
         self._to_bt709 = None if self._colour is None else _bt709_ops(self._colour)
-        # the box the whole source must cover for its shown part to fill the stream (a
-        # crop needs its pixels at full size); sources that shrink what they read use it
-        width, height = self.size
-        if clip.crop_box is not None and isinstance(clip.source, (VideoSource, ImageSource)):
-            dw, dh = clip.source.display_size
-            width, height = int(round(width * dw / max(1, clip.crop_box[2]))), int(round(height * dh / max(1, clip.crop_box[3])))
+        width, height = self.source_box(self.size)
         self._frames = clip.source.frames(
             ctx=self.ctx,
             start=clip.start + max(0.0, start) * clip.speed,
@@ -192,6 +187,17 @@ class ClipStream:
             speed=clip.speed * self.speed,
             **({"convert_colour": False} if self._colour else {}),
         )
+
+    def source_box(self, size: tuple[int, int]) -> tuple[int, int]:
+        """The box the whole source must cover for its shown part to fill ``size``: a crop
+        needs its own pixels at full size. Sources that shrink what they read (a photo, a
+        rotated 4K clip) are asked for frames of this box."""
+        clip = self.clip
+        width, height = size
+        if clip.crop_box is not None and isinstance(clip.source, (VideoSource, ImageSource)):
+            dw, dh = clip.source.display_size
+            width, height = int(round(width * dw / max(1, clip.crop_box[2]))), int(round(height * dh / max(1, clip.crop_box[3])))
+        return width, height
 
     def pull(self) -> tuple[Frame, float]:
         """The next source frame, as decoded (not fitted), with its source second."""
