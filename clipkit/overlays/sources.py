@@ -37,7 +37,7 @@ VIDEO_SUFFIXES = (".webm", ".mkv", ".mov", ".mp4", ".m4v", ".avi")
 MAX_DECODED_BYTES = 512 * 2**20
 """Decoded size limit of one animated sticker (frames are kept in memory to loop)."""
 
-_IMAGE_SUFFIXES = (".png", ".apng", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".jpg", ".jpeg")
+_IMAGE_SUFFIXES = (".png", ".apng", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".jpg", ".jpeg", ".avif", ".heic", ".heif")
 
 
 @dataclass(frozen=True, slots=True)
