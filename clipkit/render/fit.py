@@ -33,7 +33,10 @@ def register_fit_mode(name: str, factory: FitFactory, *, source: str = "python")
         The mode's name in the API and templates.
     factory : callable
         Takes a :class:`FitGeometry` and returns a per-frame callable
-        ``frame -> Frame`` of the canvas size. Called once per shot and render.
+        ``frame -> Frame`` of the canvas size. Called once per shot and render. A
+        callable that gives the same picture whenever it is given the same frame may
+        say so (``fn.repeatable = True``): a still's shot then runs it once
+        (see :meth:`Fitter.__call__`).
     source : str
         Where it comes from, for listings and conflicts.
     """
