@@ -309,3 +309,22 @@ def test_shared_text_renderers_stay_within_their_byte_budget(monkeypatch: pytest
     assert sum(text_mod._held_bytes(r) for r in kept[:-1]) <= budget
     again = make_renderer("creator number 7", text_style("classic"), CTX, safe_area=SAFE_AREA, max_width=1.0, language=None)
     assert again is made[-1]  # still shared
+
+
+def _visual(lay) -> str:  # noqa: ANN001 - a TextLayout
+    """The first line's characters left to right as drawn (a right-to-left run reads backwards)."""
+    runs = sorted(lay.lines[0].runs, key=lambda r: r.x)
+    return "".join(lay.text[r.start : r.end][:: -1 if r.rtl else 1] for r in runs)
+
+
+def test_spaces_between_directions_stay_between_the_words() -> None:
+    # a space after an Arabic name in English text (and after an English word in Arabic) is
+    # a neutral between the two directions: it is drawn between them, not turned with the
+    # Arabic word to its far side ("I love  مالس😀" with no space before the emoji)
+    lay = layout_text("I love سلام 😀 very much", TextStyle(), size=48, max_width=5000)
+    assert _visual(lay) == "I love " + "سلام"[::-1] + " 😀 very much"
+    lay = layout_text("مرحبا hello عالم", TextStyle(), size=48, max_width=5000)
+    assert lay.lines[0].rtl
+    assert _visual(lay) == "عالم"[::-1] + " hello " + "مرحبا"[::-1]
+    runs = sorted(lay.lines[0].runs, key=lambda r: r.x)
+    assert all(abs(a.x + a.width - b.x) < 1e-6 for a, b in zip(runs, runs[1:]))  # no gaps, no overlaps

@@ -345,10 +345,29 @@ def _runs(text: str, faces: list[FontFace | None], start: int, end: int, rtl_bas
     # a run is RTL if it holds any RTL letter (neutrals inside follow it)
     for r in runs:
         r.rtl = any(char_script(c) in _RTL_SCRIPTS for c in text[r.start : r.end])
+
+    def is_neutral(r: Run) -> bool:
+        return r.face.is_color or not text[r.start : r.end].strip()
+
+    # a run's trailing spaces before text of the other direction are neutrals between the
+    # two (their own run, resolved below): inside the run they would be turned with it and
+    # show on the wrong side ("is  محمد😀" for "is محمد 😀")
+    split: list[Run] = []
+    for k, r in enumerate(runs):
+        body = r.end
+        while body > r.start and text[body - 1].isspace():
+            body -= 1
+        if r.start < body < r.end and not is_neutral(r):
+            after_dir = next((q.rtl for q in runs[k + 1 :] if not is_neutral(q)), rtl_base)
+            if after_dir != r.rtl:
+                split += [Run(r.start, body, r.face, r.rtl), Run(body, r.end, r.face, r.rtl)]
+                continue
+        split.append(r)
+    runs = split
     # emoji and spaces are neutral in the bidi algorithm: between two runs of one direction
     # they take it, elsewhere the paragraph's (UAX #9 rules N1, N2), so an emoji between
     # two Arabic words stays between them; runs with digits keep their own order
-    neutral = [r.face.is_color or not text[r.start : r.end].strip() for r in runs]
+    neutral = [is_neutral(r) for r in runs]
     for k, r in enumerate(runs):
         if not neutral[k]:
             continue
