@@ -64,6 +64,77 @@ def test_subtitle_formats_load(subs: Path) -> None:
         load_cues(subs / "bad.srt")
 
 
+# the shape of YouTube's automatic captions (as downloaded by yt-dlp and others): a blank
+# first line, inline word timestamps in <c> spans, rolling cues that repeat the line before
+YOUTUBE_VTT = """WEBVTT
+Kind: captions
+Language: en
+
+00:00:00.160 --> 00:00:02.270 align:start position:0%
+ 
+so<00:00:00.480><c> today</c><00:00:00.800><c> we're</c><00:00:01.120><c> going</c>
+
+00:00:02.270 --> 00:00:02.280 align:start position:0%
+so today we're going
+ 
+
+00:00:02.280 --> 00:00:04.630 align:start position:0%
+so today we're going
+to<00:00:02.600><c> cook</c><00:00:03.000><c> pasta</c>
+
+NOTE a comment block, not a cue
+
+STYLE
+::cue { color: yellow }
+
+00:00:05.000 --> 00:00:06.500
+<v Roger Bingham><i>We are in</i> <c.loud>New York</c>
+&amp; it&#39;s &lt;great&gt; Q&A
+"""
+
+
+def test_webvtt_as_real_files_are(tmp_path: Path) -> None:
+    """Inline timestamps become word timings (they used to stay in the text, and pysubs2
+    read the line after one as a cue of its own); NOTE and STYLE blocks are not cues;
+    spans are dropped and character references decoded (in SRT files too)."""
+    path = tmp_path / "auto.en.vtt"
+    path.write_text(YOUTUBE_VTT, encoding="utf-8")
+    cues = load_cues(path)
+    assert [(c.start, c.end, c.text) for c in cues] == [
+        (0.16, 2.27, "so today we're going"),
+        (2.27, 2.28, "so today we're going"),
+        (2.28, 4.63, "so today we're going\nto cook pasta"),
+        (5.0, 6.5, "We are in New York\n& it's <great> Q&A"),
+    ]
+    assert cues[0].words == ((0.16, 0.48), (0.48, 0.8), (0.8, 1.12), (1.12, 2.27))
+    # the repeated line starts and ends with the cue (never the word being spoken)
+    assert cues[2].words == ((2.28, 2.28),) * 4 + ((2.28, 2.6), (2.6, 3.0), (3.0, 4.63))
+    assert cues[1].words is None and cues[3].words is None
+    srt = tmp_path / "entities.srt"
+    srt.write_text("1\n00:00:00,500 --> 00:00:01,500\n<i>Tom &amp; Jerry</i> R&D &lt;3\n", encoding="utf-8")
+    assert [c.text for c in load_cues(srt)] == ["Tom & Jerry R&D <3"]
+
+
+def test_webvtt_word_timings_drive_the_highlight(tmp_path: Path) -> None:
+    path = tmp_path / "auto.vtt"
+    path.write_text(YOUTUBE_VTT, encoding="utf-8")
+    style = {"preset": "subtitle", "highlight_color": "#ff0000", "box_color": None}
+    draw = Captions.from_file(path, highlight="words", style=style, cue_enter=None, cue_exit=None).bind(CTX)
+    bg = Frame.solid(270, 480, (0, 0, 0))
+    centres = []
+    for t in (0.3, 0.6, 0.9, 1.5):  # so, today, we're, going: at the file's times, not evenly spread
+        rgb = draw(bg, _t(t)).to_rgb().astype(int)
+        red = (rgb[..., 0] > 150) & (rgb[..., 1] < 100)
+        assert red.sum() > 10, t
+        centres.append(np.nonzero(red)[1].mean())
+    assert centres == sorted(centres) and len(set(centres)) == 4
+    # in the rolling cue the highlight is on the new line's words only
+    rgb = draw(bg, _t(3.5)).to_rgb().astype(int)
+    ys = np.nonzero((rgb[..., 0] > 150) & (rgb[..., 1] < 100))[0]
+    white = np.nonzero(rgb.min(axis=2) > 200)[0]
+    assert ys.size > 10 and ys.min() > white.min() + 5  # below the first line's text
+
+
 SUBTITLE_TEXTS = {
     "fr": ["Café crème, déjà vu, naïve!", "Über straße"],
     "ru": ["Привет, как дела? Это проверка субтитров.", "Спасибо большое, до свидания!"],

@@ -1,15 +1,16 @@
-"""Captions: timed text from SRT, WebVTT or ASS files (pysubs2) or from the API, burned in.
+"""Captions: timed text from SRT or ASS files (pysubs2), WebVTT files (webvtt-py) or the API, burned in.
 
 Each cue is laid out once (per render) with the caption style and drawn inside the
 9:16 safe area, by default centred just above the bottom margin, clear of the apps'
-caption and buttons. A cue may carry word timings (ASS karaoke ``{\\k}`` tags give
-them), or the words may share the cue evenly: with ``highlight="words"`` the word
-being spoken takes the style's ``highlight_color``.
+caption and buttons. A cue may carry word timings (ASS karaoke ``{\\k}`` tags and
+WebVTT inline timestamps give them), or the words may share the cue evenly: with
+``highlight="words"`` the word being spoken takes the style's ``highlight_color``.
 """
 
 from __future__ import annotations
 
 import bisect
+import html
 import os
 import re
 from collections.abc import Sequence
@@ -35,6 +36,9 @@ HIGHLIGHTS = ("none", "words")
 
 _KARAOKE = re.compile(r"\{[^}]*?\\[kK][fo]?(\d+)[^}]*\}")
 _TAG = re.compile(r"\{[^}]*\}")
+_VTT_TAG = re.compile(r"<(/?)([^>]*)>")
+_VTT_TIME = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{1,3})")
+_ENTITY = re.compile(r"&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z]+\d*);")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +110,80 @@ def _karaoke(raw: str, start: float, end: float) -> tuple[str, tuple[tuple[float
     if len(times) != len(word_spans(plain)):
         return plain, None  # syllables that do not map onto words: no per-word timing
     return plain, tuple(times)
+
+
+def _unescape(text: str) -> str:
+    """``&amp;``, ``&lt;``, ``&nbsp;``, ``&#39;``... decoded; a bare ``&`` (``Q&A``) left as it is."""
+    return _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+
+
+def _vtt_seconds(stamp: str) -> float | None:
+    m = _VTT_TIME.fullmatch(stamp.strip())
+    if m is None:
+        return None
+    h, mi, s, ms = m.groups()
+    return ((int(h or 0) * 3600 + int(mi) * 60 + int(s)) * 1000 + int(ms.ljust(3, "0"))) / 1000.0
+
+
+def _vtt_cue(raw: str, start: float, end: float) -> tuple[str, tuple[tuple[float, float], ...] | None]:
+    """Plain text of a WebVTT cue and, when it has inline ``<00:00:01.280>`` timestamps
+    (YouTube's automatic captions, karaoke files), the word timings.
+
+    Voice, class, italic, bold, underline, ruby and language spans are dropped; character
+    references are decoded; blank lines (YouTube's rolling captions start with one) are
+    left out. A word starts at the timestamp before it (the cue's start without one) and
+    lasts until the next word starts: the words YouTube repeats from the line before
+    start and end with the cue, so they are never the spoken word.
+    """
+    t, timed = start, False
+    lines: list[tuple[str, list[float]]] = []
+    for line in raw.split("\n"):
+        parts: list[str] = []
+        times: list[float] = []
+        pos = 0
+        for m in [*_VTT_TAG.finditer(line), None]:
+            piece = _unescape(line[pos : len(line) if m is None else m.start()])
+            parts.append(piece)
+            times += [t] * len(piece)
+            if m is None:
+                break
+            stamp = None if m.group(1) else _vtt_seconds(m.group(2))
+            if stamp is not None:
+                t, timed = min(end, max(start, stamp)), True
+            pos = m.end()
+        text = "".join(parts)
+        if text.strip():
+            lines.append((text, times))
+    plain = "\n".join(text for text, _ in lines)
+    at = [x for k, (_, times) in enumerate(lines) for x in ([*times, times[-1]] if k < len(lines) - 1 else times)]
+    lead = len(plain) - len(plain.lstrip())
+    plain = plain.strip()
+    if not timed or not plain:
+        return plain, None
+    starts = [at[lead + a] for a, _b in word_spans(plain)]
+    for k in range(1, len(starts)):  # a timestamp out of order never runs a word backwards
+        starts[k] = max(starts[k], starts[k - 1])
+    return plain, tuple(zip(starts, [*starts[1:], end]))
+
+
+def _vtt_cues(text: str) -> list[tuple[float, float, str, tuple[tuple[float, float], ...] | None]] | None:
+    """The cues of a WebVTT file read by webvtt-py (NOTE, STYLE and REGION blocks skipped),
+    or None when it is not WebVTT (no ``WEBVTT`` header): pysubs2 reads it then."""
+    import webvtt
+    from webvtt.errors import MalformedCaptionError, MalformedFileError
+
+    try:
+        captions = webvtt.from_string(text)
+    except (MalformedFileError, MalformedCaptionError):
+        return None
+    out = []
+    for c in captions:
+        start, end = _vtt_seconds(c.start), _vtt_seconds(c.end)
+        if start is None or end is None:
+            continue
+        plain, words = _vtt_cue(c.raw_text, start, end)
+        out.append((start, end, plain, words))
+    return out
 
 
 # byte-order marks, longest first (UTF-32's starts with UTF-16's)
@@ -190,21 +268,27 @@ def load_cues(path: str | os.PathLike[str], *, encoding: str = "auto", fps: floa
     if not p.is_file():
         raise MediaError(p, "captions file does not exist")
     text = _subtitle_text(p, encoding)
-    try:
-        subs = pysubs2.SSAFile.from_string(text, fps=fps)
-    except (pysubs2.exceptions.Pysubs2Error, ValueError) as exc:
-        raise MediaError(p, f"is not a subtitle file pysubs2 can read (SRT, WebVTT, ASS): {exc}") from None
+    found = _vtt_cues(text) if text.lstrip("\ufeff").startswith("WEBVTT") else None
+    if found is None:
+        try:
+            subs = pysubs2.SSAFile.from_string(text, fps=fps)
+        except (pysubs2.exceptions.Pysubs2Error, ValueError) as exc:
+            raise MediaError(p, f"is not a subtitle file pysubs2 can read (SRT, WebVTT, ASS): {exc}") from None
+        ass = p.suffix.lower() in (".ass", ".ssa")
+        found = []
+        for ev in subs.events:
+            if ev.is_comment:
+                continue
+            start, end = ev.start / 1000.0, ev.end / 1000.0
+            if end > start:
+                found.append((start, end, *(_karaoke(ev.text, start, end) if ass else (_unescape(ev.plaintext.strip()), None))))
     cues: list[Cue] = []
-    for ev in subs.events:
-        if ev.is_comment:
+    for start, end, plain, words in found:
+        if end <= start or not plain.strip():
             continue
-        start, end = ev.start / 1000.0, ev.end / 1000.0
-        if end <= start:
-            continue
-        text, words = _karaoke(ev.text, start, end) if p.suffix.lower() in (".ass", ".ssa") else (ev.plaintext.strip(), None)
-        if not text.strip():
-            continue
-        cues.append(Cue(max(0.0, start), end, text, words))
+        if start < 0:
+            words = None if words is None else tuple((max(0.0, a), max(0.0, b)) for a, b in words)
+        cues.append(Cue(max(0.0, start), end, plain, words))
     cues.sort(key=lambda c: (c.start, c.end))
     return tuple(cues)
 
