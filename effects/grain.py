@@ -2,54 +2,23 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
-from clipkit.jit import njit
 
 from clipkit.effects import Effect, Param, px_scale
-from clipkit.effects.kernels import u8
 from clipkit.frame import Frame
 
-TILE = 512  # side of the noise tile (a power of two: indices wrap with a mask)
-MASK = TILE - 1
 LEVELS = 14.0  # grain standard deviation in luma levels at strength 1, in the midtones
-
-
-@njit(nogil=True, cache=True, fastmath=True)
-def _hash(a: np.int64) -> np.int64:
-    a = (a ^ (a >> 16)) * 0x45D9F3B & 0xFFFFFFFF
-    a = (a ^ (a >> 16)) * 0x45D9F3B & 0xFFFFFFFF
-    return a ^ (a >> 16)
-
-
-@njit(nogil=True, cache=True, fastmath=True)
-def _kernel(y: np.ndarray, tile: np.ndarray, amount: float, key: np.int64) -> np.ndarray:
-    h, w = y.shape
-    out = np.empty((h, w), np.uint8)
-    oy = _hash(key) & MASK
-    # float32 throughout (a float64 literal would widen the whole loop and stop it vectorizing)
-    k = np.float32(amount * LEVELS / 32.0)
-    c16 = np.float32(16.0)
-    inv = np.float32(1.0 / 219.0)
-    one = np.float32(1.0)
-    zero = np.float32(0.0)
-    noise = np.empty(w, np.float32)
-    for i in range(h):
-        # a different horizontal offset per row breaks the tile's period
-        shift = _hash(key * 7919 + i) & MASK
-        row = tile[(i + oy) & MASK]
-        for j in range(w):
-            noise[j] = row[(j + shift) & MASK]
-        yr = y[i]
-        o = out[i]
-        for j in range(w):
-            yy = np.float32(yr[j])
-            x = min(max((yy - c16) * inv, zero), one)
-            t = np.float32(2.0) * x - one
-            weight = one - np.float32(0.75) * t * t
-            o[j] = u8(yy + k * weight * noise[j])
-    return out
+SCALE = 32.0  # the field's int8 codes per standard deviation
+GAIN_CODES = 582.0
+"""8-bit codes per unit of the per-level gain (its largest, 14/32 at strength 1 in the
+midtones, is code 255): ``gain * noise`` is then within 0.11 of a level of the exact one."""
+GRAIN_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0)) * math.sqrt(2.0)
+"""A grain's diameter (``size``) per sigma of the blur that makes the field (3.33)."""
+PASS_ROWS = 256  # rows grained per pass: the 8-bit planes of a pass stay in the cache
+_FIELDS = 2  # fields kept per effect (one per frame size it is given)
 
 
 def _ref_hash(a: np.ndarray) -> np.ndarray:
@@ -63,21 +32,86 @@ def _gain(amount: float) -> np.ndarray:
     """Grain strength per luma code: strongest in the midtones, as on film."""
     x = np.clip((np.arange(256) - 16.0) / 219.0, 0.0, 1.0)
     weight = 1.0 - 0.75 * (2 * x - 1) ** 2
-    return (amount * LEVELS / 32.0 * weight).astype(np.float64)
+    return (amount * LEVELS / SCALE * weight).astype(np.float64)
+
+
+def _gain_codes(amount: float) -> np.ndarray:
+    """:func:`_gain` as the 8-bit table the passes multiply by (``GAIN_CODES`` per unit)."""
+    return np.clip(np.round(_gain(amount) * GAIN_CODES), 0, 255).astype(np.uint8)
+
+
+def _field(h: int, w: int, seed: int, sigma: float) -> np.ndarray:
+    """A seamless (it wraps) Gaussian noise field of the frame's size, blurred to ``sigma``
+    pixels, in int8 codes of ``SCALE`` per standard deviation.
+
+    One field the size of the frame, read at a new seeded offset each frame, repeats
+    nowhere inside a frame; a small tile read at an offset per row (as before) repeated,
+    and drew the grain as short horizontal streaks.
+    """
+    rng = np.random.default_rng(seed)
+    noise = rng.standard_normal((h, w), dtype=np.float32)
+    if sigma > 0.3:
+        # blur in the frequency domain: the field stays seamless when it wraps
+        fy = np.fft.fftfreq(h)[:, None] ** 2
+        fx = np.fft.rfftfreq(w)[None, :] ** 2
+        g = np.exp(-2.0 * (np.pi * sigma) ** 2 * (fy + fx))
+        noise = np.fft.irfft2(np.fft.rfft2(noise) * g, s=(h, w)).astype(np.float32)
+        noise /= max(float(noise.std()), 1e-6)
+    return np.clip(np.round(noise * SCALE), -127, 127).astype(np.int8)
+
+
+def _offset(key: int, h: int, w: int) -> tuple[int, int]:
+    """Where in the field a frame's grain starts (row, column), from the frame's key."""
+    a = _ref_hash(np.array([key, key * 7919 + 1]))
+    return int(a[0]) % h, int(a[1]) % w
+
+
+def _grained(y: np.ndarray, pos: np.ndarray, neg: np.ndarray, codes: np.ndarray, start: tuple[int, int]) -> np.ndarray:
+    """``y + gain[y] * noise`` in 8-bit OpenCV passes (no numba): the noise's positive and
+    negative parts are kept apart (``pos``, ``neg``: the field wrapped by ``start`` is read
+    as up to four slices), each scaled by the pixel's gain code and added or taken off."""
+    import cv2
+
+    h, w = y.shape
+    oy, ox = start
+    k = 1.0 / GAIN_CODES
+    out = np.empty_like(y)
+    g = np.empty((min(h, PASS_ROWS), w), np.uint8)
+    d = np.empty_like(g)
+    # column pieces of the wrapped field: [ox, w) then [0, ox)
+    cols = [(0, w - ox, ox), (w - ox, w, 0)] if ox else [(0, w, 0)]
+    for r0 in range(0, h, PASS_ROWS):
+        r1 = min(h, r0 + PASS_ROWS)
+        n = r1 - r0
+        cv2.LUT(y[r0:r1], codes, dst=g[:n])
+        o, src_y = out[r0:r1], y[r0:r1]
+        # row pieces of the wrapped field for this pass
+        f0 = (r0 + oy) % h
+        rows = [(0, n, f0)] if f0 + n <= h else [(0, h - f0, f0), (h - f0, n, 0)]
+        for a0, a1, fr in rows:
+            for c0, c1, fc in cols:
+                src = (slice(fr, fr + a1 - a0), slice(fc, fc + c1 - c0))
+                gg, dd, oo = g[a0:a1, c0:c1], d[a0:a1, c0:c1], o[a0:a1, c0:c1]
+                cv2.multiply(gg, pos[src], dst=dd, scale=k)
+                cv2.add(src_y[a0:a1, c0:c1], dd, dst=oo)
+                cv2.multiply(gg, neg[src], dst=dd, scale=k)
+                cv2.subtract(oo, dd, dst=oo)
+    return out
 
 
 class Grain(Effect):
     """Film grain: seeded noise, strongest in the midtones, different on every frame.
 
     The same seed gives the same grain on every render. ``size`` sets the grain
-    diameter; the pattern comes from a pre-blurred noise tile read at a new,
-    seeded offset per frame and per row.
+    diameter; the pattern comes from a seamless, pre-blurred noise field of the frame's
+    size, read at a new seeded offset on every frame (wrapping around its edges).
 
     Fresh noise on every frame is expensive for the video encoder, not for clipkit:
-    measured in a 1080x1920 veryfast render, the kernel costs about 1 ms a frame while
-    x264 spends some 13 ms more CPU on the noise (about +30% render time; the same look
-    without grain costs +14%). Holding a pattern for 2-3 frames or making it softer
-    barely changes that, so use grain where the look needs it.
+    measured in a 1080x1920 veryfast render the grain itself costs about 1-2 ms a frame
+    (8-bit OpenCV passes; a look with grain loads no numba, which costs about 2 s of CPU
+    and 60-145 MB per process), while x264 spends some 13 ms more CPU on the noise.
+    Holding a pattern for 2-3 frames or making it softer barely changes that, so use
+    grain where the look needs it.
     """
 
     id = "grain"
@@ -92,31 +126,36 @@ class Grain(Effect):
 
     def prepare(self, ctx: Any, static: dict[str, Any]) -> Any:
         seed = (int(ctx.seed) * 1_000_003 + static["seed"]) & 0x7FFFFFFF
-        rng = np.random.default_rng(seed)
-        noise = rng.standard_normal((TILE, TILE)).astype(np.float32)
-        sigma = 0.5 * static["size"] * px_scale(ctx.width, ctx.height)
-        if sigma > 0.3:
-            # blur in the frequency domain: the tile stays seamless when it wraps
-            f = np.fft.fftfreq(TILE)
-            g = np.exp(-2.0 * (np.pi * sigma) ** 2 * (f[:, None] ** 2 + f[None, :] ** 2))
-            noise = np.fft.ifft2(np.fft.fft2(noise) * g).real.astype(np.float32)
-            noise /= max(float(noise.std()), 1e-6)
-        tile = np.clip(np.round(noise * 32.0), -127, 127).astype(np.int8)
-        return tile, seed
+        # size is a grain's diameter: the full width at half height of the field's
+        # autocorrelation, 2 sqrt(2 ln 2) sqrt(2) = 3.33 times the blur's sigma
+        sigma = static["size"] / GRAIN_PER_SIGMA * px_scale(ctx.width, ctx.height)
+        return {"seed": seed, "sigma": sigma, "fields": {}}
+
+    def _field(self, state: dict[str, Any], h: int, w: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The field of this frame size and its positive and negative parts (built once)."""
+        fields = state["fields"]
+        hit = fields.get((h, w))
+        if hit is None:
+            if len(fields) >= _FIELDS:
+                fields.clear()
+            field = _field(h, w, state["seed"], state["sigma"])
+            wide = field.astype(np.int16)
+            hit = fields[(h, w)] = (field, np.clip(wide, 0, 127).astype(np.uint8), np.clip(-wide, 0, 127).astype(np.uint8))
+        return hit
+
+    def _key(self, state: dict[str, Any], time: Any) -> int:
+        return (state["seed"] * 31 + time.index) & 0x7FFFFFFF
 
     def apply(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
-        tile, seed = state
-        key = np.int64((seed * 31 + time.index) & 0x7FFFFFFF)
-        return Frame(_kernel(frame.y, tile, p["strength"], key), frame.u, frame.v, frame.alpha)
+        h, w = frame.y.shape
+        _, pos, neg = self._field(state, h, w)
+        start = _offset(self._key(state, time), h, w)
+        return Frame(_grained(frame.y, pos, neg, _gain_codes(p["strength"]), start), frame.u, frame.v, frame.alpha)
 
     def reference(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
-        tile, seed = state
-        key = (seed * 31 + time.index) & 0x7FFFFFFF
         h, w = frame.y.shape
-        oy = int(_ref_hash(np.array([key]))[0]) & (TILE - 1)
-        rows = (np.arange(h) + oy) & (TILE - 1)
-        shifts = _ref_hash(key * 7919 + np.arange(h)) & (TILE - 1)
-        cols = (np.arange(w)[None, :] + shifts[:, None]) & (TILE - 1)
-        n = tile[rows[:, None], cols].astype(np.float64)
+        field = self._field(state, h, w)[0]
+        oy, ox = _offset(self._key(state, time), h, w)
+        n = np.roll(field, (-oy, -ox), axis=(0, 1)).astype(np.float64)
         y = frame.y.astype(np.float64) + _gain(p["strength"])[frame.y] * n
         return Frame(np.floor(np.clip(y, 0, 255) + 0.5).astype(np.uint8), frame.u, frame.v, frame.alpha)

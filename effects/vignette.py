@@ -6,45 +6,47 @@ import math
 from typing import Any
 
 import numpy as np
-from clipkit.jit import njit
 
 from clipkit.effects import Effect, Param
-from clipkit.effects.kernels import u8
 from clipkit.frame import Frame
 
 
-@njit(nogil=True, cache=True, fastmath=True)
 def _mask(h: int, w: int, radius: float, softness: float) -> np.ndarray:
-    """Falloff in [0, 1] (0 inside, 1 far out) for a plane of h x w, shaped like the frame."""
-    out = np.empty((h, w), np.float32)
-    lo = radius - softness * 0.5
-    hi = radius + softness * 0.5
-    for i in range(h):
-        dy = ((i + 0.5) / h - 0.5) * 2.0
-        for j in range(w):
-            dx = ((j + 0.5) / w - 0.5) * 2.0
-            d = math.sqrt(dx * dx + dy * dy) / math.sqrt(2.0)
-            t = min(max((d - lo) / (hi - lo), 0.0), 1.0)
-            out[i, j] = t * t * (3.0 - 2.0 * t)
+    """Falloff in [0, 1] (0 inside, 1 far out) for a plane of h x w, shaped like the frame
+    (float32; built once per size and shape, from one row and one column)."""
+    dy = (((np.arange(h, dtype=np.float64) + 0.5) / h - 0.5) * 2.0) ** 2
+    dx = (((np.arange(w, dtype=np.float64) + 0.5) / w - 0.5) * 2.0) ** 2
+    d = np.sqrt(dy[:, None] + dx[None, :]) / math.sqrt(2.0)
+    t = np.clip((d - (radius - softness * 0.5)) / softness, 0.0, 1.0)
+    return (t * t * (3.0 - 2.0 * t)).astype(np.float32)
+
+
+BAND_ROWS = 256
+"""Rows of a plane darkened per pass: the 8-bit planes of a pass stay in the cache."""
+
+
+def _toward(plane: np.ndarray, dark: np.ndarray, level: int) -> np.ndarray:
+    """``level + (plane - level) * (1 - dark / 255)`` in 8-bit OpenCV passes (no numba): the
+    distance above ``level`` scaled by the pixel's darkening code and taken off, and the
+    distance below it (super-blacks, the other half of chroma) scaled and added."""
+    import cv2
+
+    h, w = plane.shape
+    out = np.empty_like(plane)
+    a = np.empty((min(h, BAND_ROWS), w), np.uint8)
+    k = 1.0 / 255.0
+    for r0 in range(0, h, BAND_ROWS):
+        r1 = min(h, r0 + BAND_ROWS)
+        src, m, o, t = plane[r0:r1], dark[r0:r1], out[r0:r1], a[: r1 - r0]
+        cv2.subtract(src, level, dst=t)
+        cv2.multiply(t, m, dst=t, scale=k)
+        cv2.subtract(src, t, dst=o)
+        if level == 16 and cv2.minMaxLoc(src)[0] >= 16:
+            continue  # no super-blacks in this band (most luma)
+        cv2.subtract(np.full_like(t, level), src, dst=t)
+        cv2.multiply(t, m, dst=t, scale=k)
+        cv2.add(o, t, dst=o)
     return out
-
-
-@njit(nogil=True, cache=True, fastmath=True)
-def _kernel(y: np.ndarray, u: np.ndarray, v: np.ndarray, my: np.ndarray, mc: np.ndarray, strength: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    h, w = y.shape
-    oy = np.empty((h, w), np.uint8)
-    for i in range(h):
-        for j in range(w):
-            oy[i, j] = u8(16.0 + (y[i, j] - 16.0) * (1.0 - strength * my[i, j]))
-    h2, w2 = u.shape
-    ou = np.empty((h2, w2), np.uint8)
-    ov = np.empty((h2, w2), np.uint8)
-    for i in range(h2):
-        for j in range(w2):
-            g = 1.0 - strength * mc[i, j]
-            ou[i, j] = u8(128.0 + (u[i, j] - 128.0) * g)
-            ov[i, j] = u8(128.0 + (v[i, j] - 128.0) * g)
-    return oy, ou, ov
 
 
 def _ref_mask(h: int, w: int, radius: float, softness: float) -> np.ndarray:
@@ -75,21 +77,27 @@ class Vignette(Effect):
     example = {"strength": 0.5, "midpoint": 0.75, "softness": 0.7}
 
     def prepare(self, ctx: Any, static: dict[str, Any]) -> Any:
-        return {}  # masks by (size, radius, softness); radius may be keyframed
+        return {}  # masks by (size, radius, softness) and codes by strength; all three may be keyframed
 
-    def _masks(self, cache: dict, h: int, w: int, radius: float, softness: float) -> tuple[np.ndarray, np.ndarray]:
-        key = (h, w, radius, softness)
-        hit = cache.get(key)
-        if hit is None:
+    def _darkening(self, cache: dict, h: int, w: int, radius: float, softness: float, strength: float) -> tuple[np.ndarray, np.ndarray]:
+        """Per-pixel darkening ``strength * mask`` in 8-bit codes (255: all the way to black
+        and grey), for luma and for chroma. The masks are kept by size and shape, the codes
+        for the last strength (a keyframed strength recomputes them, not the masks)."""
+        shape = (h, w, radius, softness)
+        masks = cache.get(shape)
+        if masks is None:
             if len(cache) > 8:
                 cache.clear()
-            hit = cache[key] = (_mask(h, w, radius, softness), _mask(h // 2, w // 2, radius, softness))
-        return hit
+            masks = cache[shape] = (_mask(h, w, radius, softness), _mask(h // 2, w // 2, radius, softness))
+        last = cache.get("codes")
+        if last is None or last[0] != (shape, strength):
+            codes = tuple(np.round(np.float32(255.0 * strength) * m).astype(np.uint8) for m in masks)
+            last = cache["codes"] = ((shape, strength), codes)
+        return last[1]
 
     def apply(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
-        my, mc = self._masks(state, frame.height, frame.width, p["midpoint"], p["softness"])
-        y, u, v = _kernel(frame.y, frame.u, frame.v, my, mc, p["strength"])
-        return Frame(y, u, v, frame.alpha)
+        dy, dc = self._darkening(state, frame.height, frame.width, p["midpoint"], p["softness"], p["strength"])
+        return Frame(_toward(frame.y, dy, 16), _toward(frame.u, dc, 128), _toward(frame.v, dc, 128), frame.alpha)
 
     def reference(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         s = p["strength"]
