@@ -353,6 +353,23 @@ def test_grain_is_seeded_and_changes_every_frame() -> None:
     assert frame_difference(a[0], c[0]) > 0
 
 
+def test_grain_is_round_and_seamless() -> None:
+    """Grain clumps are as tall as they are wide (no streaks), and no row of the frame is a seam."""
+    flat = Frame.solid(540, 960, (128, 128, 128))
+    out = fx.run_frames(fx.create("grain", strength=1.0, size=6.0), [flat])[0]
+    n = out.y.astype(np.float64) - flat.y
+
+    def corr(a: np.ndarray, b: np.ndarray) -> float:
+        return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
+
+    across, down = corr(n[:, :-1], n[:, 1:]), corr(n[:-1], n[1:])
+    assert across > 0.6 and down > 0.6 and 0.8 < down / across < 1.25
+    rows = np.array([corr(n[i], n[i + 1]) for i in range(n.shape[0] - 1)])
+    assert rows.min() > 0.7 * down  # a row where the pattern jumps would correlate with nothing
+    spread = n.std(axis=1)
+    assert spread.min() > 0.6 * spread.max()  # every row equally grainy
+
+
 def test_fade_reaches_the_colour_at_the_ends() -> None:
     frames = [Frame.solid(64, 48, (200, 200, 200))] * 30
     out = fx.run_frames(fx.create("fade", fade_in=0.3, fade_out=0.3, color="black"), frames)

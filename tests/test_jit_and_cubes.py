@@ -59,6 +59,20 @@ def test_importing_the_effects_and_building_an_edit_loads_no_numba() -> None:
     assert loaded == []
 
 
+@pytest.mark.parametrize("look", ["vintage", "noir"])
+def test_looks_with_vignette_grain_and_black_and_white_render_without_numba(look: str, portrait: str) -> None:
+    """Their per-frame work is 8-bit OpenCV passes: the look costs no LLVM load (60-145 MB)."""
+    loaded = _fresh(
+        "import json, sys, clipkit as ck\n"
+        f"plain = ck.sequence([ck.open({portrait!r}).trim(0, 0.3)], canvas=ck.Canvas(160, 284, 30))\n"
+        f"pairs = list(zip(plain.frames(), plain.with_look({look!r}).frames()))\n"
+        "change = min(float(abs(a.y.astype(int) - b.y).mean()) for a, b in pairs)\n"
+        "print(json.dumps({'numba': 'numba' in sys.modules, 'change': change, 'frames': len(pairs)}))"
+    )
+    assert loaded["numba"] is False
+    assert loaded["frames"] == 9 and loaded["change"] > 2.0  # the look is there on every frame
+
+
 def test_a_look_of_colour_cubes_tables_and_sharpen_renders_without_numba_once_its_cube_is_built(tmp_path: Path, portrait: str) -> None:
     """teal_orange (a LUT, contrast, sharpen): the first process builds the cube (numba) and
     keeps it on disk; the next renders the look with OpenCV alone and gets the same frames."""
