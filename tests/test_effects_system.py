@@ -370,6 +370,18 @@ def test_grain_is_round_and_seamless() -> None:
     assert spread.min() > 0.6 * spread.max()  # every row equally grainy
 
 
+def test_black_white_turns_a_colour_ramp_into_a_smooth_grey_ramp() -> None:
+    """The luma change comes from chroma scaled up as it is shown (bilinear): a blue ramp
+    becomes a grey ramp that climbs a little on every pixel, not in steps of 2x2 blocks."""
+    w, h = 64, 16
+    u = np.tile(np.clip(np.arange(w // 2) * 14 - 100, 16, 240).astype(np.uint8), (h // 2, 1))
+    f = Frame(np.full((h, w), 128, np.uint8), u, np.full_like(u, 128))
+    row = fx.run_frames(fx.create("black_white", strength=1.0, filter="blue"), [f])[0].y[8].astype(int)
+    per_sample = (row.max() - row.min()) / 16  # the ramp climbs over 16 chroma samples
+    assert row.max() - row.min() > 150
+    assert np.abs(np.diff(row)).max() <= 0.6 * per_sample
+
+
 def test_fade_reaches_the_colour_at_the_ends() -> None:
     frames = [Frame.solid(64, 48, (200, 200, 200))] * 30
     out = fx.run_frames(fx.create("fade", fade_in=0.3, fade_out=0.3, color="black"), frames)
