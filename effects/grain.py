@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from clipkit.effects import Effect, Param, px_scale
+from clipkit.effects.kernels import ref_wrapped, wrapped_pieces
 from clipkit.frame import Frame
 
 LEVELS = 14.0  # grain standard deviation in luma levels at strength 1, in the midtones
@@ -76,29 +77,21 @@ def _grained(y: np.ndarray, pos: np.ndarray, neg: np.ndarray, codes: np.ndarray,
     import cv2
 
     h, w = y.shape
-    oy, ox = start
     k = 1.0 / GAIN_CODES
     out = np.empty_like(y)
     g = np.empty((min(h, PASS_ROWS), w), np.uint8)
     d = np.empty_like(g)
-    # column pieces of the wrapped field: [ox, w) then [0, ox)
-    cols = [(0, w - ox, ox), (w - ox, w, 0)] if ox else [(0, w, 0)]
     for r0 in range(0, h, PASS_ROWS):
         r1 = min(h, r0 + PASS_ROWS)
         n = r1 - r0
         cv2.LUT(y[r0:r1], codes, dst=g[:n])
         o, src_y = out[r0:r1], y[r0:r1]
-        # row pieces of the wrapped field for this pass
-        f0 = (r0 + oy) % h
-        rows = [(0, n, f0)] if f0 + n <= h else [(0, h - f0, f0), (h - f0, n, 0)]
-        for a0, a1, fr in rows:
-            for c0, c1, fc in cols:
-                src = (slice(fr, fr + a1 - a0), slice(fc, fc + c1 - c0))
-                gg, dd, oo = g[a0:a1, c0:c1], d[a0:a1, c0:c1], o[a0:a1, c0:c1]
-                cv2.multiply(gg, pos[src], dst=dd, scale=k)
-                cv2.add(src_y[a0:a1, c0:c1], dd, dst=oo)
-                cv2.multiply(gg, neg[src], dst=dd, scale=k)
-                cv2.subtract(oo, dd, dst=oo)
+        for dr, dc, sr, sc in wrapped_pieces((h, w), start, r0, r1):
+            gg, dd, oo = g[:n][dr, dc], d[:n][dr, dc], o[dr, dc]
+            cv2.multiply(gg, pos[sr, sc], dst=dd, scale=k)
+            cv2.add(src_y[dr, dc], dd, dst=oo)
+            cv2.multiply(gg, neg[sr, sc], dst=dd, scale=k)
+            cv2.subtract(oo, dd, dst=oo)
     return out
 
 
@@ -159,6 +152,6 @@ class Grain(Effect):
         pos, neg = self._field(state, h, w)
         field = pos.astype(np.int16) - neg
         oy, ox = _offset(self._key(state, time), h, w)
-        n = np.roll(field, (-oy, -ox), axis=(0, 1)).astype(np.float64)
+        n = ref_wrapped(field, (oy, ox)).astype(np.float64)
         y = frame.y.astype(np.float64) + _gain(p["strength"])[frame.y] * n
         return Frame(np.floor(np.clip(y, 0, 255) + 0.5).astype(np.uint8), frame.u, frame.v, frame.alpha)

@@ -5,62 +5,62 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from clipkit.jit import njit
 
 from clipkit.effects import Effect, Param, px_scale
-from clipkit.effects.kernels import u8
+from clipkit.effects.kernels import ref_shift_rows, ref_wrapped, shift_rows, wrapped_pieces
 from clipkit.frame import Frame
 
 
-@njit(nogil=True, cache=True, fastmath=True)
-def _noise(a: np.int64) -> float:
-    """Hash to [-1, 1)."""
+PASS_ROWS = 256  # luma rows worked per pass: the float32 planes of a pass stay in the cache
+NOISE_CODES = 127.0  # the noise field's int8 code for 1 (the noise spans -1..1)
+
+
+def _noise_field(h: int, w: int, seed: int) -> np.ndarray:
+    """Seeded uniform noise in [-1, 1] of the frame's size, as float32 (read at a new
+    offset each frame, as grain's field is)."""
+    rng = np.random.default_rng([seed, h, w])
+    codes = rng.integers(-127, 128, size=(h, w), dtype=np.int8)
+    return codes.astype(np.float32) * np.float32(1.0 / NOISE_CODES)
+
+
+def _offset(key: int, h: int, w: int) -> tuple[int, int]:
+    a = np.array([key, key * 7919 + 1], dtype=np.int64)
     a = (a ^ (a >> 16)) * 0x45D9F3B & 0xFFFFFFFF
     a = (a ^ (a >> 16)) * 0x45D9F3B & 0xFFFFFFFF
     a = a ^ (a >> 16)
-    return (a & 0xFFFF) / 32768.0 - 1.0
+    return int(a[0]) % h, int(a[1]) % w
 
 
-@njit(nogil=True, cache=True, fastmath=True)
-def _kernel(y: np.ndarray, u: np.ndarray, v: np.ndarray, rows: np.ndarray, dark: np.ndarray, noise: float, key: np.int64,
-            soft: float, cr: int, cshift: int, csat: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _apply(frame: Frame, plan: tuple, field: np.ndarray, start: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The tape in OpenCV passes (no numba): luma through the tape's soft 3-tap filter,
+    each row shifted by its wobble, darkened by its scanline and band, plus the noise
+    field; chroma smeared by a box filter, shifted, and faded toward grey."""
+    import cv2
+
+    rows, dark, noise, _key, soft, cr, cshift, csat = plan
+    y, u, v = frame.y, frame.u, frame.v
     h, w = y.shape
-    oy = np.empty((h, w), np.uint8)
-    for i in range(h):
-        s = rows[i]
-        g = 1.0 - dark[i]
-        base = key * 1_000_003 + i * 4099
-        for j in range(w):
-            # luma: soft horizontal 3-tap (tape bandwidth), row jitter, scanlines, noise
-            a = y[i, min(max(j - s - 1, 0), w - 1)]
-            b = y[i, min(max(j - s, 0), w - 1)]
-            c = y[i, min(max(j - s + 1, 0), w - 1)]
-            val = b + soft * ((a + 2.0 * b + c) * 0.25 - b)
-            oy[i, j] = u8(16.0 + (val - 16.0) * g + noise * _noise(base + j))
-    h2, w2 = u.shape
-    ou = np.empty((h2, w2), np.uint8)
-    ov = np.empty((h2, w2), np.uint8)
-    n = 2 * cr + 1
-    for i in range(h2):
-        s = rows[2 * i] // 2 + cshift
-        for j in range(w2):
-            su = 0.0
-            sv = 0.0
-            for k in range(-cr, cr + 1):
-                x = min(max(j - s + k, 0), w2 - 1)
-                su += u[i, x]
-                sv += v[i, x]
-            ou[i, j] = u8(128.0 + (su / n - 128.0) * csat)
-            ov[i, j] = u8(128.0 + (sv / n - 128.0) * csat)
-    return oy, ou, ov
-
-
-def _ref_noise(a: np.ndarray) -> np.ndarray:
-    a = a.astype(np.int64)
-    a = (a ^ (a >> 16)) * 0x45D9F3B & 0xFFFFFFFF
-    a = (a ^ (a >> 16)) * 0x45D9F3B & 0xFFFFFFFF
-    a = a ^ (a >> 16)
-    return (a & 0xFFFF) / 32768.0 - 1.0
+    taps = np.array([[soft / 4.0, 1.0 - soft / 2.0, soft / 4.0]], np.float32)
+    gain = (1.0 - dark).astype(np.float32)[:, None]
+    offset = (16.0 * dark).astype(np.float32)[:, None]
+    oy = np.empty_like(y)
+    band = np.empty((min(h, PASS_ROWS), w), np.float32)
+    for r0 in range(0, h, PASS_ROWS):
+        r1 = min(h, r0 + PASS_ROWS)
+        soft_rows = cv2.filter2D(y[r0:r1], cv2.CV_32F, taps, borderType=cv2.BORDER_REPLICATE)
+        b = shift_rows(soft_rows, rows[r0:r1], band[: r1 - r0])
+        b *= gain[r0:r1]
+        b += offset[r0:r1]
+        for dr, dc, sr, sc in wrapped_pieces((h, w), start, r0, r1):
+            cv2.scaleAdd(field[sr, sc], float(noise), b[dr, dc], dst=b[dr, dc])
+        cv2.add(b, 0.0, dst=oy[r0:r1], dtype=cv2.CV_8U)
+    cshifts = rows[::2][: u.shape[0]] // 2 + cshift
+    outs = []
+    for c in (u, v):
+        smeared = cv2.blur(c, (2 * cr + 1, 1), borderType=cv2.BORDER_REPLICATE) if cr > 0 else c
+        faded = cv2.addWeighted(smeared, csat, smeared, 0.0, 128.0 * (1.0 - csat))
+        outs.append(shift_rows(faded, cshifts))
+    return oy, outs[0], outs[1]
 
 
 class Vhs(Effect):
@@ -79,10 +79,10 @@ class Vhs(Effect):
     example = {"strength": 0.8}
 
     def prepare(self, ctx: Any, static: dict[str, Any]) -> Any:
-        return (int(ctx.seed) * 1_000_003 + static["seed"]) & 0x7FFFFFFF, px_scale(ctx.width, ctx.height), float(ctx.fps)
+        return (int(ctx.seed) * 1_000_003 + static["seed"]) & 0x7FFFFFFF, px_scale(ctx.width, ctx.height), float(ctx.fps), {}
 
     def _plan(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> tuple:
-        seed, scale, fps = state
+        seed, scale, fps = state[:3]
         s = p["strength"]
         h = frame.height
         rng = np.random.default_rng([seed, time.index])
@@ -103,29 +103,38 @@ class Vhs(Effect):
         csat = 1.0 - 0.3 * s
         return rows, dark, noise, key, soft, cr, cshift, csat
 
+    def _noise(self, state: Any, h: int, w: int, time: Any) -> tuple[np.ndarray, tuple[int, int]]:
+        """The noise field of this frame size (built once) and where this frame reads it."""
+        seed, fields = state[0], state[3]
+        field = fields.get((h, w))
+        if field is None:
+            fields.clear()  # one size at a time (a field is 4 bytes a pixel)
+            field = fields[(h, w)] = _noise_field(h, w, seed)
+        return field, _offset((seed * 31 + time.index) & 0x7FFFFFFF, h, w)
+
     def apply(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
-        rows, dark, noise, key, soft, cr, cshift, csat = self._plan(frame, p, state, time)
-        y, u, v = _kernel(frame.y, frame.u, frame.v, rows, dark, noise, key, soft, cr, cshift, csat)
+        plan = self._plan(frame, p, state, time)
+        field, start = self._noise(state, frame.height, frame.width, time)
+        y, u, v = _apply(frame, plan, field, start)
         return Frame(y, u, v, frame.alpha)
 
     def reference(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         rows, dark, noise, key, soft, cr, cshift, csat = self._plan(frame, p, state, time)
+        field, start = self._noise(state, frame.height, frame.width, time)
         h, w = frame.y.shape
-        ii = np.arange(h)[:, None]
-        jj = np.arange(w)[None, :]
+        jj = np.arange(w)
         src = frame.y.astype(np.float64)
-        take = lambda off: src[ii, np.clip(jj - rows[:, None] + off, 0, w - 1)]  # noqa: E731
-        val = take(0) + soft * ((take(-1) + 2 * take(0) + take(1)) * 0.25 - take(0))
-        base = key * 1_000_003 + ii * 4099
-        y = 16.0 + (val - 16.0) * (1 - dark[:, None]) + noise * _ref_noise(base + jj)
-        h2, w2 = frame.u.shape
-        i2 = np.arange(h2)[:, None]
-        j2 = np.arange(w2)[None, :]
-        shift = (rows[::2] // 2 + cshift)[:, None]
+        take = lambda off: src[:, np.clip(jj + off, 0, w - 1)]  # noqa: E731
+        soft_rows = take(0) + soft * ((take(-1) + 2 * take(0) + take(1)) * 0.25 - take(0))
+        val = ref_shift_rows(soft_rows, rows)  # the tape's signal, then its time-base wobble
+        y = 16.0 + (val - 16.0) * (1 - dark[:, None]) + noise * ref_wrapped(field.astype(np.float64), start)
+        w2 = frame.u.shape[1]
+        j2 = np.arange(w2)
         n = 2 * cr + 1
-        su = sum(frame.u[i2, np.clip(j2 - shift + k, 0, w2 - 1)].astype(np.float64) for k in range(-cr, cr + 1))
-        sv = sum(frame.v[i2, np.clip(j2 - shift + k, 0, w2 - 1)].astype(np.float64) for k in range(-cr, cr + 1))
+        cshifts = rows[::2][: frame.u.shape[0]] // 2 + cshift
         q = lambda a: np.floor(np.clip(a, 0, 255) + 0.5).astype(np.uint8)  # noqa: E731
-        return Frame(q(y), q(128 + (su / n - 128) * csat), q(128 + (sv / n - 128) * csat), frame.alpha)
-
-
+        chroma = []
+        for c in (frame.u, frame.v):
+            smeared = sum(c[:, np.clip(j2 + k, 0, w2 - 1)].astype(np.float64) for k in range(-cr, cr + 1)) / n
+            chroma.append(ref_shift_rows(q(128 + (smeared - 128) * csat), cshifts))
+        return Frame(q(y), chroma[0], chroma[1], frame.alpha)

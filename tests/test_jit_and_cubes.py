@@ -59,8 +59,8 @@ def test_importing_the_effects_and_building_an_edit_loads_no_numba() -> None:
     assert loaded == []
 
 
-@pytest.mark.parametrize("look", ["vintage", "noir"])
-def test_looks_with_vignette_grain_and_black_and_white_render_without_numba(look: str, portrait: str) -> None:
+@pytest.mark.parametrize("look", ["vintage", "noir", "retro_vhs"])
+def test_looks_with_vignette_grain_black_and_white_and_vhs_render_without_numba(look: str, portrait: str) -> None:
     """Their per-frame work is 8-bit OpenCV passes: the look costs no LLVM load (60-145 MB)."""
     loaded = _fresh(
         "import json, sys, clipkit as ck\n"

@@ -69,6 +69,10 @@ __all__ = [
     "u8",
     "u8_table",
     "lookup",
+    "wrapped_pieces",
+    "ref_wrapped",
+    "shift_rows",
+    "ref_shift_rows",
 ]
 
 KR, KB = 0.2126, 0.0722
@@ -705,3 +709,51 @@ def blend_toward(y: np.ndarray, u: np.ndarray, v: np.ndarray, c: tuple, a: float
 def ref_blend_toward(y: np.ndarray, u: np.ndarray, v: np.ndarray, c: tuple, a: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """numpy reference of :func:`blend_toward`."""
     return tuple(np.floor(np.clip(pl + (t - pl.astype(np.float64)) * a, 0, 255) + 0.5).astype(np.uint8) for pl, t in zip((y, u, v), c))  # type: ignore[return-value]
+
+
+# -- OpenCV/numpy helpers for effects that load no numba ------------------------------------------
+def wrapped_pieces(shape: tuple[int, int], start: tuple[int, int], r0: int, r1: int) -> list[tuple[slice, slice, slice, slice]]:
+    """Where rows ``r0:r1`` of a field of ``shape``, read cyclically from ``start`` = (row,
+    column), come from: up to four ``(dst rows, dst cols, src rows, src cols)`` slices, the
+    destination counted from ``r0``. Seeded noise fields (grain, vhs) are read so at a new
+    offset every frame without a copy of the field."""
+    h, w = shape
+    oy, ox = start[0] % h, start[1] % w
+    n = r1 - r0
+    f0 = (r0 + oy) % h
+    rows = [(0, n, f0)] if f0 + n <= h else [(0, h - f0, f0), (h - f0, n, 0)]
+    cols = [(0, w - ox, ox), (w - ox, w, 0)] if ox else [(0, w, 0)]
+    return [(slice(a0, a1), slice(c0, c1), slice(fr, fr + a1 - a0), slice(fc, fc + c1 - c0)) for a0, a1, fr in rows for c0, c1, fc in cols]
+
+
+def ref_wrapped(field: np.ndarray, start: tuple[int, int]) -> np.ndarray:
+    """numpy reference of reading ``field`` cyclically from ``start`` (see :func:`wrapped_pieces`)."""
+    return np.roll(field, (-(start[0] % field.shape[0]), -(start[1] % field.shape[1])), axis=(0, 1))
+
+
+def shift_rows(src: np.ndarray, shifts: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``out[i, j] = src[i, clamp(j - shifts[i])]``: each row moved sideways, its edge pixel
+    repeated, by block copies over runs of rows with the same shift (no numba)."""
+    h, w = src.shape
+    out = np.empty_like(src) if out is None else out
+    change = np.flatnonzero(np.diff(shifts)) + 1
+    bounds = np.concatenate(([0], change, [h]))
+    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        s = int(shifts[a])
+        if s == 0:
+            out[a:b] = src[a:b]
+        elif s >= w or s <= -w:
+            out[a:b] = src[a:b, :1] if s > 0 else src[a:b, -1:]
+        elif s > 0:
+            out[a:b, s:] = src[a:b, : w - s]
+            out[a:b, :s] = src[a:b, :1]
+        else:
+            out[a:b, : w + s] = src[a:b, -s:]
+            out[a:b, w + s :] = src[a:b, -1:]
+    return out
+
+
+def ref_shift_rows(src: np.ndarray, shifts: np.ndarray) -> np.ndarray:
+    """numpy reference of :func:`shift_rows`."""
+    h, w = src.shape
+    return src[np.arange(h)[:, None], np.clip(np.arange(w)[None, :] - shifts[:, None], 0, w - 1)]
