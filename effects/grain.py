@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from clipkit.effects import Effect, Param, px_scale
-from clipkit.effects.kernels import ref_wrapped, wrapped_pieces
+from clipkit.effects.kernels import field_offset, ref_wrapped, wrapped_pieces
 from clipkit.frame import Frame
 
 LEVELS = 14.0  # grain standard deviation in luma levels at strength 1, in the midtones
@@ -20,13 +20,6 @@ GRAIN_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0)) * math.sqrt(2.0)
 """A grain's diameter (``size``) per sigma of the blur that makes the field (3.33)."""
 PASS_ROWS = 256  # rows grained per pass: the 8-bit planes of a pass stay in the cache
 _FIELDS = 2  # fields kept per effect (one per frame size it is given)
-
-
-def _ref_hash(a: np.ndarray) -> np.ndarray:
-    a = a.astype(np.int64)
-    a = (a ^ (a >> 16)) * 0x45D9F3B & 0xFFFFFFFF
-    a = (a ^ (a >> 16)) * 0x45D9F3B & 0xFFFFFFFF
-    return a ^ (a >> 16)
 
 
 def _gain(amount: float) -> np.ndarray:
@@ -64,12 +57,6 @@ def _field(h: int, w: int, seed: int, sigma: float) -> np.ndarray:
     return np.clip(np.round(noise * SCALE), -127, 127).astype(np.int8)
 
 
-def _offset(key: int, h: int, w: int) -> tuple[int, int]:
-    """Where in the field a frame's grain starts (row, column), from the frame's key."""
-    a = _ref_hash(np.array([key, key * 7919 + 1]))
-    return int(a[0]) % h, int(a[1]) % w
-
-
 def _grained(y: np.ndarray, pos: np.ndarray, neg: np.ndarray, codes: np.ndarray, start: tuple[int, int]) -> np.ndarray:
     """``y + gain[y] * noise`` in 8-bit OpenCV passes (no numba): the noise's positive and
     negative parts are kept apart (``pos``, ``neg``: the field wrapped by ``start`` is read
@@ -103,9 +90,10 @@ class Grain(Effect):
     size, read at a new seeded offset on every frame (wrapping around its edges).
 
     Fresh noise on every frame is expensive for the video encoder, not for clipkit:
-    measured in a 1080x1920 veryfast render the grain itself costs about 1-2 ms a frame
-    (8-bit OpenCV passes; a look with grain loads no numba, which costs about 2 s of CPU
-    and 60-145 MB per process), while x264 spends some 13 ms more CPU on the noise.
+    measured in a 1080x1920 veryfast render the grain itself costs about 4-5 ms a frame
+    (8-bit OpenCV passes, 3.3 ms alone; numba's loop took about 2, but a look with grain
+    now loads no numba, which costs about 2 s of CPU and 60-145 MB per process), while
+    x264 spends some 13 ms more CPU on the noise.
     Holding a pattern for 2-3 frames or making it softer barely changes that, so use
     grain where the look needs it.
     """
@@ -144,14 +132,14 @@ class Grain(Effect):
     def apply(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         h, w = frame.y.shape
         pos, neg = self._field(state, h, w)
-        start = _offset(self._key(state, time), h, w)
+        start = field_offset(self._key(state, time), (h, w))
         return Frame(_grained(frame.y, pos, neg, _gain_codes(p["strength"]), start), frame.u, frame.v, frame.alpha)
 
     def reference(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         h, w = frame.y.shape
         pos, neg = self._field(state, h, w)
         field = pos.astype(np.int16) - neg
-        oy, ox = _offset(self._key(state, time), h, w)
+        oy, ox = field_offset(self._key(state, time), (h, w))
         n = ref_wrapped(field, (oy, ox)).astype(np.float64)
         y = frame.y.astype(np.float64) + _gain(p["strength"])[frame.y] * n
         return Frame(np.floor(np.clip(y, 0, 255) + 0.5).astype(np.uint8), frame.u, frame.v, frame.alpha)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from clipkit.effects import Effect, Param, px_scale
-from clipkit.effects.kernels import ref_shift_rows, ref_wrapped, shift_rows, wrapped_pieces
+from clipkit.effects.kernels import field_offset, ref_shift_rows, ref_wrapped, shift_rows, wrapped_pieces
 from clipkit.frame import Frame
 
 
@@ -21,14 +21,6 @@ def _noise_field(h: int, w: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng([seed, h, w])
     codes = rng.integers(-127, 128, size=(h, w), dtype=np.int8)
     return codes.astype(np.float32) * np.float32(1.0 / NOISE_CODES)
-
-
-def _offset(key: int, h: int, w: int) -> tuple[int, int]:
-    a = np.array([key, key * 7919 + 1], dtype=np.int64)
-    a = (a ^ (a >> 16)) * 0x45D9F3B & 0xFFFFFFFF
-    a = (a ^ (a >> 16)) * 0x45D9F3B & 0xFFFFFFFF
-    a = a ^ (a >> 16)
-    return int(a[0]) % h, int(a[1]) % w
 
 
 def _apply(frame: Frame, plan: tuple, field: np.ndarray, start: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -110,7 +102,7 @@ class Vhs(Effect):
         if field is None:
             fields.clear()  # one size at a time (a field is 4 bytes a pixel)
             field = fields[(h, w)] = _noise_field(h, w, seed)
-        return field, _offset((seed * 31 + time.index) & 0x7FFFFFFF, h, w)
+        return field, field_offset((seed * 31 + time.index) & 0x7FFFFFFF, (h, w))
 
     def apply(self, frame: Frame, p: dict[str, Any], state: Any, time: Any) -> Frame:
         plan = self._plan(frame, p, state, time)

@@ -70,6 +70,7 @@ __all__ = [
     "u8_table",
     "lookup",
     "wrapped_pieces",
+    "field_offset",
     "ref_wrapped",
     "shift_rows",
     "ref_shift_rows",
@@ -724,6 +725,16 @@ def wrapped_pieces(shape: tuple[int, int], start: tuple[int, int], r0: int, r1: 
     rows = [(0, n, f0)] if f0 + n <= h else [(0, h - f0, f0), (h - f0, n, 0)]
     cols = [(0, w - ox, ox), (w - ox, w, 0)] if ox else [(0, w, 0)]
     return [(slice(a0, a1), slice(c0, c1), slice(fr, fr + a1 - a0), slice(fc, fc + c1 - c0)) for a0, a1, fr in rows for c0, c1, fc in cols]
+
+
+def field_offset(key: int, shape: tuple[int, int]) -> tuple[int, int]:
+    """Where a frame with ``key`` (its seed and index) starts reading a field of ``shape``
+    (row, column): an integer hash of the key, so the same render reads the same places."""
+    a = np.array([key, key * 7919 + 1], dtype=np.int64)
+    a = (a ^ (a >> 16)) * 0x45D9F3B & 0xFFFFFFFF
+    a = (a ^ (a >> 16)) * 0x45D9F3B & 0xFFFFFFFF
+    a = a ^ (a >> 16)
+    return int(a[0]) % shape[0], int(a[1]) % shape[1]
 
 
 def ref_wrapped(field: np.ndarray, start: tuple[int, int]) -> np.ndarray:
